@@ -1,0 +1,81 @@
+"""The ``blueprint`` command line.
+
+Each area of the product registers its own subcommands from a module named after it
+(``project_commands``, ``rules_commands``, ...). Errors a user can act on print as one line on stderr
+with a non-zero exit; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sqlite3
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from blueprint_desktop import __version__
+from blueprint_desktop.errors import BlueprintError, Cancelled
+
+# Modules that add subcommands; each exposes ``register(groups: CommandGroups) -> None``.
+COMMAND_MODULES = [
+    "blueprint_desktop.cli.project_commands",
+]
+
+EXIT_ERROR = 2
+EXIT_CANCELLED = 130
+
+
+@dataclass
+class CommandGroups:
+    """The subparser collections modules add to: top-level commands, ``import X`` and ``template X``."""
+
+    top: argparse._SubParsersAction
+    imports: argparse._SubParsersAction
+    templates: argparse._SubParsersAction
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blueprint",
+        description="Blueprint Desktop: CMS network adequacy scoring, gaps, recruitment and deficiency response.",
+    )
+    parser.add_argument("--version", action="version", version=f"blueprint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    top = parser.add_subparsers(dest="command", metavar="COMMAND")
+    top.required = True
+    imp = top.add_parser("import", help="import a file into a project (one transaction: all or nothing)")
+    imports = imp.add_subparsers(dest="import_kind", metavar="KIND")
+    imports.required = True
+    tpl = top.add_parser("template", help="write a blank input template")
+    templates = tpl.add_subparsers(dest="template_kind", metavar="KIND")
+    templates.required = True
+    groups = CommandGroups(top, imports, templates)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return int(args.func(args) or 0)
+    except Cancelled as exc:
+        if args.debug:
+            raise
+        print(f"blueprint: {exc}", file=sys.stderr)
+        return EXIT_CANCELLED
+    except (BlueprintError, OSError, sqlite3.Error) as exc:
+        if args.debug:
+            raise
+        message = str(exc) if isinstance(exc, BlueprintError) else f"{type(exc).__name__}: {exc}"
+        print(f"blueprint: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("blueprint: interrupted; nothing was changed", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,509 @@
+"""Open, create, check and migrate a project file (``*.bpproj``).
+
+A project file is one SQLite database in WAL mode with foreign keys on, marked with our
+``application_id`` and versioned by ``PRAGMA user_version``. Opening it:
+
+1. reads the 100-byte SQLite header directly, so a random file, a foreign SQLite database or a
+   truncated copy is refused before SQLite touches it;
+2. checks it read-only (``quick_check``, schema version), so a corrupt or too-new file is refused and
+   left byte-for-byte unchanged;
+3. takes the writer lock (or falls back to read-only, saying so) and runs pending migrations in one
+   transaction.
+
+Writes go through ``Project.transaction()``: one ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
+error, so an import either lands whole or not at all. We deliberately do not use sqlite-utils' write
+helpers inside transactions: they commit on their own (``with conn:``) and would split an import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from blueprint_desktop import __version__
+from blueprint_desktop.errors import (
+    BlueprintError,
+    NotAProjectFile,
+    ProjectCorrupt,
+    ProjectReadOnly,
+    ProjectTooNew,
+)
+from blueprint_desktop.store.lock import WriterLock
+from blueprint_desktop.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, pending
+from blueprint_desktop.store.schema import APPLICATION_ID, LINES_OF_BUSINESS
+
+PROJECT_SUFFIX = ".bpproj"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def utc_now() -> str:
+    """Current time as ISO 8601 UTC with seconds, the timestamp format of the whole project file."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class ProjectInfo:
+    path: str
+    name: str
+    lob: str
+    plan_year: int
+    schema_version: int
+    app_version_created: str
+    created_at: str
+    read_only: bool
+    service_area: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    imports: list[dict[str, Any]] = field(default_factory=list)
+    last_run: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse files that are not an intact SQLite database carrying our application id."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except FileNotFoundError:
+        raise BlueprintError(f"{path}: no such project file") from None
+    except IsADirectoryError:
+        raise NotAProjectFile(f"{path}: is a directory, not a Blueprint project file") from None
+    except OSError as exc:
+        raise BlueprintError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise NotAProjectFile(f"{path}: not a Blueprint project file (not an SQLite database)")
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, page_count = struct.unpack(">II", header[24:32])
+    (valid_for,) = struct.unpack(">I", header[92:96])
+    (app_id,) = struct.unpack(">I", header[68:72])
+    if page_size < 512 or page_size & (page_size - 1):
+        raise ProjectCorrupt(f"{path}: corrupt project file (bad page size {page_size} in the header)")
+    # The header's page count is authoritative when its validity counter matches (SQLite >= 3.7.0).
+    if valid_for == change_counter and page_count and size < page_count * page_size:
+        raise ProjectCorrupt(
+            f"{path}: corrupt project file (truncated: {size} bytes, the header says {page_count * page_size})"
+        )
+    if size % page_size:
+        raise ProjectCorrupt(f"{path}: corrupt project file (size {size} is not a whole number of pages)")
+    if app_id != APPLICATION_ID:
+        raise NotAProjectFile(f"{path}: an SQLite database, but not a Blueprint project file")
+
+
+def _readonly_connect(path: Path) -> sqlite3.Connection:
+    uri = "file:" + str(path.resolve()).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+
+def _preflight(path: Path, migrations: Sequence[Migration]) -> int:
+    """Check integrity and version without writing; returns the file's schema version."""
+    latest = migrations[-1].version
+    try:
+        conn = _readonly_connect(path)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ProjectCorrupt(f"{path}: corrupt project file ({exc})") from None
+    if not result or result[0] != "ok":
+        raise ProjectCorrupt(
+            f"{path}: corrupt project file (integrity check: {result[0] if result else '?'})"
+        )
+    if version > latest:
+        raise ProjectTooNew(
+            f"{path}: written by a newer Blueprint Desktop (schema {version}; this app reads up to {latest}); "
+            "update the app to open it"
+        )
+    if version < 1:
+        raise NotAProjectFile(f"{path}: not a Blueprint project file (no schema)")
+    return version
+
+
+class Project:
+    """An open project file. Use ``open_project`` / ``create_project`` rather than the constructor."""
+
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, read_only: bool, lock: WriterLock | None
+    ) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.read_only = read_only
+        self._lock = lock
+        self._depth = 0
+        self.actor = _current_user()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if not self.read_only:
+                # Fold the WAL back into the main file so the .bpproj alone is the whole project.
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self.conn.close()
+            self.conn = None  # type: ignore[assignment]
+            if self._lock:
+                self._lock.release()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing block; nests through savepoints. Raises ProjectReadOnly on a read-only project."""
+        if self.read_only:
+            raise ProjectReadOnly(f"{self.path}: open read-only (another Blueprint window is writing it)")
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                self.conn.execute(f"RELEASE sp{self._depth}")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def insert_rows(
+        self, table: str, rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None
+    ) -> int:
+        """Insert dict rows with one executemany; call inside ``transaction()``. Returns the row count."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        cols = list(columns or rows[0].keys())
+        sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+        self.conn.executemany(sql, ([row.get(c) for c in cols] for row in rows))
+        return len(rows)
+
+    # -- metadata --------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @property
+    def name(self) -> str:
+        return self.get_meta("name", "") or ""
+
+    @property
+    def lob(self) -> str:
+        return self.get_meta("lob", "ma") or "ma"
+
+    @property
+    def plan_year(self) -> int:
+        return int(self.get_meta("plan_year", "0") or 0)
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def service_area(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT county_fips FROM service_area ORDER BY county_fips")]
+
+    # -- audit -----------------------------------------------------------------------------------
+    def audit(
+        self, action: str, entity: str | None = None, entity_id: Any = None, detail: Any = None
+    ) -> None:
+        """Append one audit entry (inside the caller's transaction when there is one)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO audit_log(at, actor, action, entity, entity_id, detail_json) VALUES (?,?,?,?,?,?)",
+                (
+                    utc_now(),
+                    self.actor,
+                    action,
+                    entity,
+                    None if entity_id is None else str(entity_id),
+                    None if detail is None else json.dumps(detail, sort_keys=True, default=str),
+                ),
+            )
+
+    # -- import batches --------------------------------------------------------------------------
+    def find_batch(self, kind: str, sha256: str) -> dict[str, Any] | None:
+        """The latest batch of this kind imported from a file with this hash, if any."""
+        cur = self.conn.execute(
+            "SELECT * FROM import_batches WHERE kind = ? AND file_sha256 = ? ORDER BY id DESC LIMIT 1",
+            (kind, sha256),
+        )
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def record_batch(
+        self,
+        kind: str,
+        file_name: str,
+        sha256: str,
+        rows_read: int,
+        rows_imported: int,
+        rows_rejected: int = 0,
+        summary: Any = None,
+    ) -> int:
+        """Insert an import_batches row (inside the caller's transaction) and return its id."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO import_batches(kind, file_name, file_sha256, imported_at, rows_read, rows_imported,"
+                " rows_rejected, summary_json) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    kind,
+                    file_name,
+                    sha256,
+                    utc_now(),
+                    rows_read,
+                    rows_imported,
+                    rows_rejected,
+                    None if summary is None else json.dumps(summary, sort_keys=True, default=str),
+                ),
+            )
+            return int(cur.lastrowid)
+
+    # -- reporting -------------------------------------------------------------------------------
+    def file_sha256(self) -> str:
+        """SHA-256 of the project file's bytes (after folding in the WAL when writable)."""
+        if not self.read_only:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return sha256_file(self.path)
+
+    def info(self) -> ProjectInfo:
+        counts = {}
+        for table in sorted(self.db.table_names()):
+            if table.startswith("sqlite_"):
+                continue
+            counts[table] = self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        imports = [
+            {"kind": r[0], "file": r[1], "imported_at": r[2], "rows": r[3]}
+            for r in self.conn.execute(
+                "SELECT kind, file_name, imported_at, rows_imported FROM import_batches ORDER BY id"
+            )
+        ]
+        run = self.conn.execute(
+            "SELECT id, started_at, method, status FROM scoring_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return ProjectInfo(
+            path=str(self.path),
+            name=self.name,
+            lob=self.lob,
+            plan_year=self.plan_year,
+            schema_version=self.schema_version,
+            app_version_created=self.get_meta("app_version", "") or "",
+            created_at=self.get_meta("created_at", "") or "",
+            read_only=self.read_only,
+            service_area=self.service_area(),
+            counts=counts,
+            imports=imports,
+            last_run=(
+                {"id": run[0], "started_at": run[1], "method": run[2], "status": run[3]} if run else None
+            ),
+        )
+
+
+def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - getuser raises various errors without a login name
+        return "unknown"
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+
+
+def _migrate(conn: sqlite3.Connection, from_version: int, migrations: Sequence[Migration]) -> None:
+    todo = pending(from_version, list(migrations))
+    if not todo:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for migration in todo:
+            for statement in _split_sql(migration.sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a DDL script into statements (``executescript`` would commit our transaction)."""
+    statements, buf = [], []
+    for line in script.splitlines(keepends=True):
+        buf.append(line)
+        chunk = "".join(buf)
+        if sqlite3.complete_statement(chunk):
+            if chunk.strip():
+                statements.append(chunk.strip())
+            buf = []
+    if "".join(buf).strip():
+        statements.append("".join(buf).strip())
+    return statements
+
+
+def open_project(
+    path: str | os.PathLike[str],
+    read_only: bool = False,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> Project:
+    """Open a project file, refusing anything that is not an intact project this app can read.
+
+    When another process holds the writer lock the project opens read-only and ``project.read_only``
+    is True; callers say so to the user.
+    """
+    path = Path(path)
+    _check_header(path)
+    version = _preflight(path, migrations)
+    lock: WriterLock | None = None
+    if not read_only:
+        lock = WriterLock(path)
+        if not lock.acquire():
+            lock, read_only = None, True
+    if read_only:
+        conn = _readonly_connect(path)
+        _configure(conn)
+        if version < migrations[-1].version:
+            conn.close()
+            raise ProjectReadOnly(
+                f"{path}: needs an upgrade to schema {migrations[-1].version}, which a read-only open cannot do"
+            )
+        return Project(path, conn, True, None)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        _configure(conn)
+        _migrate(conn, version, migrations)
+    except BaseException:
+        lock.release()  # type: ignore[union-attr]
+        raise
+    return Project(path, conn, False, lock)
+
+
+def create_project(
+    path: str | os.PathLike[str],
+    name: str,
+    lob: str = "ma",
+    plan_year: int | None = None,
+    counties: Iterable[tuple[str, str]] = (),
+    populate: Callable[[Project], None] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a new project file atomically: built beside the target, then renamed into place.
+
+    ``counties`` are (county_fips, state) pairs forming the service area. ``populate`` may fill the
+    project before it appears under its name (the demo uses it), so a failure leaves no file behind.
+    """
+    path = Path(path)
+    if lob not in LINES_OF_BUSINESS:
+        raise BlueprintError(f"line of business {lob!r} is not one of {', '.join(LINES_OF_BUSINESS)}")
+    if path.exists() and not overwrite:
+        raise BlueprintError(f"{path}: already exists; choose another name or remove it first")
+    if not path.parent.exists():
+        raise BlueprintError(f"{path.parent}: no such folder")
+    plan_year = plan_year or datetime.now(UTC).year + 1
+    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        _configure(conn)
+        _migrate(conn, 0, MIGRATIONS)
+        now = utc_now()
+        meta = {
+            "name": name,
+            "lob": lob,
+            "plan_year": str(plan_year),
+            "created_at": now,
+            "app_version": __version__,
+            "project_id": hashlib.sha256(f"{name}{now}{os.getpid()}{tmp}".encode()).hexdigest()[:16],
+        }
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", meta.items())
+        conn.executemany(
+            "INSERT INTO service_area(county_fips, state, added_at) VALUES (?, ?, ?)",
+            [(fips, state, now) for fips, state in counties],
+        )
+        conn.execute(
+            "INSERT INTO audit_log(at, actor, action, entity, detail_json) VALUES (?,?,?,?,?)",
+            (now, _current_user(), "project.create", "project", json.dumps(meta, sort_keys=True)),
+        )
+        conn.execute("COMMIT")
+        conn.close()
+        if populate:
+            project = open_project(tmp)
+            try:
+                populate(project)
+            finally:
+                project.close()
+        # Leave a single self-contained file (no -wal) before it takes its real name.
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}.lock")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+    return path
+
+
+__all__ = [
+    "PROJECT_SUFFIX",
+    "SCHEMA_VERSION",
+    "Project",
+    "ProjectInfo",
+    "create_project",
+    "open_project",
+    "sha256_file",
+    "utc_now",
+]
