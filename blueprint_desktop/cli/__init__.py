@@ -20,6 +20,7 @@ from blueprint_desktop.errors import BlueprintError, Cancelled
 # Modules that add subcommands; each exposes ``register(groups: CommandGroups) -> None``.
 COMMAND_MODULES = [
     "blueprint_desktop.cli.project_commands",
+    "blueprint_desktop.cli.rules_commands",
 ]
 
 EXIT_ERROR = 2

