@@ -1,0 +1,1 @@
+"""The adequacy engine: credited providers, nearest distances, county rollups, confidence, targets."""

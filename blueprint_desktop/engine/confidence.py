@@ -1,0 +1,95 @@
+"""Confidence in a county x line result: 0-100 from five weighted parts, with a stored breakdown.
+
+Weights are the product seed's (section 5): data freshness 30, provider verification 25, geocoding
+quality 20, HSD rule completeness 15, panel status 10. Each part is a fraction 0..1 of its weight,
+computed from what the project holds about the credited locations that the result rests on (those
+within reach of the county's population for that line):
+
+- **freshness**: age of each location's data (its import batch date, else the provider's ``updated_at``):
+  full marks up to 90 days, falling linearly to 0 at 365 days (a roster refreshed quarterly stays fresh;
+  CMS expects directories verified at least every 90 days, 42 CFR 422.111(b)(3)(i) [R]).
+- **verification**: the provider attested (``attested_date``) or billed (``activity_last_date``) within
+  180 days: 1; within 365 days: 0.5; otherwise 0.
+- **geocoding**: per location, exact 1, interpolated 0.9, ZIP centroid 0.6, county centroid 0.2, none 0
+  (a ZIP centroid can misplace an office by a few miles, a county centroid by tens).
+- **rules**: half for the standards (CMS reference file loaded: 1; designation computed and minimums
+  estimated: 0.5), half for the time measure (road network: 1; estimated from distance: 0.5).
+- **panel**: panel status open 1, closed 0.5 (known, but the provider takes no new patients), unknown 0.
+
+When no credited location is within reach the result rests on no provider data (the county fails on
+its own population), so the provider-based parts score in full and the breakdown says so.
+
+Bands: High >= 80, Medium 55-79, Low < 55.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+WEIGHTS = {"freshness": 30.0, "verification": 25.0, "geocoding": 20.0, "rules": 15.0, "panel": 10.0}
+FRESH_FULL_DAYS, FRESH_ZERO_DAYS = 90, 365
+VERIFIED_DAYS, HALF_VERIFIED_DAYS = 180, 365
+GEOCODE_SCORE = {"exact": 1.0, "interpolated": 0.9, "zip-centroid": 0.6, "county-centroid": 0.2, "none": 0.0}
+PANEL_SCORE = {"open": 1.0, "closed": 0.5, "unknown": 0.0}
+
+
+def band(score: float) -> str:
+    return "High" if score >= 80 else ("Medium" if score >= 55 else "Low")
+
+
+def _age_days(values: pd.Series, today: date) -> np.ndarray:
+    dates = pd.to_datetime(values.fillna("").astype(str).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+    age = (pd.Timestamp(today) - dates).dt.days.to_numpy(dtype=float)
+    return age  # NaN where unknown
+
+
+def location_scores(locs: pd.DataFrame, today: date | None = None) -> dict[str, np.ndarray]:
+    """Per-location fractions for the four provider-based parts."""
+    today = today or date.today()
+    n = len(locs)
+    if n == 0:
+        return {k: np.zeros(0) for k in ("freshness", "verification", "geocoding", "panel")}
+    stamp = locs.batch_at.where(locs.batch_at.notna(), locs.updated_at)
+    age = _age_days(stamp, today)
+    fresh = np.clip((FRESH_ZERO_DAYS - age) / (FRESH_ZERO_DAYS - FRESH_FULL_DAYS), 0.0, 1.0)
+    fresh = np.where(np.isnan(age), 0.0, fresh)
+    att = _age_days(locs.attested_date, today)
+    act = _age_days(locs.activity_last_date, today)
+    recent = np.fmin(att, act)  # fmin ignores NaN when the other is known
+    verified = np.where(recent <= VERIFIED_DAYS, 1.0, np.where(recent <= HALF_VERIFIED_DAYS, 0.5, 0.0))
+    verified = np.where(np.isnan(recent), 0.0, verified)
+    geo = locs.geocode_quality.map(GEOCODE_SCORE).fillna(0.0).to_numpy(dtype=float)
+    panel = locs.panel_status.map(PANEL_SCORE).fillna(0.0).to_numpy(dtype=float)
+    return {"freshness": fresh, "verification": verified, "geocoding": geo, "panel": panel}
+
+
+def rules_fraction(standards_estimated: bool, time_estimated: bool) -> float:
+    return 0.5 * (0.5 if standards_estimated else 1.0) + 0.5 * (0.5 if time_estimated else 1.0)
+
+
+def county_confidence(
+    pair_county: np.ndarray,
+    pair_loc: np.ndarray,
+    loc_scores: dict[str, np.ndarray],
+    n_counties: int,
+    rules_by_county: np.ndarray,
+) -> tuple[np.ndarray, list[dict]]:
+    """Scores (0-100) and breakdowns per county for one line, from the (county, location) reach pairs."""
+    counts = np.bincount(pair_county, minlength=n_counties).astype(float)
+    parts: dict[str, np.ndarray] = {}
+    for key in ("freshness", "verification", "geocoding", "panel"):
+        sums = np.bincount(pair_county, weights=loc_scores[key][pair_loc], minlength=n_counties)
+        parts[key] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), 1.0)
+    parts["rules"] = np.asarray(rules_by_county, dtype=float)
+    total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS)
+    breakdowns = []
+    for c in range(n_counties):
+        b = {k: round(WEIGHTS[k] * float(parts[k][c]), 2) for k in WEIGHTS}
+        b["locations_assessed"] = int(counts[c])
+        if counts[c] == 0:
+            b["note"] = "no credited location within reach: provider-based parts not applicable (full marks)"
+        breakdowns.append(b)
+    return np.round(total, 1), breakdowns

@@ -1,0 +1,141 @@
+"""Which practice locations count toward adequacy, per HSD line.
+
+A location is *credited* (counts toward time/distance and the minimum number) only when its provider:
+
+- has an **executed** contract: letters of intent and pending agreements never count for an operating
+  plan (42 CFR 422.116(a); LOIs stand in only at application, regulation.md 1.6 "Letters of intent");
+- is credentialed **active** or **provisional** (provisional counts, but a county that passes only
+  through provisional providers is flagged At Risk by ``rollup``);
+- is not **telehealth-only**, unless marked ``telehealth_waived``: telehealth-only providers never satisfy
+  time and distance themselves (regulation.md 1.6, Telehealth); they earn the telehealth credit instead;
+- is not deactivated (NPPES deactivation date on or before today) and is not a market (NPPES) row.
+
+Counts are of distinct NPIs (regulation.md 1.5: "distinct providers (NPI) per type"); every practice
+location is its own point, so one NPI at two offices covers both neighbourhoods but counts once.
+Hospitals (040) count Medicare-certified beds of their locations (HSD26 Notes, 040).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from blueprint_desktop.rules.crosswalk import hsd_code_to_line
+
+CREDITED_CONTRACT = ("executed",)
+CREDITED_CREDENTIALING = ("active", "provisional")
+
+LOCATION_COLUMNS = [
+    "location_id",
+    "provider_id",
+    "npi",
+    "name",
+    "line_code",
+    "lat",
+    "lon",
+    "county_fips",
+    "beds",
+    "geocode_quality",
+    "source",
+    "contract_status",
+    "credentialing_status",
+    "panel_status",
+    "telehealth_only",
+    "telehealth_waived",
+    "attested_date",
+    "activity_last_date",
+    "deactivated_date",
+    "updated_at",
+    "batch_at",
+]
+
+_SQL = """
+SELECT l.id, p.id, p.npi, p.name, pl.line_code, l.latitude, l.longitude, l.county_fips, l.beds,
+       l.geocode_quality, p.source, p.contract_status, p.credentialing_status, p.panel_status,
+       p.telehealth_only, p.telehealth_waived, p.attested_date, p.activity_last_date, p.deactivated_date,
+       p.updated_at, b.imported_at
+FROM locations l
+JOIN providers p ON p.id = l.provider_id
+JOIN provider_lines pl ON pl.provider_id = p.id
+LEFT JOIN import_batches b ON b.id = COALESCE(p.batch_id, l.batch_id)
+"""
+
+
+def load_locations(project) -> pd.DataFrame:
+    """Every (location, line) pair the project holds, with its provider's statuses.
+
+    Submitted primary-care codes 001-006 are mapped to the evaluated line S03 (HSD26 Notes, S03).
+    """
+    rows = project.conn.execute(_SQL).fetchall()
+    df = pd.DataFrame(rows, columns=LOCATION_COLUMNS)
+    if df.empty:
+        return df
+    df["line_code"] = [hsd_code_to_line(c) for c in df.line_code]
+    # The same provider may list 001 and S03 say: one row per location x evaluated line.
+    df = df.drop_duplicates(["location_id", "line_code"]).reset_index(drop=True)
+    df["lat"] = df.lat.astype(float)
+    df["lon"] = df.lon.astype(float)
+    df["telehealth_only"] = df.telehealth_only.fillna(0).astype(int)
+    df["telehealth_waived"] = df.telehealth_waived.fillna(0).astype(int)
+    df["beds"] = pd.to_numeric(df.beds, errors="coerce").fillna(0).astype(float)
+    return df
+
+
+def _active_today(deactivated: pd.Series, today: date | None) -> np.ndarray:
+    today_s = (today or date.today()).isoformat()
+    d = deactivated.fillna("").astype(str)
+    return ((d == "") | (d > today_s)).to_numpy()
+
+
+def contracted_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
+    """Executed contract, credentialing active/provisional, not deactivated, not a market row."""
+    if df.empty:
+        return np.zeros(0, dtype=bool)
+    return (
+        df.contract_status.isin(CREDITED_CONTRACT).to_numpy()
+        & df.credentialing_status.isin(CREDITED_CREDENTIALING).to_numpy()
+        & (df.source != "market").to_numpy()
+        & _active_today(df.deactivated_date, today)
+    )
+
+
+def credited_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
+    """Locations that count toward time/distance and minimum counts (see the module doc)."""
+    if df.empty:
+        return np.zeros(0, dtype=bool)
+    physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
+    placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
+    return contracted_mask(df, today) & physical & placed
+
+
+def telehealth_lines(df: pd.DataFrame, today: date | None = None) -> set[str]:
+    """Lines where the plan has a contracted, credentialed telehealth provider.
+
+    42 CFR 422.116(d)(5): the telehealth credit applies when the plan contracts with telehealth providers
+    of an eligible type; whether the type is eligible comes from the standards (``telehealth_credit``).
+    A provider flagged telehealth-only is the project's record of such a contract.
+    """
+    if df.empty:
+        return set()
+    tele = contracted_mask(df, today) & (df.telehealth_only.to_numpy() == 1)
+    return set(df.line_code[tele])
+
+
+def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
+    """Uncontracted providers one could recruit: market (NPPES) rows, or roster rows not executed.
+
+    Telehealth-only candidates are left out (they could never satisfy time and distance), as are NPIs
+    already credited on this line (their market row is the same person).
+    """
+    if df.empty:
+        return np.zeros(0, dtype=bool)
+    credited = credited_mask(df, today)
+    credited_keys = set(zip(df.npi[credited], df.line_code[credited], strict=True))
+    keys = list(zip(df.npi, df.line_code, strict=True))
+    already = np.array([k in credited_keys for k in keys], dtype=bool)
+    uncontracted = (df.source == "market").to_numpy() | (df.contract_status != "executed").to_numpy()
+    physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
+    placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
+    return uncontracted & ~already & physical & placed & _active_today(df.deactivated_date, today)

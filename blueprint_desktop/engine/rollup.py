@@ -1,0 +1,205 @@
+"""County x line rollup: share within standard, 90th percentiles, credited count, status and reasons.
+
+Rules (sources in brackets):
+
+- **Access** for a population point means its nearest credited location is within the maximum time
+  **and** the maximum distance [regulation.md rule 2; HSD26 "Maximum Time / Maximum Distance" pairs].
+- **Share** = weight of points with access / total weight, in percent [42 CFR 422.116(d)(4)].
+- **Telehealth credit**: where the line is eligible (``LineStandard.telehealth_credit``) and the plan has a
+  contracted telehealth provider of that line, ``credit_points`` (10) are added to the share, capped at
+  100 [42 CFR 422.116(d)(5); regulation.md 1.6]. At most one credit per cell (regulation.md 1.6: stacking
+  is uncertain, so we do not stack).
+- **90th percentile** time and distance are population-weighted: the smallest value v such that the
+  points with a value <= v carry at least 90% of the county's weight.
+- **Credited count** = distinct NPIs with a credited location within the county's time and distance of at
+  least one of the county's points, wherever the location sits [42 CFR 422.116(a)(2)(i)]; for hospitals
+  (040) the beds of those locations [HSD26 Notes, 040].
+- **Status** (our written rule):
+  * *Failing*: share (with any credit) below the required share, or count below the minimum.
+  * *At Risk*: not failing, but the buffer is thin: share less than 3 points above the requirement, or
+    the count exactly at the minimum, or the cell passes only because of providers whose credentialing
+    is provisional (without them it would fail).
+  * *Pass*: otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+AT_RISK_SHARE_POINTS = 3.0
+PERCENTILE = 0.90
+EPS = 1e-9
+
+
+@dataclass
+class CountyLineResult:
+    county_fips: str
+    line_code: str
+    line_name: str
+    status: str
+    pct_within: float
+    required_pct: float
+    p90_minutes: float | None
+    p90_miles: float | None
+    credited_count: int
+    min_count: int
+    confidence: float | None
+    confidence_band: str | None
+    estimated_time: bool
+    reasons: list[str]
+    confidence_parts: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CellStats:
+    """Raw numbers of one county x line before the status rule is applied."""
+
+    pct_measured: float
+    p90_minutes: float
+    p90_miles: float
+    count: float  # distinct NPIs, or beds for 040
+    pct_active_only: float | None = None  # share without provisional credentialing (None: no provisional)
+    count_active_only: float | None = None
+    total_weight: float = 0.0
+
+
+def _none_if_inf(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 2)
+
+
+def county_shares(county_idx, weights, within, n_counties: int) -> tuple[np.ndarray, np.ndarray]:
+    """(share in percent, total weight) per county."""
+    total = np.bincount(county_idx, weights=weights, minlength=n_counties)
+    ok = np.bincount(county_idx, weights=weights * within, minlength=n_counties)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, ok / np.where(total > 0, total, 1) * 100.0, 0.0)
+    return share, total
+
+
+def weighted_percentile(county_idx, weights, values, n_counties: int, q: float = PERCENTILE) -> np.ndarray:
+    """Population-weighted q-quantile of ``values`` per county (NaN for a county with no points).
+
+    The smallest value v whose points (value <= v) carry at least q of the county's weight. One sort for
+    all counties: order by (county, value), cumulative weights, one searchsorted.
+    """
+    county_idx = np.asarray(county_idx)
+    out = np.full(n_counties, np.nan)
+    if len(county_idx) == 0:
+        return out
+    values = np.asarray(values, dtype=float)
+    order = np.lexsort((values, county_idx))
+    w = np.asarray(weights, dtype=float)[order]
+    cum = np.cumsum(w)
+    total = np.bincount(county_idx, weights=weights, minlength=n_counties)
+    ends = np.cumsum(total)
+    starts = ends - total
+    present = np.flatnonzero(np.bincount(county_idx, minlength=n_counties) > 0)
+    target = starts[present] + q * total[present]
+    # Relative tolerance so 0.9 x total computed in floating point still lands on the intended point.
+    pos = np.searchsorted(cum, target * (1 - 1e-12) - 1e-12, side="left")
+    pos = np.minimum(pos, len(cum) - 1)
+    out[present] = values[order][pos]
+    return out
+
+
+def evaluate(
+    county_fips: str,
+    standard,
+    stats: CellStats,
+    telehealth_available: bool,
+    estimated_time: bool,
+) -> CountyLineResult:
+    """Apply the status rule to one cell and explain it in plain words."""
+    required = float(standard.required_pct)
+    minimum = int(standard.min_count or 0)
+    beds = bool(getattr(standard, "counts_beds", False))
+    unit = "beds" if beds else ("facilities" if standard.kind == "facility" else "providers")
+    credit = float(standard.credit_points) if (standard.telehealth_credit and telehealth_available) else 0.0
+    share = min(100.0, stats.pct_measured + credit)
+    reasons: list[str] = []
+    where = f"{_fmt(standard.max_minutes)} min and {_fmt(standard.max_miles)} mi"
+
+    if stats.total_weight <= 0:
+        reasons.append("No population points in this county, so access cannot be measured.")
+    share_ok = share + EPS >= required
+    count_ok = stats.count + EPS >= minimum
+    if credit:
+        reasons.append(
+            f"Telehealth credit of {_fmt(credit)} points applied (measured share {stats.pct_measured:.1f}%)."
+        )
+    if not share_ok:
+        reasons.append(
+            f"Only {share:.1f}% of beneficiaries live within {where} of a credited location; "
+            f"{_fmt(required)}% required."
+        )
+    if not count_ok:
+        reasons.append(f"{_fmt(stats.count)} credited {unit} within reach; {minimum} required.")
+    status = "Pass" if share_ok and count_ok else "Failing"
+    if status == "Pass":
+        if share < required + AT_RISK_SHARE_POINTS - EPS:
+            reasons.append(
+                f"Share {share:.1f}% is less than {_fmt(AT_RISK_SHARE_POINTS)} points above the "
+                f"{_fmt(required)}% required."
+            )
+            status = "At Risk"
+        if minimum and abs(stats.count - minimum) < EPS:
+            reasons.append(f"Credited {unit} ({_fmt(stats.count)}) exactly at the minimum of {minimum}.")
+            status = "At Risk"
+        if stats.pct_active_only is not None:
+            share_active = min(100.0, stats.pct_active_only + credit)
+            count_active = stats.count_active_only if stats.count_active_only is not None else stats.count
+            if share_active + EPS < required or count_active + EPS < minimum:
+                reasons.append(
+                    "Passes only through provisionally credentialed providers: without them "
+                    f"{share_active:.1f}% within standard and {_fmt(count_active)} {unit}."
+                )
+                status = "At Risk"
+        if status == "Pass":
+            reasons.append(
+                f"{share:.1f}% within {where} ({_fmt(required)}% required); "
+                f"{_fmt(stats.count)} credited {unit} ({minimum} required)."
+            )
+    if estimated_time:
+        reasons.append("Drive time estimated from straight-line distance (no road network imported).")
+    if not math.isfinite(stats.p90_minutes) or not math.isfinite(stats.p90_miles):
+        reasons.append("At least 10% of beneficiaries have no credited location within the search limit.")
+    return CountyLineResult(
+        county_fips=county_fips,
+        line_code=standard.code,
+        line_name=standard.name,
+        status=status,
+        pct_within=round(share, 2),
+        required_pct=required,
+        p90_minutes=_none_if_inf(stats.p90_minutes),
+        p90_miles=_none_if_inf(stats.p90_miles),
+        credited_count=int(round(stats.count)),
+        min_count=minimum,
+        confidence=None,
+        confidence_band=None,
+        estimated_time=bool(estimated_time),
+        reasons=reasons,
+        detail={
+            "pct_measured": round(stats.pct_measured, 4),
+            "telehealth_credit_points": credit,
+            "max_minutes": standard.max_minutes,
+            "max_miles": standard.max_miles,
+            "counts_beds": beds,
+            "pct_active_only": None if stats.pct_active_only is None else round(stats.pct_active_only, 4),
+            "count_active_only": stats.count_active_only,
+            "total_weight": stats.total_weight,
+            "standard_source": getattr(standard, "source", None),
+        },
+    )
+
+
+def _fmt(x: float) -> str:
+    x = float(x)
+    return str(int(x)) if x == int(x) else f"{x:.1f}"

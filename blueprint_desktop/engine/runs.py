@@ -1,0 +1,257 @@
+"""Scoring runs: stored with the fingerprints of their inputs, listed, and compared.
+
+Every run records a SHA-256 per input (providers and their lines, locations, standards, population
+points, road network, method) and one over all of them. Comparing two runs lists the county x line
+cells whose status changed, with the numbers on both sides and which inputs differed, so "why did Harris
+cardiology flip?" has an answer ("providers changed; count 14 -> 12, below the minimum of 14").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pandas as pd
+
+from blueprint_desktop.engine.rollup import CountyLineResult
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.progress import Progress
+from blueprint_desktop.store.project import utc_now
+
+
+def _hash_rows(project, sql: str) -> str:
+    digest = hashlib.sha256()
+    for row in project.conn.execute(sql):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _hash_frame(df: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def fingerprints(project, method: str, inputs, graph=None) -> dict[str, str]:
+    """SHA-256 per input of a run; ``all`` covers every other entry."""
+    parts = {
+        "providers": _hash_rows(
+            project,
+            "SELECT p.*, (SELECT group_concat(line_code || ':' || COALESCE(taxonomy_code, ''), ',') FROM "
+            "(SELECT * FROM provider_lines pl WHERE pl.provider_id = p.id ORDER BY line_code)) "
+            "FROM providers p ORDER BY p.id",
+        ),
+        "locations": _hash_rows(project, "SELECT * FROM locations ORDER BY id"),
+        "standards": hashlib.sha256(
+            json.dumps(
+                {f: inputs.standards[f].as_dict() for f in sorted(inputs.standards)},
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest(),
+        "points": _hash_frame(inputs.points[["county_fips", "lat", "lon", "weight"]]),
+        "method": hashlib.sha256(method.encode()).hexdigest(),
+        "roads": getattr(graph, "sha256", "") or "",
+        "counties": hashlib.sha256(",".join(inputs.counties).encode()).hexdigest(),
+    }
+    parts["all"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return parts
+
+
+def store_run(project, method: str, inputs, results: list[CountyLineResult], graph=None, progress=None):
+    """Write one scoring_runs row and its run_results in one transaction."""
+    from blueprint_desktop.engine.scoring import ScoreRun
+
+    progress = progress or Progress()
+    fp = fingerprints(project, method, inputs, graph)
+    summary: dict[str, int] = {"Pass": 0, "At Risk": 0, "Failing": 0}
+    for r in results:
+        summary[r.status] += 1
+    lines = sorted({r.line_code for r in results})
+    progress.update(0.5, "saving results")
+    with project.transaction():
+        cur = project.conn.execute(
+            "INSERT INTO scoring_runs(started_at, finished_at, method, lob, plan_year, lines_json,"
+            " inputs_fingerprint, inputs_json, status, summary_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                utc_now(),
+                utc_now(),
+                method,
+                project.lob,
+                project.plan_year,
+                json.dumps(lines),
+                fp["all"],
+                json.dumps({"fingerprints": fp, "counties": inputs.counties}),
+                "complete",
+                json.dumps(summary),
+            ),
+        )
+        run_id = int(cur.lastrowid)
+        project.conn.executemany(
+            "INSERT INTO run_results(run_id, county_fips, line_code, status, pct_within, required_pct,"
+            " p90_minutes, p90_miles, credited_count, min_count, confidence, confidence_band, estimated_time,"
+            " detail_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    run_id,
+                    r.county_fips,
+                    r.line_code,
+                    r.status,
+                    r.pct_within,
+                    r.required_pct,
+                    r.p90_minutes,
+                    r.p90_miles,
+                    r.credited_count,
+                    r.min_count,
+                    r.confidence,
+                    r.confidence_band,
+                    int(r.estimated_time),
+                    json.dumps(
+                        {
+                            "line_name": r.line_name,
+                            "reasons": r.reasons,
+                            "confidence_parts": r.confidence_parts,
+                            "detail": r.detail,
+                        },
+                        default=str,
+                    ),
+                )
+                for r in results
+            ),
+        )
+        project.audit("score.run", "scoring_runs", run_id, {"method": method, "summary": summary})
+    progress.update(1.0, "saved", force=True)
+    return ScoreRun(run_id, method, results, fp["all"], {"fingerprints": fp})
+
+
+def list_runs(project) -> list[dict[str, Any]]:
+    out = []
+    for row in project.conn.execute(
+        "SELECT id, started_at, method, inputs_fingerprint, summary_json FROM scoring_runs ORDER BY id"
+    ):
+        out.append(
+            {
+                "id": row[0],
+                "started_at": row[1],
+                "method": row[2],
+                "fingerprint": row[3],
+                "summary": json.loads(row[4] or "{}"),
+            }
+        )
+    return out
+
+
+def run_results(project, run_id: int) -> list[dict[str, Any]]:
+    cur = project.conn.execute(
+        "SELECT county_fips, line_code, status, pct_within, required_pct, p90_minutes, p90_miles, credited_count,"
+        " min_count, confidence, confidence_band, estimated_time, detail_json FROM run_results WHERE run_id = ?"
+        " ORDER BY county_fips, line_code",
+        (run_id,),
+    )
+    out = []
+    for row in cur:
+        detail = json.loads(row[12] or "{}")
+        out.append(
+            {
+                "county_fips": row[0],
+                "line_code": row[1],
+                "line_name": detail.get("line_name", ""),
+                "status": row[2],
+                "pct_within": row[3],
+                "required_pct": row[4],
+                "p90_minutes": row[5],
+                "p90_miles": row[6],
+                "credited_count": row[7],
+                "min_count": row[8],
+                "confidence": row[9],
+                "confidence_band": row[10],
+                "estimated_time": bool(row[11]),
+                "reasons": detail.get("reasons", []),
+                "confidence_parts": detail.get("confidence_parts", {}),
+                "detail": detail.get("detail", {}),
+            }
+        )
+    return out
+
+
+def latest_run_id(project) -> int | None:
+    row = project.conn.execute("SELECT max(id) FROM scoring_runs").fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def latest_results(project) -> list[dict[str, Any]]:
+    """The results of the most recent run (empty when the project was never scored)."""
+    run_id = latest_run_id(project)
+    return [] if run_id is None else run_results(project, run_id)
+
+
+def _run_inputs(project, run_id: int) -> dict[str, Any]:
+    row = project.conn.execute(
+        "SELECT inputs_json, method FROM scoring_runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    if row is None:
+        raise BlueprintError(f"{project.path}: no scoring run {run_id}")
+    data = json.loads(row[0] or "{}")
+    data["method"] = row[1]
+    return data
+
+
+def compare_runs(project, a: int, b: int) -> dict[str, Any]:
+    """What changed from run ``a`` to run ``b``: inputs that differ and cells that flipped, with why."""
+    ia, ib = _run_inputs(project, a), _run_inputs(project, b)
+    fa, fb = ia.get("fingerprints", {}), ib.get("fingerprints", {})
+    changed_inputs = sorted(k for k in set(fa) | set(fb) if k != "all" and fa.get(k) != fb.get(k))
+    ra = {(r["county_fips"], r["line_code"]): r for r in run_results(project, a)}
+    rb = {(r["county_fips"], r["line_code"]): r for r in run_results(project, b)}
+    flipped, added, removed = [], [], []
+    for key in sorted(set(ra) | set(rb)):
+        x, y = ra.get(key), rb.get(key)
+        if x is None:
+            added.append({"county_fips": key[0], "line_code": key[1], "status": y["status"]})
+            continue
+        if y is None:
+            removed.append({"county_fips": key[0], "line_code": key[1], "status": x["status"]})
+            continue
+        if x["status"] != y["status"]:
+            flipped.append(
+                {
+                    "county_fips": key[0],
+                    "line_code": key[1],
+                    "line_name": y["line_name"],
+                    "from": x["status"],
+                    "to": y["status"],
+                    "why": _why(x, y, changed_inputs),
+                }
+            )
+    return {
+        "run_a": a,
+        "run_b": b,
+        "changed_inputs": changed_inputs,
+        "flipped": flipped,
+        "added": added,
+        "removed": removed,
+        "unchanged": len(set(ra) & set(rb)) - len(flipped),
+    }
+
+
+def _why(x: dict, y: dict, changed_inputs: list[str]) -> list[str]:
+    why = []
+    if changed_inputs:
+        why.append("inputs changed: " + ", ".join(changed_inputs))
+    if x["pct_within"] != y["pct_within"]:
+        why.append(
+            f"share within standard {x['pct_within']:.1f}% -> {y['pct_within']:.1f}% "
+            f"(required {y['required_pct']:g}%)"
+        )
+    if x["credited_count"] != y["credited_count"]:
+        why.append(
+            f"credited count {x['credited_count']} -> {y['credited_count']} (minimum {y['min_count']})"
+        )
+    if x["min_count"] != y["min_count"]:
+        why.append(f"minimum {x['min_count']} -> {y['min_count']}")
+    if x["required_pct"] != y["required_pct"]:
+        why.append(f"required share {x['required_pct']:g}% -> {y['required_pct']:g}%")
+    if not why:
+        why.append("thin-buffer rule (At Risk) changed: " + "; ".join(y["reasons"][:2]))
+    return why

@@ -1,0 +1,340 @@
+"""Score a project: every county x line of its service area, straight line or by road.
+
+``score_project`` gathers the inputs (service-area counties, their standards from ``rules``, population
+points from ``geo``, every location with its provider's statuses), runs ``compute_results`` and stores
+the run with the fingerprints of its inputs (``runs.py``). ``compute_results`` is pure: it takes the
+inputs as data, so tests and the benchmark can hand it any scenario.
+
+Per line the work is: one nearest-location query for every population point (``nearest.py`` or
+``roads.py``), one reach query for the counts (locations within a county's standard of at least one of
+its points), then vectorised per-county sums and percentiles (``rollup.py``) and confidence
+(``confidence.py``). Cells that contain provisionally credentialed providers are also measured
+without them, for the At Risk rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from blueprint_desktop.engine import confidence as conf
+from blueprint_desktop.engine.credited import credited_mask, load_locations, telehealth_lines
+from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
+from blueprint_desktop.engine.rollup import (
+    EPS,
+    CellStats,
+    CountyLineResult,
+    county_shares,
+    evaluate,
+    weighted_percentile,
+)
+from blueprint_desktop.engine.travel_time import straight_miles_per_minute
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.geo.distance import to_unit_vectors
+from blueprint_desktop.progress import Progress
+
+METHODS = ("straight", "road")
+
+
+@dataclass
+class LocSet:
+    """Locations of one line as arrays, with a lazily built KD-tree."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    _tree: cKDTree | None = None
+    _xyz: np.ndarray | None = None
+
+    @property
+    def xyz(self) -> np.ndarray:
+        if self._xyz is None:
+            self._xyz = to_unit_vectors(self.lat, self.lon)
+        return self._xyz
+
+    @property
+    def tree(self) -> cKDTree | None:
+        if self._tree is None and len(self.lat):
+            self._tree = cKDTree(self.xyz)
+        return self._tree
+
+    def __len__(self) -> int:
+        return len(self.lat)
+
+
+class StraightMeasure:
+    """Great-circle miles; minutes estimated from them by county type (``travel_time.py``)."""
+
+    estimated_time = True
+    name = "straight"
+
+    def __init__(self, point_county: np.ndarray, lat, lon, designations: Sequence[str]) -> None:
+        self.point_county = point_county
+        self.lat, self.lon = np.asarray(lat, float), np.asarray(lon, float)
+        self.mpm = np.array([straight_miles_per_minute(d) for d in designations])
+        self.points = CountyPoints(point_county, lat, lon)
+
+    def nearest(self, locs: LocSet, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        miles, _ = nearest_miles(self.lat, self.lon, locs.lat, locs.lon, tree=locs.tree)
+        return miles / self.mpm[self.point_county], miles
+
+    def reach(self, locs: LocSet, max_minutes: np.ndarray, max_miles: np.ndarray):
+        radius = np.minimum(max_miles, max_minutes * self.mpm)
+        c, loc, _ = self.points.reach_pairs(locs.tree, locs.xyz if len(locs) else np.zeros((0, 3)), radius)
+        return c, loc
+
+
+@dataclass
+class ScoringInputs:
+    counties: list[str]
+    standards: dict[str, Any]  # fips -> CountyStandards
+    points: pd.DataFrame  # county_fips, lat, lon, weight
+    locations: pd.DataFrame  # credited.load_locations() rows
+    lines: list[str] | None = None
+    today: date | None = None
+    extra_credited: frozenset[int] = frozenset()  # provider ids assumed contracted (what-if)
+
+
+@dataclass
+class ScoreRun:
+    run_id: int | None
+    method: str
+    results: list[CountyLineResult]
+    fingerprint: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.results]
+
+
+def credited_locations(inputs: ScoringInputs) -> pd.DataFrame:
+    locs = inputs.locations
+    if locs.empty:
+        return locs
+    mask = credited_mask(locs, inputs.today)
+    if inputs.extra_credited:
+        # What-if: a candidate "signed": it counts as executed and active from now on.
+        physical = (locs.telehealth_only.to_numpy() == 0) | (locs.telehealth_waived.to_numpy() == 1)
+        placed = locs.lat.notna().to_numpy() & locs.lon.notna().to_numpy()
+        extra = locs.provider_id.isin(inputs.extra_credited).to_numpy() & physical & placed
+        mask = mask | extra
+        locs = locs.assign(
+            credentialing_status=np.where(extra, "active", locs.credentialing_status.to_numpy())
+        )
+    return locs[mask].reset_index(drop=True)
+
+
+def compute_results(
+    inputs: ScoringInputs,
+    method: str = "straight",
+    graph=None,
+    progress: Progress | None = None,
+) -> list[CountyLineResult]:
+    """Score every county x line of ``inputs`` (pure: reads nothing from disk)."""
+    progress = progress or Progress()
+    counties = list(inputs.counties)
+    n_c = len(counties)
+    cidx = {f: i for i, f in enumerate(counties)}
+    pts = inputs.points[inputs.points.county_fips.isin(cidx) & (inputs.points.weight > 0)]
+    p_county = pts.county_fips.map(cidx).to_numpy(dtype=np.int64)
+    p_w = pts.weight.to_numpy(dtype=float)
+    p_lat, p_lon = pts.lat.to_numpy(dtype=float), pts.lon.to_numpy(dtype=float)
+    designations = [inputs.standards[f].designation for f in counties]
+
+    if method == "straight":
+        measure = StraightMeasure(p_county, p_lat, p_lon, designations)
+    elif method == "road":
+        from blueprint_desktop.engine.roads import RoadMeasure
+
+        if graph is None:
+            raise BlueprintError(
+                "drive-time scoring needs a road network: run `blueprint import roads` first"
+            )
+        measure = RoadMeasure(graph, p_county, p_lat, p_lon, n_c)
+        # One forward search per county serves the counts of every line: search as far as its widest time.
+        measure.county_limit = np.array(
+            [max((s.max_minutes for s in inputs.standards[f].lines.values()), default=0.0) for f in counties],
+            dtype=float,
+        )
+    else:
+        raise BlueprintError(f"scoring method {method!r} is not one of {', '.join(METHODS)}")
+
+    cred = credited_locations(inputs)
+    tele = telehealth_lines(inputs.locations, inputs.today) if not inputs.locations.empty else set()
+    npi_code = pd.factorize(cred.npi)[0] if len(cred) else np.zeros(0, np.int64)
+    loc_scores = conf.location_scores(cred, inputs.today)
+    rules_frac = np.array(
+        [conf.rules_fraction(bool(inputs.standards[f].estimated), measure.estimated_time) for f in counties]
+    )
+    lines = list(inputs.lines) if inputs.lines else _all_line_codes(inputs.standards, counties)
+    # Group rows by line once (string comparisons per line on a 1M-row column cost seconds).
+    by_line: dict[str, np.ndarray] = {}
+    if len(cred):
+        line_codes, line_names = pd.factorize(cred.line_code)
+        order = np.argsort(line_codes, kind="stable")
+        bounds = np.searchsorted(line_codes[order], np.arange(len(line_names) + 1))
+        by_line = {str(name): order[bounds[k] : bounds[k + 1]] for k, name in enumerate(line_names)}
+    provisional = (cred.credentialing_status == "provisional").to_numpy() if len(cred) else np.zeros(0, bool)
+
+    results: list[CountyLineResult] = []
+    for li, code in enumerate(lines):
+        progress.update(li / max(1, len(lines)), f"scoring line {code}")
+        have = [i for i, f in enumerate(counties) if code in inputs.standards[f].lines]
+        have_set = set(have)
+        if not have:
+            continue
+        stds = [inputs.standards[counties[i]].lines[code] if i in have_set else None for i in range(n_c)]
+        t_max = np.array([s.max_minutes if s else np.nan for s in stds], dtype=float)
+        d_max = np.array([s.max_miles if s else np.nan for s in stds], dtype=float)
+        beds = bool(stds[have[0]].counts_beds)
+        rows = by_line.get(code, np.zeros(0, np.int64))
+        sub = cred.iloc[rows]
+        prov = provisional[rows]
+
+        ctx = _LineContext(measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds)
+        minutes, miles, share, total, count, pc, pr = ctx.measure_cells(rows, sub)
+        p90_t = weighted_percentile(p_county, p_w, minutes, n_c)
+        p90_d = weighted_percentile(p_county, p_w, miles, n_c)
+        share_a = count_a = None
+        if prov.any():
+            keep = np.flatnonzero(~prov)
+            _, _, share_a, _, count_a, _, _ = ctx.measure_cells(rows[keep], sub.iloc[keep])
+        score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, rules_frac)
+        for i in have:
+            stats = CellStats(
+                pct_measured=float(share[i]),
+                p90_minutes=float(p90_t[i]) if not np.isnan(p90_t[i]) else float("inf"),
+                p90_miles=float(p90_d[i]) if not np.isnan(p90_d[i]) else float("inf"),
+                count=float(count[i]),
+                pct_active_only=None if share_a is None else float(share_a[i]),
+                count_active_only=None if count_a is None else float(count_a[i]),
+                total_weight=float(total[i]),
+            )
+            res = evaluate(counties[i], stds[i], stats, code in tele, measure.estimated_time)
+            res.confidence = float(score[i])
+            res.confidence_band = conf.band(float(score[i]))
+            res.confidence_parts = breakdown[i]
+            res.detail["designation"] = designations[i]
+            res.detail["method"] = method
+            results.append(res)
+    progress.update(1.0, "scored", force=True)
+    return results
+
+
+@dataclass
+class _LineContext:
+    measure: Any
+    npi_code: np.ndarray
+    t_max: np.ndarray
+    d_max: np.ndarray
+    p_county: np.ndarray
+    p_w: np.ndarray
+    n_c: int
+    beds: bool
+
+    def measure_cells(self, rows: np.ndarray, sub: pd.DataFrame):
+        """Nearest times/miles per point, shares, counts and reach pairs for one set of locations."""
+        locs = LocSet(sub.lat.to_numpy(float), sub.lon.to_numpy(float))
+        # Search twice the widest time standard, so 90th percentiles beyond the standard are still measured.
+        minutes, miles = self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
+        pc = self.p_county
+        within = (minutes <= self.t_max[pc] + EPS) & (miles <= self.d_max[pc] + EPS)
+        share, total = county_shares(pc, self.p_w, within, self.n_c)
+        rc, rl = self.measure.reach(locs, self.t_max, self.d_max)
+        if self.beds:
+            count = np.bincount(rc, weights=sub.beds.to_numpy(float)[rl], minlength=self.n_c)
+        else:
+            npi = self.npi_code[rows][rl]
+            seen = np.bincount(self.npi_code[rows], minlength=1)
+            if (seen <= 1).all():  # no NPI at two locations of this line: pairs are already distinct
+                count = np.bincount(rc, minlength=self.n_c).astype(float)
+            else:
+                base = len(self.npi_code) + 1
+                key = np.unique(rc * base + npi)
+                count = np.bincount(key // base, minlength=self.n_c).astype(float)
+        return minutes, miles, share, total, count, rc, rows[rl]
+
+
+def _all_line_codes(standards: dict[str, Any], counties: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for f in counties:
+        for code in standards[f].lines:
+            seen.setdefault(code, None)
+    return list(seen)
+
+
+def gather_inputs(
+    project,
+    lines: Sequence[str] | None = None,
+    counties: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> ScoringInputs:
+    """Read everything a run needs from the project (service area, standards, points, locations)."""
+    from blueprint_desktop.geo.points import population_points
+    from blueprint_desktop.rules.standards import standards_for_county
+
+    progress = progress or Progress()
+    area = project.service_area()
+    if counties:
+        wanted = [str(c).strip().zfill(5) for c in counties]
+        unknown = [c for c in wanted if c not in area]
+        if unknown:
+            raise BlueprintError(
+                f"{project.path}: county {unknown[0]} is not in the service area ({', '.join(area) or 'empty'})"
+            )
+        area = wanted
+    if not area:
+        raise BlueprintError(f"{project.path}: the service area is empty; add counties before scoring")
+    progress.update(0.0, "reading standards")
+    standards = {f: standards_for_county(project, f) for f in area}
+    if lines:
+        known = _all_line_codes(standards, area)
+        bad = [c for c in lines if c not in known]
+        if bad:
+            raise BlueprintError(f"--lines: {bad[0]!r} is not a scored line (known: {', '.join(known)})")
+    progress.update(0.3, "reading population points")
+    points = population_points(area, project)
+    progress.update(0.6, "reading providers")
+    locations = load_locations(project)
+    return ScoringInputs(area, standards, points, locations, list(lines) if lines else None)
+
+
+def score_project(
+    project,
+    method: str = "straight",
+    lines: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    counties: Sequence[str] | None = None,
+    today: date | None = None,
+) -> ScoreRun:
+    """Score the project's service area (or ``counties``) and store the run; returns it."""
+    from blueprint_desktop.engine import runs
+
+    if method not in METHODS:
+        raise BlueprintError(f"scoring method {method!r} is not one of {', '.join(METHODS)}")
+    progress = progress or Progress()
+    started = time.perf_counter()
+    inputs = gather_inputs(project, lines, counties, progress.scaled(0.0, 0.15))
+    inputs.today = today
+    graph = None
+    if method == "road":
+        from blueprint_desktop.engine.roads import load_graph
+
+        graph = load_graph(project)
+    gathered = time.perf_counter()
+    results = compute_results(inputs, method, graph, progress.scaled(0.15, 0.95))
+    computed = time.perf_counter()
+    run = runs.store_run(project, method, inputs, results, graph, progress.scaled(0.95, 1.0))
+    run.timings = {
+        "gather_s": round(gathered - started, 3),
+        "compute_s": round(computed - gathered, 3),
+        "store_s": round(time.perf_counter() - computed, 3),
+    }
+    return run

@@ -1,0 +1,254 @@
+"""Recruitment targets for a failing county x line: who to sign, and the smallest set that passes.
+
+Candidates are uncontracted providers of the line (``credited.candidate_mask``: NPPES market rows and
+roster rows without an executed contract). For each, we find the population points of the county that
+are *not* within standard today and that the candidate would bring within standard (straight-line
+reach of ``travel_time.reach_miles``: both time and distance), and the weight they carry.
+
+The smallest set is a weighted set cover: choose the fewest candidates x_j in {0,1} so that the covered
+weight reaches the gap, ``sum_i w_i y_i >= gap`` with ``y_i <= sum_{j covers i} x_j``. It is solved
+exactly with ``scipy.optimize.milp`` (HiGHS) under a time limit; if HiGHS gives no proven optimum in
+time we fall back to greedy (largest new weight first), and say which solver answered. Candidates also
+close a count gap: each adds one NPI, so the set is at least ``min_count - credited_count`` large.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
+
+from blueprint_desktop.engine.credited import candidate_mask
+from blueprint_desktop.engine.travel_time import reach_miles
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
+
+MILP_TIME_LIMIT_S = 10.0
+
+
+def greedy_cover(cover: csr_matrix, weights: np.ndarray, needed: float, min_picks: int = 0) -> list[int]:
+    """Largest new weight first until ``needed`` weight is covered (and at least ``min_picks`` chosen)."""
+    covered = np.zeros(cover.shape[1], dtype=bool)
+    chosen: list[int] = []
+    got = 0.0
+    cov = cover.tocsr()
+    sets = [cov.indices[cov.indptr[j] : cov.indptr[j + 1]] for j in range(cov.shape[0])]
+    while got + 1e-9 < needed or len(chosen) < min_picks:
+        gains = np.array([weights[s][~covered[s]].sum() for s in sets])
+        if chosen:
+            gains[chosen] = -1
+        j = int(np.argmax(gains)) if len(gains) else -1
+        if j < 0 or gains[j] < 0 or (gains[j] == 0 and got + 1e-9 < needed and len(chosen) >= min_picks):
+            break
+        chosen.append(j)
+        idx = cov.indices[cov.indptr[j] : cov.indptr[j + 1]]
+        got += weights[idx][~covered[idx]].sum()
+        covered[idx] = True
+    return chosen
+
+
+def milp_cover(
+    cover: csr_matrix,
+    weights: np.ndarray,
+    needed: float,
+    min_picks: int = 0,
+    time_limit: float = MILP_TIME_LIMIT_S,
+) -> tuple[list[int] | None, str]:
+    """Exact minimum-cardinality weighted cover; (None, reason) when HiGHS proves nothing in time."""
+    n_c, n_p = cover.shape
+    if n_c == 0:
+        return None, "no candidates"
+    # Variables: x_j (candidates) then y_i (points). Minimise sum x.
+    c = np.concatenate([np.ones(n_c), np.zeros(n_p)])
+    # y_i - sum_j cover[j, i] x_j <= 0
+    a_link = csr_matrix(np.hstack([-cover.T.toarray(), np.eye(n_p)])) if n_p else None
+    cons = []
+    if n_p:
+        cons.append(LinearConstraint(a_link, -np.inf, 0.0))
+        cons.append(
+            LinearConstraint(np.concatenate([np.zeros(n_c), weights])[None, :], needed - 1e-9, np.inf)
+        )
+    cons.append(LinearConstraint(np.concatenate([np.ones(n_c), np.zeros(n_p)])[None, :], min_picks, np.inf))
+    res = milp(
+        c,
+        constraints=cons,
+        integrality=np.ones(n_c + n_p),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit},
+    )
+    if res.status != 0 or res.x is None:
+        return None, res.message
+    return [int(j) for j in np.flatnonzero(res.x[:n_c] > 0.5)], "optimal"
+
+
+@dataclass
+class Candidate:
+    provider_id: int
+    npi: str
+    name: str
+    source: str
+    contract_status: str
+    new_weight: float
+    share_gain: float
+    counties_flipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetPlan:
+    county_fips: str
+    line_code: str
+    current_pct: float
+    required_pct: float
+    current_count: int
+    min_count: int
+    candidates: list[Candidate]
+    chosen: list[Candidate]
+    share_after_each: list[float]
+    reaches_pass: bool
+    solver: str
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_from_arrays(
+    weights: np.ndarray,
+    covered_now: np.ndarray,
+    cover: csr_matrix,
+    required_pct: float,
+    credit_points: float,
+    count_gap: int,
+    time_limit: float = MILP_TIME_LIMIT_S,
+) -> tuple[list[int], list[float], bool, str]:
+    """Chosen candidate rows, the share after each addition, whether it passes, and the solver used."""
+    total = weights.sum()
+    now = weights[covered_now].sum()
+    needed = max(0.0, (required_pct - credit_points) / 100.0 * total - now)
+    open_pts = np.flatnonzero(~covered_now)
+    sub = cover[:, open_pts] if cover.shape[0] else cover
+    w_open = weights[open_pts]
+    chosen, solver = milp_cover(sub, w_open, needed, count_gap, time_limit)
+    if chosen is None:
+        chosen = greedy_cover(sub, w_open, needed, count_gap)
+        solver = f"greedy ({solver})"
+    else:
+        solver = "milp (HiGHS, optimal)"
+        # Order the exact set greedily so "share after each addition" climbs as fast as possible.
+        order = greedy_cover(sub[chosen], w_open, np.inf, len(chosen))
+        first = [chosen[k] for k in order]
+        chosen = first + [j for j in chosen if j not in first]
+    covered = covered_now.copy()
+    shares = []
+    for j in chosen:
+        covered[cover[j].indices] = True
+        shares.append(round(min(100.0, weights[covered].sum() / total * 100 + credit_points), 2))
+    got = weights[covered].sum() / total * 100 + credit_points if total else 0.0
+    passes = got + 1e-9 >= required_pct and len(chosen) >= count_gap
+    return chosen, shares, bool(passes), solver
+
+
+def recruitment_targets(
+    project, county_fips: str, line_code: str, top: int = 50, save: bool = True, today=None
+) -> TargetPlan:
+    """Rank candidates for one county x line and find the smallest set that makes it pass."""
+    from blueprint_desktop.engine.scoring import compute_results, gather_inputs
+
+    inputs = gather_inputs(project, [line_code], [county_fips])
+    inputs.today = today
+    std = inputs.standards[county_fips].lines[line_code]
+    designation = inputs.standards[county_fips].designation
+    [result] = compute_results(inputs, "straight")
+    locs = inputs.locations
+    pts = inputs.points[inputs.points.county_fips == county_fips]
+    weights = pts.weight.to_numpy(float)
+    if len(weights) == 0:
+        raise BlueprintError(f"county {county_fips}: no population points to plan for")
+    radius = reach_miles(std.max_minutes, std.max_miles, designation)
+    p_xyz = to_unit_vectors(pts.lat, pts.lon)
+    from blueprint_desktop.engine.scoring import credited_locations
+
+    cred = credited_locations(inputs)
+    cred = cred[cred.line_code == line_code]
+    covered_now = np.zeros(len(weights), dtype=bool)
+    if len(cred):
+        tree = cKDTree(to_unit_vectors(cred.lat, cred.lon))
+        d, _ = tree.query(p_xyz, k=1)
+        covered_now = d <= miles_to_chord(radius) + 1e-12
+    cand = locs[candidate_mask(locs, today) & (locs.line_code == line_code).to_numpy()]
+    prov_ids = list(dict.fromkeys(cand.provider_id))
+    rows, cols = [], []
+    if len(cand):
+        ptree = cKDTree(p_xyz)
+        hits = ptree.query_ball_point(to_unit_vectors(cand.lat, cand.lon), miles_to_chord(radius) + 1e-12)
+        pos = {pid: k for k, pid in enumerate(prov_ids)}
+        for pid, h in zip(cand.provider_id, hits, strict=True):
+            for i in h:
+                rows.append(pos[pid])
+                cols.append(i)
+    cover = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prov_ids), len(weights)))
+    cover.data[:] = 1.0
+    cover = (cover > 0).astype(float).tocsr()
+    credit = result.detail.get("telehealth_credit_points", 0.0)
+    new_w = np.array(
+        [weights[cover[j].indices][~covered_now[cover[j].indices]].sum() for j in range(len(prov_ids))]
+    )
+    total = weights.sum()
+    info = cand.drop_duplicates("provider_id").set_index("provider_id")
+    candidates = [
+        Candidate(
+            int(pid),
+            str(info.loc[pid, "npi"]),
+            str(info.loc[pid, "name"]),
+            str(info.loc[pid, "source"]),
+            str(info.loc[pid, "contract_status"]),
+            float(new_w[j]),
+            round(float(new_w[j] / total * 100), 2),
+        )
+        for j, pid in enumerate(prov_ids)
+    ]
+    order = sorted(range(len(candidates)), key=lambda j: (-candidates[j].new_weight, candidates[j].npi))
+    count_gap = max(0, result.min_count - result.credited_count)
+    chosen_rows, shares, passes, solver = plan_from_arrays(
+        weights, covered_now, cover[order] if order else cover, std.required_pct, credit, count_gap
+    )
+    ranked = [candidates[j] for j in order]
+    notes = [f"reach {radius:.1f} straight-line miles ({std.max_minutes:g} min / {std.max_miles:g} mi)"]
+    if not passes:
+        notes.append("even every candidate together does not make this county pass; consider an exception")
+    plan = TargetPlan(
+        county_fips,
+        line_code,
+        result.pct_within,
+        std.required_pct,
+        result.credited_count,
+        result.min_count,
+        ranked[:top],
+        [ranked[j] for j in chosen_rows],
+        shares,
+        passes,
+        solver,
+        notes,
+    )
+    if save and not project.read_only and "target_plans" in project.db.table_names():
+        from blueprint_desktop.store.project import utc_now
+
+        with project.transaction():
+            project.conn.execute(
+                "INSERT INTO target_plans(created_at, run_id, county_fips, line_code, method, solver, reaches_pass,"
+                " plan_json) VALUES (?, (SELECT max(id) FROM scoring_runs), ?, ?, 'straight', ?, ?, ?)",
+                (
+                    utc_now(),
+                    county_fips,
+                    line_code,
+                    solver,
+                    int(passes),
+                    json.dumps(plan.as_dict(), default=str),
+                ),
+            )
+    return plan

@@ -1,0 +1,124 @@
+"""Engine against a real project file: stored runs, compare, targeting (milp), what-if and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+
+from blueprint_desktop.cli import main
+from blueprint_desktop.engine import runs, targeting, whatif
+from blueprint_desktop.engine.scoring import score_project
+from blueprint_desktop.geo.points import population_points
+
+
+def test_milp_picks_the_known_minimal_set_where_greedy_does_not():
+    # Points U1..U4 weigh 10, 20, 20, 10; all must be covered (needed 60).
+    # C0 covers U1,U2 (30); C1 covers U3,U4 (30); C2 covers U2,U3 (40).
+    # Greedy takes C2 first (40) and then needs both C0 and C1: 3 picks. The optimum is {C0, C1}.
+    cover = csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [0, 1, 1, 0]], dtype=float))
+    w = np.array([10, 20, 20, 10.0])
+    assert sorted(targeting.greedy_cover(cover, w, 60)) == [0, 1, 2]
+    chosen, how = targeting.milp_cover(cover, w, 60)
+    assert how == "optimal" and sorted(chosen) == [0, 1]
+    chosen, shares, passes, solver = targeting.plan_from_arrays(
+        w, np.zeros(4, bool), cover, required_pct=100.0, credit_points=0.0, count_gap=0
+    )
+    assert sorted(chosen) == [0, 1] and shares == [50.0, 100.0] and passes and solver.startswith("milp")
+
+
+def _add_provider(
+    project, npi, lat, lon, fips, contract="executed", cred="active", source="roster", line="008"
+):
+    with project.transaction():
+        cur = project.conn.execute(
+            "INSERT INTO providers(npi, name, source, contract_status, credentialing_status, panel_status)"
+            " VALUES (?,?,?,?,?, 'open')",
+            (npi, f"Dr {npi[-3:]}", source, contract, cred),
+        )
+        pid = cur.lastrowid
+        project.conn.execute(
+            "INSERT INTO provider_lines(provider_id, line_code, taxonomy_code) VALUES (?,?,?)",
+            (pid, line, "207RC0000X"),
+        )
+        project.conn.execute(
+            "INSERT INTO locations(provider_id, county_fips, latitude, longitude, geocode_quality) VALUES (?,?,?,?,'exact')",
+            (pid, fips, lat, lon),
+        )
+    return pid
+
+
+@pytest.fixture
+def scored(project):
+    """Fort Bend (48157) cardiology with one contracted office at its most populous point."""
+    pts = population_points(["48157"])
+    top = pts.sort_values("weight").iloc[-1]
+    _add_provider(project, "1000000011", top.lat, top.lon, "48157")
+    _add_provider(project, "1000000012", top.lat, top.lon, "48157", contract="loi")
+    # Market candidates at every Fort Bend point: together they can cover everyone.
+    ids = [
+        _add_provider(project, f"20000{i:05d}", r.lat, r.lon, "48157", contract="none", source="market")
+        for i, r in enumerate(pts.itertuples())
+    ]
+    return project, pts, ids
+
+
+def test_runs_whatif_targets_and_compare(scored):
+    project, pts, ids = scored
+    run1 = score_project(project, lines=["008"], counties=["48157"])
+    [r1] = run1.results
+    assert r1.line_code == "008" and r1.county_fips == "48157"
+    # One office counts (the LOI at the same spot does not); minimum is >= 1, so count 1 of min.
+    assert r1.credited_count == 1
+    assert r1.status == "Failing"  # one office cannot put 90% of a whole county within 30 min / 20 mi
+    assert runs.latest_results(project)[0]["status"] == "Failing"
+
+    plan = targeting.recruitment_targets(project, "48157", "008")
+    assert plan.reaches_pass and plan.solver.startswith("milp")
+    assert plan.share_after_each == sorted(plan.share_after_each)
+    assert plan.share_after_each[-1] >= plan.required_pct
+    assert project.conn.execute("SELECT count(*) FROM target_plans").fetchone()[0] == 1
+
+    chosen = [c.provider_id for c in plan.chosen]
+    after = whatif.rescore_with(project, "48157", "008", chosen)
+    assert after.pct_within == pytest.approx(plan.share_after_each[-1], abs=0.01)
+    assert after.status in ("Pass", "At Risk")
+    assert after.credited_count == 1 + len(chosen)
+
+    # Sign them for real and re-score: the comparison names the flip and why.
+    with project.transaction():
+        project.conn.executemany(
+            "UPDATE providers SET source='roster', contract_status='executed', credentialing_status='active'"
+            " WHERE id = ?",
+            [(i,) for i in chosen],
+        )
+    run2 = score_project(project, lines=["008"], counties=["48157"])
+    cmp = runs.compare_runs(project, run1.run_id, run2.run_id)
+    assert "providers" in cmp["changed_inputs"] and "standards" not in cmp["changed_inputs"]
+    [flip] = cmp["flipped"]
+    assert flip["from"] == "Failing" and flip["to"] == run2.results[0].status
+    assert any("share within standard" in w for w in flip["why"])
+
+
+def test_cli_score_json_and_table(project_path, capsys, tmp_path):
+    from blueprint_desktop.store import open_project
+
+    with open_project(project_path) as project:
+        _add_provider(project, "1000000011", 29.76, -95.37, "48201")
+    out = tmp_path / "score.json"
+    assert main(["score", str(project_path), "--lines", "008,S03", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert {(d["county_fips"], d["line_code"]) for d in data} == {
+        ("48157", "008"),
+        ("48157", "S03"),
+        ("48201", "008"),
+        ("48201", "S03"),
+    }
+    assert all(d["estimated_time"] for d in data)
+    assert {d["status"] for d in data} <= {"Pass", "At Risk", "Failing"}
+    assert main(["score", str(project_path), "--lines", "008"]) == 0
+    assert "48201  008" in capsys.readouterr().out
+    assert main(["runs", str(project_path), "--compare", "1", "2", "--json"]) == 0
+    assert main(["score", str(project_path), "--lines", "999"]) == 2

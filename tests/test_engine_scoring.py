@@ -1,0 +1,342 @@
+"""Adequacy engine scored on hand-made scenarios whose answers are computed by hand.
+
+Geometry: everything sits on the equator, where 0.1 degree of longitude is exactly
+0.1 x pi/180 x 3958.7613 = 6.90925 great-circle miles (and the road in the road test runs along it).
+
+County A (99001, Metro, cardiology 008: 60 min / 10 mi, minimum 2, 90% required) has points at
+longitude 0.0, 0.1, 0.2, 0.3, 0.45 with enrollee weights 10, 20, 30, 40, 25 (total 125).
+County B (99002) has one point at -0.3 (weight 50).
+
+Providers: P1 (one NPI) at 0.0 and 0.3; P5 at -0.1 in county B (across the line); an LOI, a pending
+credentialing and a telehealth-only provider at 0.45 (none may count); a market candidate at 0.45.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blueprint_desktop.engine import roads, rollup
+from blueprint_desktop.engine.credited import LOCATION_COLUMNS
+from blueprint_desktop.engine.scoring import ScoringInputs, compute_results
+from blueprint_desktop.rules.standards import CountyStandards, LineStandard
+
+DEG = math.pi / 180 * 3958.7613  # miles per degree on the equator
+MPM_METRO = 35.0 / (1.3 * 60)  # travel_time.SPEED_MODEL["Metro"]: straight miles per estimated minute
+TODAY = date(2026, 1, 15)
+
+
+def std(
+    code="008", minutes=60, miles=10, min_count=2, required=90.0, tele=False, beds=False, kind="provider"
+):
+    return LineStandard(
+        code=code,
+        name="Cardiology" if code == "008" else "Acute Inpatient Hospitals",
+        kind=kind,
+        max_minutes=minutes,
+        max_miles=miles,
+        min_count=min_count,
+        required_pct=required,
+        telehealth_credit=tele,
+        credit_points=10.0 if tele else 0.0,
+        counts_beds=beds,
+        source="base",
+    )
+
+
+def county(fips, lines, estimated=True):
+    return CountyStandards(
+        county_fips=fips,
+        ssa_code=None,
+        designation="Metro",
+        designation_source="computed",
+        tier="Urban",
+        beneficiaries_required=None,
+        estimated=estimated,
+        lob="ma",
+        plan_year=2026,
+        source="test",
+        lines={s.code: s for s in lines},
+    )
+
+
+def points():
+    rows = [("99001", lon, w) for lon, w in [(0.0, 10), (0.1, 20), (0.2, 30), (0.3, 40), (0.45, 25)]]
+    rows.append(("99002", -0.3, 50))
+    return pd.DataFrame(
+        {
+            "point_id": [f"p{i}" for i in range(len(rows))],
+            "county_fips": [r[0] for r in rows],
+            "lat": 0.0,
+            "lon": [r[1] for r in rows],
+            "weight": [float(r[2]) for r in rows],
+            "source": "enrollees",
+        }
+    )
+
+
+_loc_id = iter(range(1, 10_000))
+
+
+def loc(
+    pid,
+    npi,
+    lon,
+    county_fips="99001",
+    line="008",
+    contract="executed",
+    cred="active",
+    tele=0,
+    source="roster",
+    beds=0,
+    name=None,
+):
+    row = dict.fromkeys(LOCATION_COLUMNS)
+    row.update(
+        location_id=next(_loc_id),
+        provider_id=pid,
+        npi=npi,
+        name=name or f"Provider {pid}",
+        line_code=line,
+        lat=0.0,
+        lon=lon,
+        county_fips=county_fips,
+        beds=float(beds),
+        geocode_quality="exact",
+        source=source,
+        contract_status=contract,
+        credentialing_status=cred,
+        panel_status="open",
+        telehealth_only=tele,
+        telehealth_waived=0,
+        attested_date="2026-01-01",
+        activity_last_date=None,
+        deactivated_date=None,
+        updated_at="2026-01-01T00:00:00+00:00",
+        batch_at="2026-01-10T00:00:00+00:00",
+    )
+    return row
+
+
+def base_locations(extra=()):
+    rows = [
+        loc(1, "1000000001", 0.0),
+        loc(1, "1000000001", 0.3),  # one NPI at two locations
+        loc(5, "1000000005", -0.1, county_fips="99002"),  # across the county line
+        loc(2, "1000000002", 0.45, contract="loi"),  # LOI: never counts
+        loc(3, "1000000003", 0.45, cred="pending"),  # pending credentialing: never counts
+        loc(4, "1000000004", 0.45, tele=1),  # telehealth-only: never satisfies T&D
+        loc(7, "1000000007", 0.45, contract="none", source="market"),  # a market candidate
+        *extra,
+    ]
+    return pd.DataFrame(rows, columns=LOCATION_COLUMNS)
+
+
+def inputs(lines_a=None, lines_b=None, extra=()):
+    lines_a = lines_a or [std()]
+    lines_b = lines_b or [std()]
+    return ScoringInputs(
+        counties=["99001", "99002"],
+        standards={"99001": county("99001", lines_a), "99002": county("99002", lines_b)},
+        points=points(),
+        locations=base_locations(extra),
+        today=TODAY,
+    )
+
+
+def by_county(results):
+    return {r.county_fips: r for r in results}
+
+
+def test_straight_line_share_percentile_count_and_failing_reasons():
+    res = by_county(compute_results(inputs(), "straight"))
+    a = res["99001"]
+    # Nearest miles: 0.0 -> 0, 0.1 -> 6.909, 0.2 -> 6.909 (P1's second office), 0.3 -> 0, 0.45 -> 10.364 > 10.
+    # Within: weights 10+20+30+40 = 100 of 125 = 80%. The LOI, pending and telehealth-only providers at
+    # 0.45 would have made it 100% if they counted.
+    assert a.pct_within == pytest.approx(80.0)
+    # Weighted p90: sorted miles 0 (w50), 6.909 (w50 -> cum 100), 10.364 (cum 125); 0.9 x 125 = 112.5.
+    assert a.p90_miles == pytest.approx(round(0.15 * DEG, 2))
+    assert a.p90_minutes == pytest.approx(round(0.15 * DEG / MPM_METRO, 2))
+    # Credited count: P1 (two offices, one NPI) + P5 from county B (6.909 mi from the 0.0 point) = 2.
+    assert a.credited_count == 2
+    assert a.min_count == 2
+    assert a.status == "Failing"
+    assert a.estimated_time is True
+    assert any("Only 80.0%" in r and "90%" in r for r in a.reasons)
+    b = res["99002"]
+    # B's only point is 0.2 deg (13.82 mi) from P5: nothing within 10 mi, nothing counted.
+    assert b.pct_within == 0.0
+    assert b.credited_count == 0
+    assert b.status == "Failing"
+    assert any("0 credited providers within reach; 2 required" in r for r in b.reasons)
+
+
+def test_telehealth_credit_turns_failing_into_at_risk():
+    res = by_county(compute_results(inputs(lines_a=[std(tele=True)]), "straight"))
+    a = res["99001"]
+    # 80% measured + 10 points (contracted telehealth-only cardiologist) = 90%: passes, but < 93% and the
+    # count (2) is exactly the minimum: At Risk on both counts.
+    assert a.pct_within == pytest.approx(90.0)
+    assert a.detail["pct_measured"] == pytest.approx(80.0)
+    assert a.status == "At Risk"
+    assert any("Telehealth credit of 10 points" in r for r in a.reasons)
+    assert any("less than 3 points above" in r for r in a.reasons)
+    assert any("exactly at the minimum" in r for r in a.reasons)
+
+
+def test_provisional_only_pass_is_at_risk():
+    extra = [loc(6, "1000000006", 0.45, cred="provisional")]
+    a = by_county(compute_results(inputs(extra=extra), "straight"))["99001"]
+    # With the provisional provider: 100% and 3 NPIs. Without: 80% -> the pass rests on provisional.
+    assert a.pct_within == pytest.approx(100.0)
+    assert a.credited_count == 3
+    assert a.detail["pct_active_only"] == pytest.approx(80.0)
+    assert a.status == "At Risk"
+    assert any("provisionally credentialed" in r for r in a.reasons)
+
+
+def test_clean_pass():
+    extra = [loc(6, "1000000006", 0.45), loc(8, "1000000008", 0.2)]
+    a = by_county(compute_results(inputs(extra=extra), "straight"))["99001"]
+    # Everyone within standard, 4 NPIs (1, 5, 6, 8) against a minimum of 2.
+    assert (a.pct_within, a.credited_count, a.status) == (100.0, 4, "Pass")
+    assert a.p90_miles == pytest.approx(round(0.1 * DEG, 2))  # cum weights: 0 -> 75 (< 112.5), 6.909 -> 125
+
+
+def test_hospital_counts_beds():
+    h = std(code="040", minutes=60, miles=10, min_count=30, beds=True, kind="facility")
+    extra = [
+        loc(20, "1000000020", 0.1, line="040", beds=20),
+        loc(21, "1000000021", 0.6, line="040", beds=100),  # 0.15 deg = 10.36 mi from 0.45: out of reach
+    ]
+    a = by_county(compute_results(inputs(lines_a=[h], lines_b=[h], extra=extra), "straight"))["99001"]
+    assert a.credited_count == 20
+    assert a.status == "Failing"
+    assert any("20 credited beds within reach; 30 required" in r for r in a.reasons)
+
+
+def test_weighted_percentile_by_hand():
+    # County 0: values 1,2,3,4 with weights 1,1,1,7 -> 90% of 10 = 9 reached only at 4.
+    # County 1: values 5,6 with weights 9,1 -> 90% of 10 = 9 reached at 5.
+    out = rollup.weighted_percentile(
+        np.array([0, 0, 0, 0, 1, 1]), np.array([1, 1, 1, 7, 9, 1.0]), np.array([1, 2, 3, 4, 5, 6.0]), 3
+    )
+    assert out[0] == 4 and out[1] == 5 and np.isnan(out[2])
+
+
+def test_confidence_breakdown_and_band():
+    a = by_county(compute_results(inputs(), "straight"))["99001"]
+    parts = a.confidence_parts
+    # Batch 5 days old -> freshness 30; attested 14 days ago -> verification 25; exact geocodes 20;
+    # panel open 10; rules: standards estimated (0.5) and time estimated (0.5) -> 15 x 0.5 = 7.5.
+    assert parts["freshness"] == 30 and parts["verification"] == 25 and parts["geocoding"] == 20
+    assert parts["panel"] == 10 and parts["rules"] == 7.5
+    assert a.confidence == pytest.approx(92.5)
+    assert a.confidence_band == "High"
+
+
+OSM = textwrap.dedent(
+    """\
+    <?xml version="1.0" encoding="UTF-8"?>
+    <osm version="0.6" generator="hand">
+      <node id="1" lat="0" lon="-0.3"/>
+      <node id="2" lat="0" lon="-0.1"/>
+      <node id="3" lat="0" lon="0.0"/>
+      <node id="4" lat="0" lon="0.1"/>
+      <node id="5" lat="0" lon="0.2"/>
+      <node id="6" lat="0" lon="0.3"/>
+      <node id="7" lat="0" lon="0.45"/>
+      <node id="8" lat="0.05" lon="0.45"/>
+      <way id="10">
+        <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="6"/><nd ref="7"/>
+        <tag k="highway" v="primary"/><tag k="maxspeed" v="60 mph"/>
+      </way>
+      <way id="11">
+        <nd ref="7"/><nd ref="8"/>
+        <tag k="highway" v="footway"/>
+      </way>
+    </osm>
+    """
+)
+
+
+@pytest.fixture
+def graph(tmp_path):
+    path = tmp_path / "line.osm"
+    path.write_text(OSM)
+    return roads.read_osm(path)
+
+
+def test_osm_xml_graph(graph):
+    # 7 drivable nodes (the footway's extra node is left out), 6 segments both ways.
+    assert graph.n == 7 and len(graph.src) == 12
+    # 60 mph: minutes equal miles.
+    assert np.allclose(graph.minutes, graph.miles)
+
+
+def test_road_method_share_percentile_count(graph):
+    res = by_county(compute_results(inputs(), "road", graph=graph))
+    a = res["99001"]
+    # Along the road at 60 mph, minutes = miles; the same nearest offices as the straight line.
+    assert a.pct_within == pytest.approx(80.0)
+    assert a.p90_miles == pytest.approx(round(0.15 * DEG, 2))
+    assert a.p90_minutes == pytest.approx(round(0.15 * DEG, 2), abs=0.01)
+    assert a.credited_count == 2
+    assert a.estimated_time is False
+    assert a.status == "Failing"
+    assert a.confidence_parts["rules"] == 11.25  # standards estimated (0.5), time measured (1.0)
+    assert res["99002"].credited_count == 0
+
+
+def test_road_time_standard_binds(graph):
+    # 6 minutes at 60 mph: the 0.1 and 0.2 points (6.909 min away) fall out: (10 + 40) / 125 = 40%.
+    tight = [std(minutes=6, miles=10)]
+    a = by_county(compute_results(inputs(lines_a=tight, lines_b=tight), "road", graph=graph))["99001"]
+    assert a.pct_within == pytest.approx(40.0)
+    # Count: P1 sits on two of A's points; P5 is 6.909 min away from the nearest A point -> not counted.
+    assert a.credited_count == 1
+
+
+def test_oneway_is_respected(tmp_path):
+    osm = OSM.replace(
+        '<tag k="maxspeed" v="60 mph"/>', '<tag k="maxspeed" v="60 mph"/><tag k="oneway" v="yes"/>'
+    )
+    path = tmp_path / "oneway.osm"
+    path.write_text(osm)
+    g = roads.read_osm(path)
+    assert len(g.src) == 6
+    a = by_county(compute_results(inputs(), "road", graph=g))["99001"]
+    # Driving only eastward: 0.1 and 0.2 reach P1's office at 0.3 (13.8 mi > 10 and 6.9 mi resp.), the
+    # 0.45 point reaches nothing. Within: 0.0 (10), 0.2 (30), 0.3 (40) = 80 of 125 = 64%.
+    assert a.pct_within == pytest.approx(64.0)
+    assert a.p90_minutes is None  # 10% of the weight has no reachable office
+    assert any("no credited location within the search limit" in r for r in a.reasons)
+
+
+def test_result_json_fields():
+    a = compute_results(inputs(), "straight")[0].as_dict()
+    for key in [
+        "county_fips",
+        "line_code",
+        "line_name",
+        "status",
+        "pct_within",
+        "required_pct",
+        "p90_minutes",
+        "p90_miles",
+        "credited_count",
+        "min_count",
+        "confidence",
+        "confidence_band",
+        "estimated_time",
+        "reasons",
+    ]:
+        assert key in a
+    json.dumps(a)
