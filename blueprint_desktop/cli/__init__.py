@@ -21,6 +21,7 @@ from blueprint_desktop.errors import BlueprintError, Cancelled
 COMMAND_MODULES = [
     "blueprint_desktop.cli.project_commands",
     "blueprint_desktop.cli.rules_commands",
+    "blueprint_desktop.cli.deficiency_commands",
     "blueprint_desktop.cli.engine_commands",
 ]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from blueprint_desktop.store import (
     schema,
+    schema_deficiency,
     schema_engine,
     schema_reference,
 )
@@ -27,6 +28,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: project, providers, locations, imports, runs, audit", schema.V1),
     Migration(2, "CMS reference files, enrollee points, other-LOB rule sets", schema_reference.SQL),
     Migration(3, "engine: road graphs, recruitment target plans, what-if scenarios", schema_engine.SQL),
+    Migration(4, "deficiency: notices, gaps, plan, pathways, outreach, cure", schema_deficiency.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,190 @@
+"""The six checks of a deficiency response (seed 000), one finding per gap x provider concerned.
+
+1. ``uncredentialed-cure``: a cure rests on a provider whose credentialing is not active or provisional.
+2. ``incomplete-outreach``: an outreach entry in force lacks its date, channel, staff member or outcome.
+3. ``window``: the response window is at risk (``plan.WARN_DAYS`` or fewer days left, or a phase overdue)
+   or missed (past the due date without submission).
+4. ``loi-cure``: a cure rests on a letter of intent (or a pending contract) without an executed contract
+   (only fully executed contracts may be listed: 2017 guidance 4.1.1 [G]).
+5. ``exception-attempts``: an exception request lacks four documented attempts for a targeted provider
+   (best practice, not CMS text: regulation.md 5).
+6. ``hpms-not-entered``: a provider contracted during the response (executed on or after the notice date)
+   is not yet marked as entered in HPMS (``providers.hpms_entered_date``).
+
+Checks are recomputed from the data on every call (after refreshing the providers each gap concerns),
+so a finding clears as soon as the data that caused it is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from blueprint_desktop.deficiency import gaps as gapmod
+from blueprint_desktop.deficiency import outreach, plan
+
+CHECKS = {
+    "uncredentialed-cure": "Uncredentialed provider used for a cure",
+    "incomplete-outreach": "Outreach entry missing date, channel, staff or outcome",
+    "window": "Response window at risk or missed",
+    "loi-cure": "Cure resting on an LOI without an executed contract",
+    "exception-attempts": f"Exception without {outreach.ATTEMPT_STANDARD} documented attempts per targeted provider",
+    "hpms-not-entered": "Provider added mid-cycle not yet entered in HPMS",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    gap_id: int | None
+    npi: str | None
+    message: str
+    severity: str  # "error" | "warning"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_checks(project, today: date | None = None, refresh: bool = True) -> list[Finding]:
+    """Every finding of the six checks, in check order then gap then NPI."""
+    today = today or date.today()
+    if refresh and not project.read_only:
+        gapmod.refresh_gap_providers(project)
+    gaps = gapmod.list_gaps(project)
+    findings: list[Finding] = []
+    providers = {g["id"]: gapmod.gap_providers(project, g["id"]) for g in gaps}
+    labels = {g["id"]: gapmod.gap_label(g) for g in gaps}
+
+    # 1 and 4: the cure's providers.
+    for g in gaps:
+        if g["pathway"] != "cure":
+            continue
+        for p in providers[g["id"]]:
+            if p["role"] != "cure":
+                continue
+            who = f"{p['npi']} {p['name']}".strip()
+            if p["credentialing_status"] not in ("active", "provisional"):
+                findings.append(
+                    Finding(
+                        "uncredentialed-cure",
+                        g["id"],
+                        p["npi"],
+                        f"{labels[g['id']]}: the cure counts {who}, whose credentialing is "
+                        f"{p['credentialing_status'] or 'unknown'} (needs active or provisional)",
+                        "error",
+                    )
+                )
+            if p["contract_status"] != "executed":
+                status = {"loi": "a letter of intent only"}.get(
+                    p["contract_status"], f"contract {p['contract_status'] or 'unknown'}"
+                )
+                findings.append(
+                    Finding(
+                        "loi-cure",
+                        g["id"],
+                        p["npi"],
+                        f"{labels[g['id']]}: the cure rests on {who} with {status}, not an executed contract",
+                        "error",
+                    )
+                )
+
+    # 2: outreach entries in force missing a required field, named under every gap that concerns the NPI.
+    gaps_of_npi: dict[str, list[int]] = {}
+    for gid, rows in providers.items():
+        for p in rows:
+            gaps_of_npi.setdefault(p["npi"], []).append(gid)
+    for e in outreach.list_entries(project):
+        if not e["in_force"] or not e["missing"]:
+            continue
+        message = f"outreach entry #{e['id']} for {e['npi']} has no {', '.join(e['missing'])}; record a correction that supersedes it"
+        for gid in gaps_of_npi.get(e["npi"], [None]):
+            findings.append(Finding("incomplete-outreach", gid, e["npi"], message, "error"))
+
+    # 3: the window, per gap of a notice not yet submitted.
+    overdue: dict[int, list[dict[str, Any]]] = {}
+    for m in plan.milestones(project, today=today):
+        if m["overdue"]:
+            overdue.setdefault(m["gap_id"], []).append(m)
+    for g in gaps:
+        state = plan.window_state(g["due_date"], today, submitted=bool(g["submitted_date"]))
+        if state == "missed":
+            findings.append(
+                Finding(
+                    "window",
+                    g["id"],
+                    None,
+                    f"{labels[g['id']]}: the response was due {g['due_date']} "
+                    f"({-plan.days_left(g['due_date'], today)} day(s) ago) and is not submitted",
+                    "error",
+                )
+            )
+        elif state == "at risk":
+            findings.append(
+                Finding(
+                    "window",
+                    g["id"],
+                    None,
+                    f"{labels[g['id']]}: {plan.days_left(g['due_date'], today)} day(s) left until the due date "
+                    f"{g['due_date']}",
+                    "warning",
+                )
+            )
+        elif state == "on track" and overdue.get(g["id"]):
+            late = ", ".join(f"{m['phase']} (due {m['due_date']})" for m in overdue[g["id"]])
+            findings.append(
+                Finding("window", g["id"], None, f"{labels[g['id']]}: at risk: overdue {late}", "warning")
+            )
+
+    # 5: exception requests and their targeted providers.
+    for g in gaps:
+        if g["pathway"] != "exception":
+            continue
+        targets = [p for p in providers[g["id"]] if p["role"] == "target"]
+        counts = outreach.attempt_counts(project, [t["npi"] for t in targets])
+        if not targets:
+            findings.append(
+                Finding(
+                    "exception-attempts",
+                    g["id"],
+                    None,
+                    f"{labels[g['id']]}: the exception names no targeted provider and no outreach",
+                    "error",
+                )
+            )
+        for t in targets:
+            c = counts[t["npi"]]
+            if c.latest_outcome in gapmod.CONTRACTING_OUTCOMES or c.meets_standard:
+                continue
+            findings.append(
+                Finding(
+                    "exception-attempts",
+                    g["id"],
+                    t["npi"],
+                    f"{labels[g['id']]}: {t['npi']} {t['name']}".rstrip()
+                    + f" has {c.documented} of {outreach.ATTEMPT_STANDARD} documented attempts (best practice)",
+                    "error",
+                )
+            )
+
+    # 6: providers contracted during the cycle and not yet in HPMS.
+    for g in gaps:
+        for p in providers[g["id"]]:
+            executed = p["contract_executed_date"]
+            if p["source"] not in ("roster", "manual") or p["contract_status"] != "executed" or not executed:
+                continue
+            if executed >= g["notice_date"] and not p["hpms_entered_date"]:
+                findings.append(
+                    Finding(
+                        "hpms-not-entered",
+                        g["id"],
+                        p["npi"],
+                        f"{labels[g['id']]}: {p['npi']} {p['name']} (contract executed {executed}) "
+                        "is not marked as entered in HPMS",
+                        "error",
+                    )
+                )
+
+    order = {c: i for i, c in enumerate(CHECKS)}
+    findings.sort(key=lambda f: (order[f.check], f.gap_id or 0, f.npi or ""))
+    return findings

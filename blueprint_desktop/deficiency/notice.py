@@ -1,0 +1,569 @@
+"""Import a CMS deficiency notice into cited gaps (county x HSD line) of the project.
+
+Two forms are read:
+
+* a table (CSV or XLSX) with the headers ``state,county,specialty,notice_date`` (an optional
+  ``contract_id`` column is kept). ``county`` is a county name ("Walker", "Walker County") or a 5-digit
+  code, SSA (CMS's key, e.g. Walker TX = 45235) or FIPS (48471); ``specialty`` is an HSD name
+  ("Cardiology") or code ("008"; submitted primary care codes 001-006 are evaluated as S03, HSD26 Notes).
+* text pasted from the HPMS notice (``--text``): each line that names a specialty and a county (by code,
+  "Walker County", or "Walker, TX") is a cited gap; a line naming only a county sets it for the
+  specialty lines that follow (notices often list a county, then its failing specialties). The notice
+  date is read from a line mentioning a date ("Notice date: 03/02/2027") unless given.
+
+Nothing is guessed: a county or specialty that does not match exactly one of the project's is listed
+as unmatched with the reason, and only matched rows are imported. A 5-digit code is read as SSA when the
+loaded HSD Reference File has it (schema v2 ``reference_counties``) and as FIPS when it is a county of
+the row's state; when both readings fit different counties the row is unmatched. SSA codes cannot be
+resolved without a reference file (no registry package carries the SSA-FIPS crosswalk, regulation.md 6).
+
+The whole import is one transaction; a file already imported (same SHA-256) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from blueprint_desktop.deficiency import gaps as gapmod
+from blueprint_desktop.deficiency import plan
+from blueprint_desktop.errors import BlueprintError, InputFileError
+from blueprint_desktop.progress import Progress
+from blueprint_desktop.store.project import sha256_file, utc_now
+
+BATCH_KIND = "deficiency-notice"
+REQUIRED_COLUMNS = ("state", "county", "specialty", "notice_date")
+
+# Submitted primary care codes and names, pooled by CMS into S03 (HSD26 Notes, S03; regulation.md 2).
+PRIMARY_CARE_NAMES = {
+    "001": "General Practice",
+    "002": "Family Practice",
+    "003": "Internal Medicine",
+    "004": "Geriatrics",
+    "005": "Primary Care - Physician Assistants",
+    "006": "Primary Care - Nurse Practitioners",
+}
+# Retired or unscored codes: named in the refusal instead of "unknown" (HSD26 Notes 044; CY2013 HSD 009).
+UNSCORED = {"044": "Outpatient Dialysis is attestation-only since 2020", "009": "009 is a retired code"}
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_DATE_PATTERNS = [
+    re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),
+    re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"),
+    re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE),
+]
+_CODE_TOKEN = re.compile(r"(?<![\w-])(S03|0\d\d)(?![\w-])", re.IGNORECASE)
+_FIVE_DIGITS = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+_CONTRACT = re.compile(r"\b([HRS]\d{4})\b")
+_COUNTY_WORD = re.compile(r"([A-Z][\w.'\- ]*?)\s+(County|Parish|Borough|Census Area|Municipality)\b")
+
+
+@dataclass
+class NoticeImportResult:
+    file: str
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: int = 0
+    rows_read: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# -- matching -------------------------------------------------------------------------------------
+def _norm(text: str) -> str:
+    text = str(text or "").lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def _specialty_names() -> dict[str, str]:
+    """Normalised name -> evaluated line code, for every scored line and the submitted 001-006."""
+    from blueprint_desktop.rules.standards import all_lines
+
+    names = {_norm(line.name): line.code for line in all_lines("ma")}
+    for name in PRIMARY_CARE_NAMES.values():
+        names[_norm(name)] = "S03"
+    return names
+
+
+def _line_codes() -> set[str]:
+    from blueprint_desktop.rules.standards import all_lines
+
+    return {line.code for line in all_lines("ma")}
+
+
+def match_specialty(text: str) -> tuple[str | None, str]:
+    """(line_code, how) for a specialty cell: an HSD code, a name, or both agreeing; None + why otherwise."""
+    from blueprint_desktop.rules.crosswalk import hsd_code_to_line
+
+    raw = str(text or "").strip()
+    if not raw:
+        return None, "no specialty given"
+    codes = {c.upper() for c in _CODE_TOKEN.findall(raw)}
+    if raw.isdigit() and len(raw) <= 3:
+        codes = {raw.zfill(3)}
+    for code in codes:
+        if code in UNSCORED:
+            return None, f"specialty {raw!r}: {UNSCORED[code]}"
+    by_code = {hsd_code_to_line(c) for c in codes}
+    unknown = [c for c in by_code if c not in _line_codes()]
+    if unknown:
+        return None, f"specialty code {', '.join(sorted(unknown))} is not an HSD line CMS scores"
+    name_part = _norm(_CODE_TOKEN.sub(" ", raw))
+    by_name = _specialty_names().get(name_part) if name_part else None
+    if name_part and by_name is None and not by_code:
+        return None, f"specialty {raw!r} is not an HSD specialty name or code"
+    if by_code and by_name and by_code != {by_name}:
+        return None, f"specialty {raw!r}: its code and its name name different lines"
+    if len(by_code) > 1:
+        return None, f"specialty {raw!r} names several lines"
+    if by_code:
+        return next(iter(by_code)), "code"
+    return by_name, "name"
+
+
+def _reference_ssa(project, code: str) -> list[tuple[str, str]]:
+    """(county_fips, state) rows of the loaded reference files for an SSA code."""
+    if "reference_counties" not in project.db.table_names():
+        return []
+    return [
+        (r[0], r[1])
+        for r in project.conn.execute(
+            "SELECT DISTINCT county_fips, state FROM reference_counties WHERE ssa_code = ? AND county_fips IS NOT NULL",
+            (code,),
+        )
+    ]
+
+
+def _has_reference(project) -> bool:
+    return "reference_counties" in project.db.table_names() and bool(
+        project.conn.execute("SELECT 1 FROM reference_counties LIMIT 1").fetchone()
+    )
+
+
+def match_county(project, state: str, county: str) -> tuple[str | None, str | None, str]:
+    """(county_fips, ssa_code, how) for a notice's county cell; fips None + why when not exactly one."""
+    from blueprint_desktop.geo import counties as geo
+    from blueprint_desktop.rules import county_match
+
+    state = str(state or "").strip().upper()
+    raw = str(county or "").strip()
+    if not raw:
+        return None, None, "no county given"
+    if raw.isdigit() and len(raw) == 5:
+        readings: dict[str, tuple[str, str | None]] = {}
+        if geo.is_county(raw) and (not state or geo.state_of(raw) == state):
+            readings["FIPS"] = (raw, None)
+        for fips, ref_state in _reference_ssa(project, raw):
+            if not state or ref_state == state:
+                readings["SSA"] = (fips, raw)
+        distinct = {v[0] for v in readings.values()}
+        if len(distinct) > 1:
+            return None, None, f"county code {raw} reads as SSA and as FIPS of different counties"
+        if distinct:
+            kind = " and ".join(sorted(readings))
+            fips, _ = next(iter(readings.values()))
+            return fips, readings.get("SSA", (None, None))[1], f"{kind} code"
+        if geo.is_county(raw):
+            return None, None, f"county code {raw} is FIPS of {geo.county_name(raw)}, not a county of {state}"
+        if not _has_reference(project):
+            return (
+                None,
+                None,
+                f"county code {raw} is not a FIPS code; SSA codes need the HSD reference file loaded",
+            )
+        return None, None, f"county code {raw} is neither an SSA code of the reference file nor a FIPS code"
+    if not state:
+        return None, None, f"county {raw!r} needs its state"
+    fips, how = county_match.match_county(state, raw)
+    if fips is None:
+        return None, None, how
+    return fips, None, f"name ({how})"
+
+
+def _parse_date_text(text: str) -> date | None:
+    for i, pattern in enumerate(_DATE_PATTERNS):
+        m = pattern.search(text)
+        if not m:
+            continue
+        try:
+            if i == 0:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            if i == 1:
+                return date(int(m[3]), int(m[1]), int(m[2]))
+            return date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+        except ValueError:
+            continue
+    return None
+
+
+def _cell_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    return _parse_date_text(text) if text else None
+
+
+# -- reading the two forms ------------------------------------------------------------------------
+@dataclass
+class _Cited:
+    row: int
+    state: str
+    county: str
+    specialty: str
+    notice_date: date | None
+    contract_id: str | None = None
+
+
+def _read_table(path: Path) -> list[_Cited]:
+    import pandas as pd
+
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=object)
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputFileError(f"{path.name}: cannot be read as a notice table ({exc})") from None
+    df.columns = [_norm(c).replace(" ", "_") for c in df.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputFileError(
+            f"{path.name}: row 1: missing column(s) {', '.join(missing)}; expected headers "
+            f"{','.join(REQUIRED_COLUMNS)}"
+        )
+    out = []
+    for i, rec in enumerate(df.to_dict("records"), start=2):
+        cells = {k: ("" if v is None or (isinstance(v, float) and v != v) else v) for k, v in rec.items()}
+        if not any(str(cells.get(c, "")).strip() for c in REQUIRED_COLUMNS):
+            continue
+        raw_date = cells["notice_date"]
+        when = _cell_date(raw_date)
+        if when is None:
+            raise InputFileError(
+                f"{path.name}: row {i}, column notice_date: {raw_date!r} is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
+            )
+        county = cells["county"]
+        if isinstance(county, float) and county.is_integer():
+            county = int(county)
+        county = str(county).strip()
+        if county.isdigit() and len(county) < 5:
+            county = county.zfill(5)  # spreadsheets drop leading zeros of codes such as 01001
+        specialty = cells["specialty"]
+        if isinstance(specialty, float) and specialty.is_integer():
+            specialty = str(int(specialty)).zfill(3)
+        out.append(
+            _Cited(
+                i,
+                str(cells["state"]).strip().upper(),
+                county,
+                str(specialty).strip(),
+                when,
+                str(cells.get("contract_id", "")).strip() or None,
+            )
+        )
+    return out
+
+
+def _state_tokens() -> tuple[set[str], dict[str, str]]:
+    from blueprint_desktop.geo.counties import load_states
+
+    states = load_states()
+    return set(states.state), {_norm(n): s for n, s in zip(states.state_name, states.state, strict=True)}
+
+
+def _read_text(
+    path: Path, text: str, project
+) -> tuple[list[_Cited], list[dict[str, Any]], date | None, str | None]:
+    """Cited gaps from a pasted notice; also lines that name a gap but cannot be read, the date, the contract."""
+    from blueprint_desktop.geo.counties import load_counties
+
+    abbrs, full_names = _state_tokens()
+    counties = load_counties()
+    names_by_state: dict[str, list[str]] = {}
+    for st, name in zip(counties.state, counties["name"], strict=True):
+        names_by_state.setdefault(st, []).append(str(name))
+    spec_names = sorted(_specialty_names(), key=len, reverse=True)
+    cited: list[_Cited] = []
+    problems: list[dict[str, Any]] = []
+    notice_date: date | None = None
+    contract: str | None = None
+    context: tuple[str, str] | None = None  # (state, county text) from a county-only line
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if notice_date is None and "date" in line.lower():
+            notice_date = _parse_date_text(line)
+        if contract is None and (m := _CONTRACT.search(line)):
+            contract = m[1]
+        # States: USPS abbreviations as upper-case tokens, or full names.
+        tokens = re.findall(r"\b[A-Z]{2}\b", line)
+        states = [t for t in tokens if t in abbrs]
+        norm_line = f" {_norm(line)} "
+        states += [s for n, s in full_names.items() if f" {n} " in norm_line and len(n) > 2]
+        state = states[0] if states else (context[0] if context else "")
+        # Specialties: HSD codes (zero-padded tokens) and full HSD names, longest name first.
+        specialties: list[str] = []
+        for code in _CODE_TOKEN.findall(line):
+            specialties.append(code.upper())
+        rest = norm_line
+        for name in spec_names:
+            if f" {name} " in rest:
+                specialties.append(name)
+                rest = rest.replace(f" {name} ", " ")
+        # Counties: a 5-digit code, 'X County', or 'X, ST' / 'X ST' with a county name of that state.
+        county_text: str | None = None
+        if m := _FIVE_DIGITS.search(line):
+            county_text = m[1]
+        elif m := _COUNTY_WORD.search(line):
+            county_text = m[1].strip()
+            county_text = re.split(r"[:\-–,;]\s*", county_text)[-1].strip()
+        elif state:
+            for name in sorted(names_by_state.get(state, []), key=len, reverse=True):
+                if re.search(rf"\b{re.escape(name)}\b,?\s+{state}\b", line):
+                    county_text = name
+                    break
+        if county_text:
+            # The latest county named is the one bare specialty lines below belong to.
+            context = (state, county_text)
+        if not specialties:
+            continue
+        if county_text is None and context is not None:
+            state, county_text = context
+        if county_text is None:
+            problems.append(
+                {
+                    "row": lineno,
+                    "state": state,
+                    "county": "",
+                    "specialty": line.strip(),
+                    "reason": "names a specialty but no county",
+                }
+            )
+            continue
+        # Codes and names on one line may name the same line twice ('Cardiology (008)'): dedupe by line.
+        seen_lines: set[str] = set()
+        for spec in specialties:
+            code, _ = match_specialty(spec)
+            key = code or spec
+            if key in seen_lines:
+                continue
+            seen_lines.add(key)
+            cited.append(_Cited(lineno, state, county_text, spec, None, contract))
+    return cited, problems, notice_date, contract
+
+
+# -- import ---------------------------------------------------------------------------------------
+def import_notice(
+    project,
+    path: str | Path,
+    text: bool | None = None,
+    notice_date: str | None = None,
+    window_days: int | None = None,
+    window_kind: str = "deficiency",
+    progress: Progress | None = None,
+) -> NoticeImportResult:
+    """Import a notice file (CSV/XLSX table, or pasted text when ``text`` or the suffix is .txt)."""
+    path = Path(path)
+    progress = progress or Progress()
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such notice file")
+    if window_kind not in plan.DEFAULT_WINDOWS:
+        raise BlueprintError(f"window kind {window_kind!r} is not one of {', '.join(plan.DEFAULT_WINDOWS)}")
+    days = window_days or plan.DEFAULT_WINDOWS[window_kind]
+    digest = sha256_file(path)
+    previous = project.find_batch(BATCH_KIND, digest)
+    if previous:
+        raise InputFileError(
+            f"{path.name}: already imported on {previous['imported_at'][:10]} (import batch {previous['id']})"
+        )
+    is_text = text if text is not None else path.suffix.lower() in (".txt", ".text", "")
+    result = NoticeImportResult(file=path.name)
+    progress.update(0.05, f"reading {path.name}")
+    override = plan.parse_date(notice_date, "--date") if notice_date else None
+    if is_text:
+        try:
+            body = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputFileError(
+                f"{path.name}: not UTF-8 text; paste the notice into a plain text file"
+            ) from None
+        cited, problems, found_date, _contract = _read_text(path, body, project)
+        result.unmatched.extend(problems)
+        when = override or found_date
+        if when is None:
+            raise InputFileError(
+                f"{path.name}: no notice date found in the text; give it with --date YYYY-MM-DD"
+            )
+        for c in cited:
+            c.notice_date = when
+        fmt = "text"
+    else:
+        cited = _read_table(path)
+        if override:
+            for c in cited:
+                c.notice_date = override
+        fmt = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    result.rows_read = len(cited) + len(result.unmatched)
+    area = set(project.service_area())
+    progress.update(0.3, "matching counties and specialties")
+    matched: list[tuple[_Cited, str, str | None, str]] = []
+    for c in cited:
+        progress.check()
+        line, why_line = match_specialty(c.specialty)
+        fips, ssa, why_county = match_county(project, c.state, c.county)
+        reasons = []
+        if fips is None:
+            reasons.append(why_county)
+        elif fips not in area:
+            reasons.append(
+                f"county {fips} ({gapmod.county_label(fips)}) is not in the project's service area"
+            )
+        if line is None:
+            reasons.append(why_line)
+        if reasons:
+            result.unmatched.append(
+                {
+                    "row": c.row,
+                    "state": c.state,
+                    "county": c.county,
+                    "specialty": c.specialty,
+                    "reason": "; ".join(reasons),
+                }
+            )
+            continue
+        matched.append((c, fips, ssa, line))
+    if not matched:
+        detail = "; ".join(f"row {u['row']}: {u['reason']}" for u in result.unmatched[:3])
+        raise InputFileError(
+            f"{path.name}: no cited gap could be matched to the project ({detail or 'no gap lines found'})"
+        )
+    progress.update(0.6, "storing the notice")
+    by_date: dict[date, list[tuple[_Cited, str, str | None, str]]] = {}
+    for item in matched:
+        by_date.setdefault(item[0].notice_date, []).append(item)  # type: ignore[arg-type]
+    with project.transaction():
+        batch_id = project.record_batch(
+            BATCH_KIND,
+            path.name,
+            digest,
+            result.rows_read,
+            0,
+            len(result.unmatched),
+            {"unmatched": result.unmatched},
+        )
+        imported = 0
+        for when, items in sorted(by_date.items()):
+            due = plan.due_date(when, days, "calendar")
+            cur = project.conn.execute(
+                "INSERT INTO deficiency_notices(notice_date, window_days, window_unit, window_kind, due_date,"
+                " contract_id, source_format, file_name, file_sha256, batch_id, imported_at, unmatched_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    when.isoformat(),
+                    days,
+                    "calendar",
+                    window_kind,
+                    due.isoformat(),
+                    items[0][0].contract_id,
+                    fmt,
+                    path.name,
+                    digest,
+                    batch_id,
+                    utc_now(),
+                    json.dumps(result.unmatched),
+                ),
+            )
+            notice_id = int(cur.lastrowid)
+            gap_ids = []
+            for c, fips, ssa, line in items:
+                cur = project.conn.execute(
+                    "INSERT INTO cited_gaps(notice_id, county_fips, ssa_code, line_code, cited_county, cited_specialty,"
+                    " source_row) VALUES (?,?,?,?,?,?,?) ON CONFLICT(notice_id, county_fips, line_code) DO NOTHING",
+                    (notice_id, fips, ssa, line, c.county, c.specialty, c.row),
+                )
+                if cur.rowcount == 0:
+                    result.duplicates += 1
+                    continue
+                gap_id = int(cur.lastrowid)
+                gap_ids.append(gap_id)
+                plan.create_milestones(project, gap_id, when.isoformat(), due.isoformat())
+                gapmod.refresh_gap_providers(project, gap_id)
+                imported += 1
+            result.notices.append(
+                {
+                    "id": notice_id,
+                    "notice_date": when.isoformat(),
+                    "due_date": due.isoformat(),
+                    "gaps": len(gap_ids),
+                }
+            )
+            result.gaps.extend(gapmod.get_gap(project, g) for g in gap_ids)
+        project.conn.execute("UPDATE import_batches SET rows_imported = ? WHERE id = ?", (imported, batch_id))
+        project.audit(
+            "deficiency.notice.import",
+            "import_batch",
+            batch_id,
+            {"file": path.name, "notices": result.notices, "unmatched": len(result.unmatched)},
+        )
+    progress.update(1.0, f"{len(result.gaps)} cited gaps")
+    return result
+
+
+def get_notice(project, notice_id: int) -> dict[str, Any]:
+    cur = project.conn.execute("SELECT * FROM deficiency_notices WHERE id = ?", (int(notice_id),))
+    row = cur.fetchone()
+    if row is None:
+        raise BlueprintError(f"no deficiency notice with id {notice_id} in {project.path.name}")
+    out = dict(zip([d[0] for d in cur.description], row, strict=True))
+    out["unmatched"] = json.loads(out.pop("unmatched_json") or "[]")
+    return out
+
+
+def list_notices(project) -> list[dict[str, Any]]:
+    ids = [r[0] for r in project.conn.execute("SELECT id FROM deficiency_notices ORDER BY notice_date, id")]
+    return [get_notice(project, i) for i in ids]
+
+
+def mark_submitted(project, notice_id: int, when: str | None = None) -> dict[str, Any]:
+    """Record that the response to a notice went to CMS (stops the window check); marks 'submit' done."""
+    day = plan.parse_date(when, "submitted date") if when else date.today()
+    get_notice(project, notice_id)
+    with project.transaction():
+        project.conn.execute(
+            "UPDATE deficiency_notices SET submitted_date = ? WHERE id = ?", (day.isoformat(), notice_id)
+        )
+        project.conn.execute(
+            "UPDATE plan_milestones SET done_date = coalesce(done_date, ?) WHERE phase = 'submit'"
+            " AND gap_id IN (SELECT id FROM cited_gaps WHERE notice_id = ?)",
+            (day.isoformat(), notice_id),
+        )
+        project.audit("deficiency.submitted", "deficiency_notice", notice_id, {"date": day.isoformat()})
+    return get_notice(project, notice_id)

@@ -1,0 +1,283 @@
+"""The outreach log: append-only evidence of every attempt to recruit a provider.
+
+No entry is ever edited or deleted, through this API or through the store: the schema's triggers refuse
+UPDATE and DELETE of ``outreach_log`` and ``outreach_attachments`` even from raw SQL (schema v5). A
+correction is a new entry whose ``supersedes`` names the entry it corrects; both stay visible, and only
+entries nobody superseded count.
+
+A *documented attempt* is an entry in force (not superseded) with its date and time, channel, staff
+member and outcome. The four-attempt standard per targeted provider is practice advice from the seed
+and a vendor's list of exception denial causes (peers.md D.5; regulation.md 5 marks it [3P]): it is
+labelled "best practice" wherever it is shown, not a CMS rule.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from blueprint_desktop.deficiency.gaps import check_npi, provider_names
+from blueprint_desktop.errors import BlueprintError, InputFileError
+from blueprint_desktop.store.project import sha256_file, utc_now
+from blueprint_desktop.store.schema_deficiency import OUTREACH_CHANNELS, OUTREACH_OUTCOMES
+
+ATTEMPT_STANDARD = 4  # best practice (seed 000; peers.md D.5), not CMS text
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # a scanned letter or a contract PDF; keeps the project file sane
+REQUIRED_FIELDS = ("at", "channel", "staff", "outcome")
+
+
+@dataclass(frozen=True)
+class AttemptCount:
+    npi: str
+    name: str
+    documented: int
+    entries: int
+    latest_outcome: str | None
+    meets_standard: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__) | {"standard": ATTEMPT_STANDARD}
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    text = " ".join(str(value).strip().split())
+    for option in allowed:
+        if text.lower() == option.lower():
+            return option
+    raise BlueprintError(f"{what} {value!r} is not one of: {', '.join(allowed)}")
+
+
+def parse_when(value: str | None, what: str = "--at") -> str | None:
+    """An ISO date or datetime as ISO 8601 with seconds (a bare date stays a date: no time invented)."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).date().isoformat()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BlueprintError(
+            f"{what} {value!r} is not an ISO date or date-time (e.g. 2027-03-04T14:30)"
+        ) from None
+    return parsed.replace(microsecond=0).isoformat()
+
+
+def add_entry(
+    project,
+    npi: str,
+    channel: str | None,
+    outcome: str | None,
+    staff: str | None,
+    at: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    supersedes: int | None = None,
+    attachments: list[str | Path] = (),
+    batch_id: int | None = None,
+    allow_incomplete: bool = False,
+) -> dict[str, Any]:
+    """Append one outreach entry (and its attachments) in one transaction; returns the entry.
+
+    ``at`` defaults to now (UTC). Missing channel, staff or outcome are refused unless
+    ``allow_incomplete`` (rows from an old spreadsheet log: the checks flag them).
+    """
+    npi = check_npi(npi)
+    channel = _choice(channel, OUTREACH_CHANNELS, "channel")
+    outcome = _choice(outcome, OUTREACH_OUTCOMES, "outcome")
+    staff = (staff or "").strip() or None
+    reason = (reason or "").strip() or None
+    when = (
+        parse_when(at)
+        if at
+        else (None if allow_incomplete else datetime.now(UTC).replace(microsecond=0).isoformat())
+    )
+    if not allow_incomplete:
+        missing = [n for n, v in (("channel", channel), ("outcome", outcome), ("staff", staff)) if not v]
+        if missing:
+            raise BlueprintError(f"an outreach entry needs its {', '.join(missing)}")
+    if outcome == "declined" and not reason:
+        raise BlueprintError("a declined outcome needs its declination reason (--reason)")
+    if supersedes is not None:
+        old = project.conn.execute("SELECT npi FROM outreach_log WHERE id = ?", (int(supersedes),)).fetchone()
+        if old is None:
+            raise BlueprintError(f"--supersedes {supersedes}: no outreach entry with that id")
+        taken = project.conn.execute(
+            "SELECT id FROM outreach_log WHERE supersedes = ?", (int(supersedes),)
+        ).fetchone()
+        if taken:
+            raise BlueprintError(
+                f"--supersedes {supersedes}: entry {supersedes} was already corrected by entry {taken[0]}; supersede {taken[0]}"
+            )
+    files = []
+    for item in attachments or ():
+        p = Path(item)
+        if not p.is_file():
+            raise InputFileError(f"{p}: no such attachment file")
+        size = p.stat().st_size
+        if size > MAX_ATTACHMENT_BYTES:
+            raise InputFileError(
+                f"{p.name}: {size} bytes; attachments are limited to {MAX_ATTACHMENT_BYTES} bytes"
+            )
+        files.append((p, size))
+    with project.transaction():
+        cur = project.conn.execute(
+            "INSERT INTO outreach_log(at, npi, channel, outcome, staff, reason, note, supersedes, recorded_at,"
+            " recorded_by, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                when,
+                npi,
+                channel,
+                outcome,
+                staff,
+                reason,
+                (note or "").strip() or None,
+                None if supersedes is None else int(supersedes),
+                utc_now(),
+                project.actor,
+                batch_id,
+            ),
+        )
+        entry_id = int(cur.lastrowid)
+        for p, size in files:
+            project.conn.execute(
+                "INSERT INTO outreach_attachments(entry_id, file_name, sha256, size, content, added_at) VALUES (?,?,?,?,?,?)",
+                (entry_id, p.name, sha256_file(p), size, p.read_bytes(), utc_now()),
+            )
+        if batch_id is None:
+            project.audit(
+                "outreach.add",
+                "outreach_log",
+                entry_id,
+                {
+                    "npi": npi,
+                    "outcome": outcome,
+                    "supersedes": supersedes,
+                    "attachments": [p.name for p, _ in files],
+                },
+            )
+        # A contracting outcome may move a targeted provider into a cure: keep gap roles current.
+        if outcome in ("LOI signed", "contract executed"):
+            from blueprint_desktop.deficiency.gaps import refresh_gap_providers
+
+            refresh_gap_providers(project)
+    return get_entry(project, entry_id)
+
+
+def _entries(project, where: str = "", args: tuple = ()) -> list[dict[str, Any]]:
+    cur = project.conn.execute(
+        "SELECT o.*, (SELECT c.id FROM outreach_log c WHERE c.supersedes = o.id) AS superseded_by"
+        " FROM outreach_log o " + where + " ORDER BY o.id",
+        args,
+    )
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    attachments: dict[int, list[dict[str, Any]]] = {}
+    for eid, aid, name, digest, size in project.conn.execute(
+        "SELECT entry_id, id, file_name, sha256, size FROM outreach_attachments ORDER BY id"
+    ):
+        attachments.setdefault(eid, []).append({"id": aid, "file_name": name, "sha256": digest, "size": size})
+    names = provider_names(project, sorted({r["npi"] for r in rows}))
+    for r in rows:
+        r["provider_name"] = names.get(r["npi"], "")
+        r["attachments"] = attachments.get(r["id"], [])
+        r["missing"] = [f for f in REQUIRED_FIELDS if not r.get(f)]
+        r["in_force"] = r["superseded_by"] is None
+    return rows
+
+
+def get_entry(project, entry_id: int) -> dict[str, Any]:
+    rows = _entries(project, "WHERE o.id = ?", (int(entry_id),))
+    if not rows:
+        raise BlueprintError(f"no outreach entry with id {entry_id}")
+    return rows[0]
+
+
+def list_entries(project, npi: str | None = None) -> list[dict[str, Any]]:
+    """Every entry, superseded ones included (``in_force`` False, ``superseded_by`` the correction)."""
+    if npi:
+        return _entries(project, "WHERE o.npi = ?", (check_npi(npi),))
+    return _entries(project)
+
+
+def attachment_bytes(project, attachment_id: int) -> tuple[str, bytes]:
+    row = project.conn.execute(
+        "SELECT file_name, content FROM outreach_attachments WHERE id = ?", (int(attachment_id),)
+    ).fetchone()
+    if row is None:
+        raise BlueprintError(f"no outreach attachment with id {attachment_id}")
+    return row[0], bytes(row[1])
+
+
+def attempt_counts(project, npis: list[str] | None = None) -> dict[str, AttemptCount]:
+    """Per NPI: documented attempts in force vs the four-attempt standard (best practice)."""
+    rows = list_entries(project)
+    by_npi: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_npi.setdefault(r["npi"], []).append(r)
+    wanted = sorted(set(npis) if npis is not None else set(by_npi))
+    names = provider_names(project, wanted)
+    out = {}
+    for npi in wanted:
+        entries = [r for r in by_npi.get(npi, []) if r["in_force"]]
+        documented = [r for r in entries if not r["missing"]]
+        dated = sorted(
+            (r for r in entries if r["outcome"]), key=lambda r: (r["at"] or r["recorded_at"], r["id"])
+        )
+        out[npi] = AttemptCount(
+            npi=npi,
+            name=names.get(npi, "") or (entries[0]["provider_name"] if entries else ""),
+            documented=len(documented),
+            entries=len(entries),
+            latest_outcome=dated[-1]["outcome"] if dated else None,
+            meets_standard=len(documented) >= ATTEMPT_STANDARD,
+        )
+    return out
+
+
+def import_log(project, path: str | Path) -> dict[str, Any]:
+    """Import an existing outreach log (CSV headers ``at,npi,channel,outcome,staff,reason,note``).
+
+    Rows keep what they have: a missing date, channel, staff or outcome is imported and then flagged by the
+    checks (correct it with a superseding entry). Values present must be valid; one transaction.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such outreach log file")
+    digest = sha256_file(path)
+    previous = project.find_batch("outreach-log", digest)
+    if previous:
+        raise InputFileError(f"{path.name}: already imported (import batch {previous['id']})")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+        if "npi" not in headers:
+            raise InputFileError(
+                f"{path.name}: row 1: no npi column; expected headers at,npi,channel,outcome,staff,reason,note"
+            )
+        rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in r.items()} for r in reader]
+    with project.transaction():
+        batch = project.record_batch("outreach-log", path.name, digest, len(rows), len(rows))
+        for i, r in enumerate(rows, start=2):
+            try:
+                add_entry(
+                    project,
+                    r.get("npi", ""),
+                    r.get("channel"),
+                    r.get("outcome"),
+                    r.get("staff"),
+                    at=r.get("at") or None,
+                    reason=r.get("reason"),
+                    note=r.get("note"),
+                    batch_id=batch,
+                    allow_incomplete=True,
+                )
+            except BlueprintError as exc:
+                raise InputFileError(f"{path.name}: row {i}: {exc}") from None
+        project.audit("outreach.import", "import_batch", batch, {"file": path.name, "rows": len(rows)})
+    return {"file": path.name, "rows": len(rows), "batch_id": batch}

@@ -1,0 +1,342 @@
+"""The outreach pane: the append-only log, a form to add an entry, and attempts per provider.
+
+The log table shows every entry ever recorded: a superseded entry stays, struck through and greyed, with
+the id of the correction that replaced it; the correction names the entry it corrects. Nothing here
+edits or deletes an entry (the store refuses it anyway); "Correct selected" pre-fills the form with the
+selected entry so the new entry supersedes it. The attempts table counts documented attempts in force
+per provider against the four-attempt standard (best practice, not a CMS rule).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blueprint_desktop.deficiency import gaps as gapmod
+from blueprint_desktop.deficiency import outreach
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.store.schema_deficiency import OUTREACH_CHANNELS, OUTREACH_OUTCOMES
+
+LOG_COLUMNS = [
+    "#",
+    "When",
+    "NPI",
+    "Provider",
+    "Channel",
+    "Outcome",
+    "Staff",
+    "Reason / note",
+    "Files",
+    "Correction",
+]
+ATTEMPT_COLUMNS = ["NPI", "Provider", "Attempts", "Latest outcome", "Standard"]
+SUPERSEDED_COLOR = "#9a9a9a"
+MISSING_COLOR = "#d63031"
+
+
+class OutreachPane(QWidget):
+    """Outreach log for a project; ``set_project(project)`` (or None) reloads it."""
+
+    entry_added = Signal(int)  # the new entry's id, so other panes (timeline checks) can refresh
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = None
+        self.setObjectName("OutreachPane")
+        self._attachments: list[str] = []
+
+        self.log = QTableWidget(0, len(LOG_COLUMNS))
+        self.log.setObjectName("outreachLog")
+        self.log.setHorizontalHeaderLabels(LOG_COLUMNS)
+        self.log.setEditTriggers(QAbstractItemView.NoEditTriggers)  # append-only: cells are never edited
+        self.log.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.log.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.log.verticalHeader().setVisible(False)
+        self.log.setAlternatingRowColors(True)
+        self.log.setWordWrap(True)
+        self.log.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        header = self.log.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(LOG_COLUMNS.index("Reason / note"), QHeaderView.Stretch)
+        header.setSectionResizeMode(LOG_COLUMNS.index("Files"), QHeaderView.Interactive)
+        self.log.setColumnWidth(LOG_COLUMNS.index("Files"), 110)
+
+        self.attempts = QTableWidget(0, len(ATTEMPT_COLUMNS))
+        self.attempts.setObjectName("attemptCounts")
+        self.attempts.setHorizontalHeaderLabels(ATTEMPT_COLUMNS)
+        self.attempts.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.attempts.verticalHeader().setVisible(False)
+        self.attempts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.attempts.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+
+        # -- add-entry form ---------------------------------------------------------------------------
+        self.npi = QComboBox()
+        self.npi.setEditable(True)
+        self.npi.setObjectName("npi")
+        self.channel = QComboBox()
+        self.channel.addItems(OUTREACH_CHANNELS)
+        self.outcome = QComboBox()
+        self.outcome.addItems(OUTREACH_OUTCOMES)
+        self.outcome.currentTextChanged.connect(self._outcome_changed)
+        self.staff = QLineEdit()
+        self.staff.setPlaceholderText("who made the attempt")
+        self.when = QDateTimeEdit(QDateTime.currentDateTime())
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("required when declined (e.g. rates below market, panel closed)")
+        self.note = QLineEdit()
+        self.supersedes = QLineEdit()
+        self.supersedes.setPlaceholderText("id of the entry this corrects (optional)")
+        self.attach_label = QLabel("no files")
+        attach_btn = QPushButton("Attach...")
+        attach_btn.clicked.connect(self._choose_files)
+        self.add_button = QPushButton("Add entry")
+        self.add_button.setObjectName("addEntry")
+        self.add_button.clicked.connect(self._add_clicked)
+        correct_btn = QPushButton("Correct selected")
+        correct_btn.clicked.connect(self._correct_selected)
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {MISSING_COLOR};")
+        self.error.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Provider NPI", self.npi)
+        form.addRow("When", self.when)
+        form.addRow("Channel", self.channel)
+        form.addRow("Outcome", self.outcome)
+        form.addRow("Staff", self.staff)
+        form.addRow("Declination reason", self.reason)
+        form.addRow("Note", self.note)
+        form.addRow("Supersedes entry", self.supersedes)
+        files = QHBoxLayout()
+        files.addWidget(self.attach_label, 1)
+        files.addWidget(attach_btn)
+        form.addRow("Attachments", files)
+        buttons = QHBoxLayout()
+        buttons.addWidget(correct_btn)
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_button)
+        form_box = QGroupBox("Record an attempt (entries are never edited: a correction supersedes)")
+        fbl = QVBoxLayout(form_box)
+        fbl.addLayout(form)
+        fbl.addLayout(buttons)
+        fbl.addWidget(self.error)
+
+        attempts_box = QGroupBox(
+            f"Attempts per provider vs the {outreach.ATTEMPT_STANDARD}-attempt standard (best practice)"
+        )
+        abl = QVBoxLayout(attempts_box)
+        abl.addWidget(self.attempts)
+
+        lower = QSplitter(Qt.Horizontal)
+        lower.addWidget(form_box)
+        lower.addWidget(attempts_box)
+        lower.setSizes([380, 620])
+        split = QSplitter(Qt.Vertical)
+        log_box = QGroupBox("Outreach log (append-only)")
+        lbl = QVBoxLayout(log_box)
+        lbl.addWidget(self.log)
+        split.addWidget(log_box)
+        split.addWidget(lower)
+        split.setSizes([380, 320])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self._outcome_changed(self.outcome.currentText())
+        self.set_project(None)
+
+    # -- public API --------------------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        self.project = project
+        self.add_button.setEnabled(
+            project is not None and not project.read_only and "outreach_log" in project.db.table_names()
+        )
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.entries = []
+        self.counts = {}
+        if self.project is not None and "outreach_log" in self.project.db.table_names():
+            self.entries = outreach.list_entries(self.project)
+            targets = [
+                r[0]
+                for r in self.project.conn.execute(
+                    "SELECT DISTINCT npi FROM gap_providers WHERE role = 'target'"
+                )
+            ]
+            self.counts = outreach.attempt_counts(
+                self.project, sorted({*targets, *(e["npi"] for e in self.entries)})
+            )
+            self._fill_npi_choices(targets)
+        self._fill_log()
+        self._fill_attempts()
+
+    # -- tables ------------------------------------------------------------------------------------
+    def _fill_npi_choices(self, targets: list[str]) -> None:
+        current = self.npi.currentText()
+        self.npi.clear()
+        names = gapmod.provider_names(self.project, sorted(set(targets)))
+        for npi in sorted(set(targets)):
+            self.npi.addItem(f"{npi}  {names.get(npi, '')}".strip(), npi)
+        self.npi.setEditText(current)
+
+    def _fill_log(self) -> None:
+        self.log.setRowCount(len(self.entries))
+        # Newest first: a correction sits above the entry it corrects.
+        for row, e in enumerate(reversed(self.entries)):
+            reason_note = "; ".join(x for x in (e["reason"] and f"reason: {e['reason']}", e["note"]) if x)
+            if e["superseded_by"]:
+                correction = f"superseded by #{e['superseded_by']}"
+            elif e["supersedes"]:
+                correction = f"corrects #{e['supersedes']}"
+            else:
+                correction = ""
+            if e["missing"]:
+                correction = (correction + "; " if correction else "") + "missing " + ", ".join(e["missing"])
+            when = (e["at"] or "").replace("T", " ")[:16]
+            n_files = len(e["attachments"])
+            files = (
+                ""
+                if not n_files
+                else (e["attachments"][0]["file_name"] if n_files == 1 else f"{n_files} files")
+            )
+            values = [
+                str(e["id"]),
+                when or "?",
+                e["npi"],
+                e["provider_name"],
+                e["channel"] or "?",
+                e["outcome"] or "?",
+                e["staff"] or "?",
+                reason_note,
+                files,
+                correction,
+            ]
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.UserRole, e["id"])
+                if e["attachments"] and col == LOG_COLUMNS.index("Files"):
+                    item.setToolTip(
+                        "\n".join(f"{a['file_name']}  sha256 {a['sha256']}" for a in e["attachments"])
+                    )
+                if not e["in_force"]:
+                    font = QFont(item.font())
+                    font.setStrikeOut(col != LOG_COLUMNS.index("Correction"))
+                    item.setFont(font)
+                    item.setForeground(QBrush(QColor(SUPERSEDED_COLOR)))
+                elif e["missing"] and (col == LOG_COLUMNS.index("Correction") or value == "?"):
+                    item.setForeground(QBrush(QColor(MISSING_COLOR)))
+                self.log.setItem(row, col, item)
+
+    def _fill_attempts(self) -> None:
+        rows = sorted(self.counts.values(), key=lambda c: (c.meets_standard, c.documented, c.npi))
+        self.attempts.setRowCount(len(rows))
+        for row, c in enumerate(rows):
+            standard = (
+                "meets" if c.meets_standard else f"{outreach.ATTEMPT_STANDARD - c.documented} more needed"
+            )
+            values = [
+                c.npi,
+                c.name,
+                f"{c.documented} / {outreach.ATTEMPT_STANDARD}",
+                c.latest_outcome or "",
+                standard,
+            ]
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if col in (2, 4):
+                    item.setForeground(QBrush(QColor("#2e7d32" if c.meets_standard else "#b26a00")))
+                self.attempts.setItem(row, col, item)
+
+    # -- form --------------------------------------------------------------------------------------
+    def _outcome_changed(self, outcome: str) -> None:
+        self.reason.setEnabled(True)
+        self.reason.setStyleSheet("" if outcome != "declined" else "QLineEdit { border: 1px solid #b26a00; }")
+
+    def _choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Attach files to the outreach entry")
+        self.set_attachments(files)
+
+    def set_attachments(self, files: list[str]) -> None:
+        self._attachments = list(files)
+        self.attach_label.setText(", ".join(f.rsplit("/", 1)[-1] for f in files) if files else "no files")
+
+    def _correct_selected(self) -> None:
+        rows = self.log.selectionModel().selectedRows() if self.log.selectionModel() else []
+        if not rows:
+            self.error.setText("Select the entry to correct in the log first.")
+            return
+        entry_id = self.log.item(rows[0].row(), 0).data(Qt.UserRole)
+        entry = next(e for e in self.entries if e["id"] == entry_id)
+        self.npi.setEditText(entry["npi"])
+        if entry["channel"]:
+            self.channel.setCurrentText(entry["channel"])
+        if entry["outcome"]:
+            self.outcome.setCurrentText(entry["outcome"])
+        self.staff.setText(entry["staff"] or "")
+        self.reason.setText(entry["reason"] or "")
+        self.note.setText(entry["note"] or "")
+        if entry["at"] and len(entry["at"]) > 10:
+            self.when.setDateTime(QDateTime.fromString(entry["at"][:19], "yyyy-MM-ddTHH:mm:ss"))
+        self.supersedes.setText(str(entry["id"]))
+        self.error.setText(f"Correcting entry #{entry['id']}: change what was wrong, then Add entry.")
+
+    def _add_clicked(self) -> None:
+        try:
+            entry = self.add_from_form()
+        except BlueprintError as exc:
+            self.error.setText(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the pane stays usable
+            QMessageBox.critical(self, "Outreach entry not recorded", str(exc))
+            return
+        self.error.setText(f"Entry #{entry['id']} recorded.")
+
+    def add_from_form(self) -> dict:
+        """Record the form as a new entry (raises BlueprintError on bad input); clears the form."""
+        if self.project is None:
+            raise BlueprintError("open a project first")
+        text = self.npi.currentText().strip()
+        npi = text.split()[0] if text else ""  # choices read "NPI  name"
+        supersedes = self.supersedes.text().strip()
+        if supersedes and not supersedes.isdigit():
+            raise BlueprintError(f"supersedes {supersedes!r} is not an entry id")
+        at = self.when.dateTime().toString("yyyy-MM-ddTHH:mm:00")
+        entry = outreach.add_entry(
+            self.project,
+            npi,
+            self.channel.currentText(),
+            self.outcome.currentText(),
+            self.staff.text(),
+            at=at,
+            reason=self.reason.text(),
+            note=self.note.text(),
+            supersedes=int(supersedes) if supersedes else None,
+            attachments=self._attachments,
+        )
+        self.reason.clear()
+        self.note.clear()
+        self.supersedes.clear()
+        self.set_attachments([])
+        self.refresh()
+        self.entry_added.emit(entry["id"])
+        return entry
