@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.rules_commands",
     "blueprint_desktop.cli.deficiency_commands",
     "blueprint_desktop.cli.engine_commands",
+    "blueprint_desktop.cli.export_commands",
 ]
 
 EXIT_ERROR = 2

@@ -14,6 +14,7 @@ from blueprint_desktop.store import (
     schema_deficiency,
     schema_engine,
     schema_reference,
+    schema_reports,
 )
 
 
@@ -29,6 +30,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "CMS reference files, enrollee points, other-LOB rule sets", schema_reference.SQL),
     Migration(3, "engine: road graphs, recruitment target plans, what-if scenarios", schema_engine.SQL),
     Migration(4, "deficiency: notices, gaps, plan, pathways, outreach, cure", schema_deficiency.SQL),
+    Migration(5, "reports: edited exception narratives of the package", schema_reports.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

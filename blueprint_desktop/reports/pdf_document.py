@@ -1,0 +1,179 @@
+"""The page furniture of Blueprint's PDF reports (fpdf2): fonts, header, footer, DRAFT watermark, tables.
+
+Every page footer carries the generation time and the SHA-256 fingerprint of the project file the
+report was made from (``Project.file_sha256``), so a reader can tell which state of the project a page
+shows, and the page number out of the total. Fonts are DejaVu (Unicode; fpdf2's core fonts are latin-1
+only: stack.md). Long tables use fpdf2's ``table()``, which repeats the heading row on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableCellFillMode, XPos, YPos
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT = "DejaVu"
+MONO = "DejaVuMono"
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+ACCENT = (31, 78, 121)  # headings and rules: a sober dark blue
+HEAD_FILL = (226, 232, 240)
+ZEBRA = (247, 249, 251)
+WATERMARK = (246, 222, 222)
+
+
+def _font_files() -> dict[tuple[str, str], Path]:
+    files = {
+        (FONT, ""): FONT_DIR / "DejaVuSans.ttf",
+        (FONT, "B"): FONT_DIR / "DejaVuSans-Bold.ttf",
+        (FONT, "I"): FONT_DIR / "DejaVuSans-Oblique.ttf",
+        (MONO, ""): FONT_DIR / "DejaVuSansMono.ttf",
+    }
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        from blueprint_desktop.errors import BlueprintError
+
+        raise BlueprintError(
+            f"font file(s) {', '.join(missing)} not found; install the DejaVu fonts (Debian: fonts-dejavu-core)"
+        )
+    return files
+
+
+class ReportPDF(FPDF):
+    """A4 portrait report with a running title, a fingerprint footer and an optional DRAFT watermark."""
+
+    def __init__(
+        self, title: str, running_title: str, generated_at: str, fingerprint: str, draft: bool
+    ) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        for (family, style), path in _font_files().items():
+            self.add_font(family, style, str(path))
+        self.report_title = title
+        self.running_title = running_title
+        self.generated_at = generated_at
+        self.fingerprint = fingerprint
+        self.draft = draft
+        self.set_title(title)
+        self.set_creator("Blueprint Desktop")
+        self.set_margins(15, 20, 15)
+        self.set_auto_page_break(True, margin=22)
+        self.set_text_color(*INK)
+
+    # -- furniture --------------------------------------------------------------------------------
+    def header(self) -> None:
+        if self.draft:
+            self._watermark()
+        if self.page_no() > 1:
+            with self.local_context(font_family=FONT, font_style="", font_size_pt=8, text_color=MUTED):
+                self.set_xy(self.l_margin, 9)
+                self.cell(0, 4, self.running_title, align="L")
+                self.set_draw_color(*HEAD_FILL)
+                self.line(self.l_margin, 14, self.w - self.r_margin, 14)
+            self.set_xy(self.l_margin, self.t_margin)
+
+    def _watermark(self) -> None:
+        with self.local_context(font_family=FONT, font_style="B", font_size_pt=110, text_color=WATERMARK):
+            cx, cy = self.w / 2, self.h / 2
+            with self.rotation(angle=55, x=cx, y=cy):
+                width = self.get_string_width("DRAFT")
+                self.text(cx - width / 2, cy + 15, "DRAFT")
+
+    def footer(self) -> None:
+        with self.local_context(font_family=FONT, font_style="", font_size_pt=7, text_color=MUTED):
+            self.set_draw_color(*HEAD_FILL)
+            self.line(self.l_margin, self.h - 16, self.w - self.r_margin, self.h - 16)
+            self.set_xy(self.l_margin, self.h - 15)
+            status = "DRAFT - not for submission. " if self.draft else ""
+            self.cell(0, 3.5, f"{status}Generated {self.generated_at}", align="L")
+            self.set_x(self.l_margin)
+            self.cell(
+                0, 3.5, f"Page {self.page_no()} of {{nb}}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+            self.set_font(MONO, "", 6.5)
+            self.cell(0, 3.5, f"Project file SHA-256 {self.fingerprint}", align="L")
+
+    # -- building blocks --------------------------------------------------------------------------
+    def section(self, title: str, new_page: bool = True) -> None:
+        """A numbered top-level section: new page, bookmark, heading and a rule."""
+        if new_page:
+            self.add_page()
+        self.start_section(title, level=0)
+        with self.local_context(font_family=FONT, font_style="B", font_size_pt=15, text_color=ACCENT):
+            self.multi_cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(*ACCENT)
+        self.set_line_width(0.4)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.set_line_width(0.2)
+        self.ln(4)
+
+    def subheading(self, text: str) -> None:
+        if self.get_y() > self.h - 50:
+            self.add_page()
+        with self.local_context(font_family=FONT, font_style="B", font_size_pt=10.5, text_color=INK):
+            self.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def para(self, text: str, size: float = 9.5, style: str = "", color=INK, height: float = 4.8) -> None:
+        with self.local_context(font_family=FONT, font_style=style, font_size_pt=size, text_color=color):
+            self.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1.5)
+
+    def note(self, text: str) -> None:
+        self.para(text, size=8, style="I", color=MUTED, height=4)
+
+    def data_table(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        widths: Sequence[float],
+        align: Sequence[str] | None = None,
+        size: float = 8,
+        emphasis_rows: set[int] | None = None,
+        mono_cols: set[int] | None = None,
+    ) -> None:
+        """A table whose heading row repeats on every page it spans; empty tables say so."""
+        if not rows:
+            self.note("(none)")
+            return
+        emphasis_rows = emphasis_rows or set()
+        mono_cols = mono_cols or set()
+        self.set_font(FONT, "", size)
+        self.set_text_color(*INK)
+        self.set_draw_color(200, 205, 212)
+        # fpdf2 2.8 fills zebra rows with the current fill colour, whatever cell_fill_color says.
+        self.set_fill_color(*ZEBRA)
+        with self.table(
+            col_widths=tuple(widths),
+            text_align=tuple(align) if align else "LEFT",
+            headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, color=INK),
+            line_height=size * 0.5,
+            cell_fill_color=ZEBRA,
+            cell_fill_mode=TableCellFillMode.ROWS,
+            repeat_headings=1,
+            padding=1.2,
+            width=self.epw,
+        ) as table:
+            head = table.row()
+            for h in headings:
+                head.cell(str(h))
+            for i, values in enumerate(rows):
+                row = table.row()
+                for j, v in enumerate(values):
+                    style = None
+                    if j in mono_cols:
+                        style = FontFace(family=MONO, size_pt=size - 1.5)
+                    elif i in emphasis_rows:
+                        style = FontFace(emphasis="BOLD")
+                    row.cell("" if v is None else str(v), style=style)
+        self.ln(3)
+
+    @contextmanager
+    def keep_together(self, height: float):
+        """Start a new page first when fewer than ``height`` mm are left (signature blocks, maps)."""
+        if self.get_y() + height > self.h - self.b_margin:
+            self.add_page()
+        yield

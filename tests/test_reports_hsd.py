@@ -1,0 +1,181 @@
+"""HSD table export: grain, credited-only rows, submitted codes, the rejection checks, files and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from deficiency_scenario import npi
+from openpyxl import load_workbook
+from reports_scenario import HARRIS, add_provider
+
+from blueprint_desktop.cli import main
+from blueprint_desktop.reports import hsd_checks, hsd_tables
+from blueprint_desktop.rules.reference_file import import_reference_file
+
+FAMILY = npi("600000001")
+INTERNIST = npi("600000002")
+NP = npi("600000003")
+NOGEO = npi("600000004")
+NOCOUNTY = npi("600000005")
+TWICE = npi("600000006")
+HOSPITAL = npi("600000007")
+BAD_NPI = "1234567890"  # check digit should be 3: fails the Luhn test
+
+
+def _reference(project, tmp_path):
+    # Tiny distances for the provider lines (each office serves only its own county) and a long one for
+    # Fort Bend hospitals, so the Harris hospital also serves Fort Bend: counties served are hand-known.
+    path = tmp_path / "ref.csv"
+    rows = ["ssa_code,state,county,county_designation,line_code,max_minutes,max_miles,min_count,plan_year"]
+    for ssa, county, miles_040 in (("45610", "Harris", 1), ("45390", "Fort Bend", 200)):
+        for line, miles in (("S03", 1), ("008", 1), ("40", miles_040)):
+            rows.append(f"{ssa},TX,{county},Large Metro,{line},10,{miles},1,2026")
+    path.write_text("\n".join(rows) + "\n")
+    import_reference_file(project, path)
+
+
+@pytest.fixture
+def roster(project, tmp_path):
+    _reference(project, tmp_path)
+    add_provider(project, FAMILY, "Dr. Grace Liu", "S03", HARRIS, "48201", taxonomy="207Q00000X")
+    add_provider(project, INTERNIST, "Dr. Hal Ito", "003", HARRIS, "48201", zip_="77002-1234")
+    add_provider(project, NP, "Ivy Shaw, NP", "S03", HARRIS, "48201")  # no taxonomy: stays S03
+    add_provider(project, BAD_NPI, "Dr. Jon Bad", "008", HARRIS, "48201")
+    add_provider(project, NOGEO, "Dr. Kim Nogeo", "008", None, "48201")
+    add_provider(project, NOCOUNTY, "Dr. Lee Nowhere", "008", None, None)
+    pid = add_provider(project, TWICE, "Dr. Mo Twice", "008", HARRIS, "48201", address="1 Elm St")
+    with project.transaction():  # the same office entered twice
+        project.conn.execute(
+            "INSERT INTO locations(provider_id, address, city, state, zip, county_fips, latitude, longitude,"
+            " geocode_quality) VALUES (?, '1  elm st', 'Houston', 'TX', '77002', '48201', ?, ?, 'exact')",
+            (pid, HARRIS[0], HARRIS[1]),
+        )
+    add_provider(project, HOSPITAL, "Bayou Memorial Hospital", "040", HARRIS, "48201", beds=312)
+    # Never listed: an LOI, pending credentialing, telehealth-only, a market row.
+    add_provider(project, npi("700000001"), "Dr. Loi", "008", HARRIS, "48201", contract="loi")
+    add_provider(project, npi("700000002"), "Dr. Pending", "008", HARRIS, "48201", credentialing="pending")
+    tele = add_provider(project, npi("700000003"), "Dr. Tele", "008", HARRIS, "48201")
+    with project.transaction():
+        project.conn.execute("UPDATE providers SET telehealth_only = 1 WHERE id = ?", (tele,))
+    add_provider(
+        project,
+        npi("700000004"),
+        "Dr. Market",
+        "008",
+        HARRIS,
+        "48201",
+        source="market",
+        contract="none",
+        credentialing="none",
+    )
+    return project
+
+
+def _npi_col(rows):
+    return [r.values["National Provider Identifier (NPI) Number"] for r in rows]
+
+
+def test_rows_grain_codes_and_credited_only(roster):
+    tables = hsd_tables.build_tables(roster)
+    assert sorted(_npi_col(tables.provider)) == sorted(
+        [FAMILY, INTERNIST, NP, BAD_NPI, NOGEO, NOCOUNTY, TWICE, TWICE]
+    )
+    by_npi = {r.values["National Provider Identifier (NPI) Number"]: r.values for r in tables.provider}
+    assert by_npi[FAMILY]["Provider Specialty Code"] == "002"  # 207Q00000X family medicine -> 002, not S03
+    assert by_npi[INTERNIST]["Provider Specialty Code"] == "003"
+    assert by_npi[INTERNIST]["Provider Zip Code"] == "77002"
+    assert by_npi[NP]["Provider Specialty Code"] == "S03"
+    assert by_npi[FAMILY]["SSA State/County Code"] == "45610"
+    assert list(tables.frame("provider").columns) == hsd_tables.PROVIDER_COLUMNS
+    # The Harris hospital serves Harris (its own county) and Fort Bend (within 200 miles of its points).
+    fac = [
+        (r.values["SSA State/County Code"], r.values["# of Staffed, Medicare-Certified Beds"])
+        for r in tables.facility
+    ]
+    assert sorted(fac) == [("45390", 312), ("45610", 312)]
+    assert {r.values["Facility or Service Type"] for r in tables.facility} == {"Acute Inpatient Hospitals"}
+
+
+def test_checks_catch_every_rejection_reason(roster):
+    problems = hsd_checks.check_tables(hsd_tables.build_tables(roster))
+    found = {(p.reason, p.npi) for p in problems if p.severity == hsd_checks.REJECT}
+    assert found == {
+        ("bad-npi", BAD_NPI),
+        ("unknown-specialty", NP),
+        ("no-geocode", NOGEO),
+        ("no-geocode", NOCOUNTY),
+        ("missing-ssa", NOCOUNTY),
+        ("duplicate", TWICE),
+    }
+    dup = next(p for p in problems if p.reason == "duplicate")
+    assert dup.table == "provider" and dup.value.startswith("same as row ")
+
+
+def test_without_reference_file_every_row_lacks_its_ssa_code(project):
+    add_provider(project, FAMILY, "Dr. Grace Liu", "S03", HARRIS, "48201", taxonomy="207Q00000X")
+    tables = hsd_tables.build_tables(project)
+    problems = hsd_checks.check_tables(tables)
+    assert [p.reason for p in problems if p.severity == "reject"] == ["missing-ssa"]
+    assert "blueprint import reference" in problems[0].expected
+
+
+def test_cli_writes_tables_and_problems_and_strict_refuses(roster, project_path, tmp_path, capsys):
+    roster.close()
+    out = tmp_path / "hsd"
+    assert main(["export", "hsd", str(project_path), str(out)]) == 0
+    wb = load_workbook(out / "hsd_providers.xlsx")
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    assert header == hsd_tables.PROVIDER_COLUMNS
+    assert ws.max_row == 1 + 8
+    npi_col = header.index("National Provider Identifier (NPI) Number") + 1
+    assert all(isinstance(ws.cell(row=r, column=npi_col).value, str) for r in range(2, ws.max_row + 1))
+    with (out / "hsd_facilities.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 and rows[0]["Facility Specialty Code"] == "040"
+    with (out / "hsd_rejections.csv").open() as fh:
+        reasons = sorted(r["reason"] for r in csv.DictReader(fh) if r["severity"] == "reject")
+    assert len(reasons) == 6
+    capsys.readouterr()
+    strict = tmp_path / "strict"
+    assert main(["export", "hsd", str(project_path), str(strict), "--strict", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["written"] == [] and not (strict / "hsd_providers.xlsx").exists()
+    assert (strict / "hsd_rejections.csv").exists()
+
+
+def test_round_trip_through_the_roster_importer(roster, tmp_path):
+    roster_import = pytest.importorskip("blueprint_desktop.data.roster_import")
+    importer = getattr(roster_import, "import_roster", None)
+    if importer is None:
+        pytest.skip("data.roster_import has no import_roster yet")
+    from blueprint_desktop.store import create_project, open_project
+
+    tables = hsd_tables.build_tables(roster)
+    hsd_tables.write_tables(tables, tmp_path / "hsd")
+    fresh = tmp_path / "fresh.bpproj"
+    create_project(fresh, "Re-import", plan_year=2026, counties=[("48201", "TX"), ("48157", "TX")])
+    with open_project(fresh) as again:
+        importer(again, tmp_path / "hsd" / "hsd_providers.csv")
+        importer(again, tmp_path / "hsd" / "hsd_facilities.csv")
+        back = {
+            (r[0], r[1], r[2] or "")
+            for r in again.conn.execute(
+                "SELECT p.npi, pl.line_code, substr(coalesce(l.zip, ''), 1, 5) FROM providers p"
+                " JOIN provider_lines pl ON pl.provider_id = p.id JOIN locations l ON l.provider_id = p.id"
+            )
+        }
+    exported = {
+        (
+            r.values["National Provider Identifier (NPI) Number"],
+            r.values.get("Provider Specialty Code") or r.values.get("Facility Specialty Code"),
+            r.values["Provider Zip Code"],
+        )
+        for r in tables.provider + tables.facility
+        if r.values["National Provider Identifier (NPI) Number"] != BAD_NPI
+    }
+    # Every listed provider x specialty x office comes back (a bad NPI is rightly refused by the importer).
+    missing = {e for e in exported if e not in back and (e[0], "S03", e[2]) not in back}
+    assert not missing
