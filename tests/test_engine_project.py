@@ -122,3 +122,54 @@ def test_cli_score_json_and_table(project_path, capsys, tmp_path):
     assert "48201  008" in capsys.readouterr().out
     assert main(["runs", str(project_path), "--compare", "1", "2", "--json"]) == 0
     assert main(["score", str(project_path), "--lines", "999"]) == 2
+
+
+def test_counties_flipped_matches_a_brute_force_check(project):
+    """Contracted offices sit at the Fort Bend points farther than some distance from its most populous
+    point; candidates sit at every point. A candidate flips the county alone exactly when the people it
+    brings within reach close the share gap: checked against a plain haversine evaluation."""
+    from blueprint_desktop.engine.travel_time import reach_miles
+    from blueprint_desktop.geo.distance import haversine_miles
+    from blueprint_desktop.rules.standards import standards_for_county
+
+    pts = population_points(["48157"])
+    std = standards_for_county(project, "48157")
+    line = std.lines["008"]
+    radius = reach_miles(line.max_minutes, line.max_miles, std.designation)
+    lat, lon, w = pts.lat.to_numpy(), pts.lon.to_numpy(), pts.weight.to_numpy(float)
+    top = pts.sort_values("weight").iloc[-1]
+    from_top = haversine_miles(lat, lon, top.lat, top.lon)
+
+    def brute_force(far):
+        covered = np.zeros(len(pts), dtype=bool)
+        for k in np.flatnonzero(far):
+            covered |= haversine_miles(lat, lon, lat[k], lon[k]) <= radius
+        share = lambda c: w[c].sum() / w.sum() * 100  # noqa: E731
+        flips = {
+            k
+            for k in range(len(pts))
+            if share(covered | (haversine_miles(lat, lon, lat[k], lon[k]) <= radius)) + 1e-9
+            >= line.required_pct
+        }
+        return share(covered), flips
+
+    # The first layout that fails on share alone (enough offices) and that one signature can fix.
+    for f in np.linspace(1.6, 0.1, 31):
+        far = from_top > f * radius
+        share_now, flips = brute_force(far)
+        if far.sum() >= 8 and share_now < line.required_pct and flips:
+            break
+    else:
+        pytest.fail("no layout of Fort Bend points gives a single-signature fix")
+    for i, k in enumerate(np.flatnonzero(far)):
+        _add_provider(project, f"10000{i:05d}", lat[k], lon[k], "48157")
+    cand = {
+        _add_provider(project, f"20000{k:05d}", lat[k], lon[k], "48157", contract="none", source="market"): k
+        for k in range(len(pts))
+    }
+    [before] = score_project(project, lines=["008"], counties=["48157"]).results
+    assert before.status == "Failing" and before.credited_count >= before.min_count
+
+    plan = targeting.recruitment_targets(project, "48157", "008", top=10_000, save=False)
+    got = {cand[c.provider_id] for c in plan.candidates if "48157" in c.counties_flipped}
+    assert got == flips

@@ -118,8 +118,12 @@ def cmd_targets(args: argparse.Namespace) -> int:
     for c, share in zip(plan.chosen, plan.share_after_each, strict=True):
         print(f"  + {c.npi} {c.name} ({c.source}, {c.contract_status}) -> {share:.1f}%")
     print("Ranked candidates:")
-    for c in plan.candidates:
-        print(f"  {c.npi} {c.name:30.30} +{c.share_gain:5.1f} points")
+    useful = [c for c in plan.candidates if c.share_gain > 0 or c.counties_flipped]
+    for c in useful:
+        flips = f"  flips alone: {', '.join(c.counties_flipped)}" if c.counties_flipped else ""
+        print(f"  {c.npi} {c.name:30.30} +{c.share_gain:5.1f} points{flips}")
+    if len(useful) < len(plan.candidates):
+        print(f"  ({len(plan.candidates) - len(useful)} more bring nobody new within standard here)")
     for n in plan.notes:
         print(f"note: {n}")
     return 0
