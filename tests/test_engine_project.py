@@ -9,6 +9,7 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from blueprint_desktop.cli import main
+from blueprint_desktop.demo import npi_with_check_digit
 from blueprint_desktop.engine import runs, targeting, whatif
 from blueprint_desktop.engine.scoring import score_project
 from blueprint_desktop.geo.points import population_points
@@ -59,7 +60,15 @@ def scored(project):
     _add_provider(project, "1000000012", top.lat, top.lon, "48157", contract="loi")
     # Market candidates at every Fort Bend point: together they can cover everyone.
     ids = [
-        _add_provider(project, f"20000{i:05d}", r.lat, r.lon, "48157", contract="none", source="market")
+        _add_provider(
+            project,
+            npi_with_check_digit(f"2{i:08d}"),
+            r.lat,
+            r.lon,
+            "48157",
+            contract="none",
+            source="market",
+        )
         for i, r in enumerate(pts.itertuples())
     ]
     return project, pts, ids
@@ -173,3 +182,22 @@ def test_counties_flipped_matches_a_brute_force_check(project):
     plan = targeting.recruitment_targets(project, "48157", "008", top=10_000, save=False)
     got = {cand[c.provider_id] for c in plan.candidates if "48157" in c.counties_flipped}
     assert got == flips
+
+
+def test_exception_viability_counts_outreach_in_force(scored):
+    """Candidates within reach without documented outreach make an exception weak; documenting every
+    one of them (entries in the append-only outreach log) makes it possible."""
+    from blueprint_desktop.deficiency.outreach import add_entry
+    from blueprint_desktop.engine.exceptions import exception_viability
+
+    project, _pts, _ids = scored
+    score_project(project, lines=["008"], counties=["48157"])
+    before = exception_viability(project, "48157", "008")
+    assert before.verdict == "Weak" and before.outreach_documented == 0 and before.candidates_in_reach > 0
+    plan = targeting.recruitment_targets(project, "48157", "008", top=10_000, save=False)
+    in_reach = [c.npi for c in plan.candidates if c.new_weight > 0]
+    for npi in in_reach:
+        add_entry(project, npi, "phone", "declined", "R. Ortiz", reason="panel full")
+    after = exception_viability(project, "48157", "008")
+    assert after.outreach_documented == after.candidates_in_reach == len(in_reach)
+    assert after.verdict == "Possible"
