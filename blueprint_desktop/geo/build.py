@@ -30,7 +30,7 @@ import pyogrio
 
 from blueprint_desktop.geo.paths import geography_dir
 
-BUILD_FORMAT = 2  # bump when the outputs change (2: UTF-8 county names); set-up rebuilds when it differs
+BUILD_FORMAT = 3  # bump when the outputs change (2: UTF-8 county names; 3: no (0, 0) ZIPs); set-up rebuilds when it differs
 SQ_METERS_PER_SQ_MILE = 2_589_988.110336
 # Display outlines: ~1 km tolerance keeps the national map light (~2 MB) and visually exact at county zoom.
 DISPLAY_TOLERANCE_DEG = 0.01
@@ -153,7 +153,8 @@ def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFra
     rows = [
         (z["zip_code"], float(z["lat"]), float(z["long"]), z["state"], z["zip_code_type"])
         for z in zipcodes.list_all()
-        if z.get("lat") and z.get("long")
+        # GeoNames gives military and some unique ZIPs the placeholder (0, 0): no location at all.
+        if z.get("lat") and z.get("long") and (float(z["lat"]), float(z["long"])) != (0.0, 0.0)
     ]
     zc = pd.DataFrame(rows, columns=["zip", "lat", "lon", "state", "zip_type"])
     # Prefer the Census ZCTA interior point where one exists (a residential ZIP's population centre).
