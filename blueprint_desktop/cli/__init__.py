@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.deficiency_commands",
     "blueprint_desktop.cli.engine_commands",
     "blueprint_desktop.cli.export_commands",
+    "blueprint_desktop.cli.market_commands",
 ]
 
 EXIT_ERROR = 2

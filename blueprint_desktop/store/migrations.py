@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from blueprint_desktop.store import (
     schema,
+    schema_data_in,
     schema_deficiency,
     schema_engine,
     schema_reference,
@@ -31,6 +32,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "engine: road graphs, recruitment target plans, what-if scenarios", schema_engine.SQL),
     Migration(4, "deficiency: notices, gaps, plan, pathways, outreach, cure", schema_deficiency.SQL),
     Migration(5, "reports: edited exception narratives of the package", schema_reports.SQL),
+    Migration(6, "data in: column mappings, import problems, roster changes, evidence", schema_data_in.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
