@@ -1,0 +1,125 @@
+"""Per-point detail behind one county x line result, for charts and the recruitment list.
+
+A stored run keeps per-cell numbers (share, 90th percentiles, counts), not per-point ones. The
+distribution of time (and distance) from each population point to its nearest credited location is
+recomputed here for one cell, exactly as the run measures it (``scoring.StraightMeasure`` or the road
+graph), which costs one county's points and one line's locations: milliseconds on the demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from blueprint_desktop.progress import Progress
+
+
+@dataclass
+class NearestDistribution:
+    """Nearest credited location of one line for every population point of one county."""
+
+    county_fips: str
+    line_code: str
+    method: str
+    minutes: np.ndarray  # per point; inf when no credited location within the search limit
+    miles: np.ndarray
+    weights: np.ndarray  # 65+ population (or enrollees) each point stands for
+    max_minutes: float
+    max_miles: float
+    estimated_time: bool
+
+    def share_within(self) -> float:
+        """Weighted share of points within both limits, in percent (before any telehealth credit)."""
+        total = self.weights.sum()
+        if total <= 0:
+            return 0.0
+        ok = (self.minutes <= self.max_minutes + 1e-9) & (self.miles <= self.max_miles + 1e-9)
+        return float(self.weights[ok].sum() / total * 100.0)
+
+
+def nearest_distribution(
+    project,
+    county_fips: str,
+    line_code: str,
+    method: str = "straight",
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> NearestDistribution:
+    """Time and distance from each of the county's points to the nearest credited location of the line."""
+    from blueprint_desktop.engine.scoring import LocSet, StraightMeasure, credited_locations, gather_inputs
+
+    progress = progress or Progress()
+    inputs = gather_inputs(project, [line_code], [county_fips], progress.scaled(0.0, 0.7))
+    inputs.today = today
+    std_c = inputs.standards[county_fips]
+    std = std_c.lines[line_code]
+    pts = inputs.points[(inputs.points.county_fips == county_fips) & (inputs.points.weight > 0)]
+    lat, lon = pts.lat.to_numpy(float), pts.lon.to_numpy(float)
+    county_idx = np.zeros(len(pts), dtype=np.int64)
+    cred = credited_locations(inputs)
+    cred = cred[cred.line_code == line_code] if len(cred) else cred
+    locs = (
+        LocSet(cred.lat.to_numpy(float), cred.lon.to_numpy(float))
+        if len(cred)
+        else LocSet(np.zeros(0), np.zeros(0))
+    )
+    progress.update(0.8, "measuring")
+    if method == "road":
+        from blueprint_desktop.engine.roads import RoadMeasure, load_graph
+
+        measure = RoadMeasure(load_graph(project), county_idx, lat, lon, 1)
+    else:
+        method = "straight"
+        measure = StraightMeasure(county_idx, lat, lon, [std_c.designation])
+    # Same search limit as a run: twice the time standard, so points beyond it are still measured.
+    minutes, miles = measure.nearest(locs, limit=2.0 * float(std.max_minutes))
+    progress.update(1.0, "measured", force=True)
+    return NearestDistribution(
+        county_fips,
+        line_code,
+        method,
+        np.asarray(minutes, float),
+        np.asarray(miles, float),
+        pts.weight.to_numpy(float),
+        float(std.max_minutes),
+        float(std.max_miles),
+        bool(measure.estimated_time),
+    )
+
+
+def candidate_distances(project, county_fips: str, provider_ids: Iterable[int]) -> dict[int, float]:
+    """Straight-line miles from the county's interior point to each provider's nearest practice location.
+
+    The county's interior point is the Census internal point (``geo.counties``), which lies inside the
+    county even for odd shapes; 0 would mean the office is at that point.
+    """
+    from blueprint_desktop.geo.counties import county_row
+    from blueprint_desktop.geo.distance import haversine_miles
+
+    ids = [int(i) for i in provider_ids]
+    if not ids:
+        return {}
+    row = county_row(county_fips)
+    out: dict[int, float] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = project.conn.execute(
+            "SELECT provider_id, latitude, longitude FROM locations WHERE latitude IS NOT NULL"
+            f" AND longitude IS NOT NULL AND provider_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        if not rows:
+            continue
+        pid = np.array([r[0] for r in rows])
+        miles = haversine_miles(
+            float(row.lat),
+            float(row.lon),
+            np.array([r[1] for r in rows], float),
+            np.array([r[2] for r in rows], float),
+        )
+        for p, m in zip(pid.tolist(), np.atleast_1d(miles).tolist(), strict=True):
+            out[p] = min(out.get(p, np.inf), float(m))
+    return {p: round(m, 1) for p, m in out.items()}

@@ -1,0 +1,698 @@
+"""The main window: dockable panes over one open project, menus, status bar and the background worker.
+
+Panes: Results (matrix + cell detail), Roster, Map, Deficiency timeline, Outreach log and a distribution
+chart, each in a dock whose layout is remembered (QSettings). The window owns the project and two
+``TaskRunner``s: ``tasks`` for work that writes or takes a while (scoring, targets, what-if, imports:
+one at a time, with a progress bar and Cancel) and ``lookups`` for the chart's read-only queries (the
+newest request wins). While a task runs, nothing else writes: edit actions and roster editing are off.
+
+Every change is committed when made (there is no Save); File > Save As writes a consistent copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
+
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.gui import operations
+from blueprint_desktop.gui.charts import DistributionChart
+from blueprint_desktop.gui.messages import show_error, show_info, show_task_error
+from blueprint_desktop.gui.outreach_pane import OutreachPane
+from blueprint_desktop.gui.project_dialogs import PROJECT_FILTER, NewProjectDialog, about_html
+from blueprint_desktop.gui.results_pane import ResultsPane
+from blueprint_desktop.gui.roster_pane import RosterPane
+from blueprint_desktop.gui.settings import (
+    LAYOUT_VERSION,
+    add_recent_project,
+    app_settings,
+    recent_projects,
+    remove_recent_project,
+)
+from blueprint_desktop.gui.timeline_pane import TimelinePane
+from blueprint_desktop.gui.worker import TaskError, TaskRunner
+from blueprint_desktop.store import roster_queries as rq
+
+APP_TITLE = "Blueprint Desktop"
+METHOD_LABELS = {"straight": "straight line", "road": "drive time"}
+
+
+def make_map_pane(parent: QWidget | None = None) -> QWidget:
+    """The map pane, or a plain message when it cannot be built (missing module or WebEngine)."""
+    try:
+        from blueprint_desktop.gui.map_pane import MapPane
+    except ImportError as exc:
+        label = QLabel(f"The map is not available in this installation ({exc}).")
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+    return MapPane(parent)
+
+
+class MainWindow(QMainWindow):
+    project_changed = Signal()  # a project was opened or closed
+    scoring_finished = Signal(bool)  # True when a run was stored
+
+    def __init__(self, settings: QSettings | None = None, with_map: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(APP_TITLE)
+        self.settings = settings if settings is not None else app_settings()
+        self.project = None
+        self.method = "straight"
+        self.undo_stack: list[rq.StatusChange] = []
+        self.tasks = TaskRunner(self)
+        self.lookups = TaskRunner(self)
+        self._pending_lookup: tuple[str, str] | None = None
+        self._map_line: str | None = None
+        self._generation = 0  # bumped per project, so late results of a closed project are dropped
+
+        self.results_pane = ResultsPane(self.tasks)
+        self.roster_pane = RosterPane()
+        self.map_pane = make_map_pane(self) if with_map else QLabel("Map disabled.")
+        self.timeline_pane = TimelinePane()
+        self.outreach_pane = OutreachPane()
+        self.chart = DistributionChart()
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self._build_banner()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._wire()
+        self._restore_layout()
+        self._update_actions()
+
+    # -- construction ----------------------------------------------------------------------------
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")  # saveState/restoreState key
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _build_docks(self) -> None:
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        results = self._dock("results", "Results", self.results_pane, left)
+        roster = self._dock("roster", "Roster", self.roster_pane, left)
+        timeline = self._dock("timeline", "Deficiency timeline", self.timeline_pane, left)
+        outreach = self._dock("outreach", "Outreach log", self.outreach_pane, left)
+        self.tabifyDockWidget(results, roster)
+        self.tabifyDockWidget(roster, timeline)
+        self.tabifyDockWidget(timeline, outreach)
+        results.raise_()
+        map_dock = self._dock("map", "Map", self.map_pane, right)
+        chart = self._dock("chart", "Distance to care", self.chart, right)
+        self.splitDockWidget(map_dock, chart, Qt.Orientation.Vertical)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._layout_restored = False
+
+    def _apply_default_sizes(self) -> None:
+        """Results ~5/8 of the width, the map over the chart on the right (once the window has a size)."""
+        width, height = max(self.width(), 800), max(self.height(), 600)
+        self.resizeDocks(
+            [self.docks["results"], self.docks["map"]],
+            [int(width * 0.62), int(width * 0.38)],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks(
+            [self.docks["map"], self.docks["chart"]],
+            [int(height * 0.6), int(height * 0.4)],
+            Qt.Orientation.Vertical,
+        )
+
+    def _build_banner(self) -> None:
+        # Read-only (and other project-wide) notices sit in a fixed bar above the panes.
+        self.banner_bar = QToolBar("Notices", self)
+        self.banner_bar.setObjectName("bannerBar")
+        self.banner_bar.setMovable(False)
+        self.banner_bar.setFloatable(False)
+        self.banner_bar.toggleViewAction().setVisible(False)
+        self.banner = QLabel()
+        self.banner.setObjectName("readOnlyBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel#readOnlyBanner { background: #fde7c7; color: #6b3d00; padding: 6px 10px;"
+            " border: 1px solid #f2c27c; border-radius: 3px; }"
+        )
+        self.banner_bar.addWidget(self.banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
+        self.banner_bar.hide()
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        # Explicit keys: platform "standard keys" are empty on some platforms (Quit, Save As on X11).
+        self.act_new = self._action("&New project…", self.new_project, "Ctrl+N", "Create a new project file")
+        self.act_open = self._action("&Open…", self.open_dialog, "Ctrl+O", "Open a project file")
+        self.act_import = self._action(
+            "&Import roster…", self.import_roster, "Ctrl+I", "Import a roster file (CSV or XLSX)"
+        )
+        self.act_save_as = self._action(
+            "Save &As…",
+            self.save_as_dialog,
+            "Ctrl+Shift+S",
+            "Save a copy of the project under a new name and open it",
+        )
+        self.act_close = self._action("&Close project", self.close_project, "Ctrl+W", "Close the project")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit Blueprint Desktop")
+        self.act_undo = self._action("&Undo", self.undo_last_edit, "Ctrl+Z", "Undo the last status edit")
+        self.act_score = self._action(
+            "&Score", self.score, "F5", "Score every county x line of the service area"
+        )
+        self.act_cancel = self._action("&Cancel", self.cancel_task, "Esc", "Cancel the running operation")
+        self.act_straight = self._action("Straight line", lambda: self.set_method("straight"), "Ctrl+1")
+        self.act_road = self._action("Drive time (road network)", lambda: self.set_method("road"), "Ctrl+2")
+        for act in (self.act_straight, self.act_road):
+            act.setCheckable(True)
+        self.act_straight.setChecked(True)
+        self.act_reset_layout = self._action("Reset layout", self.reset_layout, "Ctrl+Shift+R")
+        self.act_about = self._action("&About Blueprint Desktop", self.show_about, "F1")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_new)
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_import)
+        file_menu.addAction(self.act_save_as)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_close)
+        file_menu.addAction(self.act_quit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.act_undo)
+        scoring = bar.addMenu("&Scoring")
+        scoring.addAction(self.act_score)
+        scoring.addAction(self.act_cancel)
+        method = scoring.addMenu("&Method")
+        method.addAction(self.act_straight)
+        method.addAction(self.act_road)
+        view = bar.addMenu("&View")
+        for i, dock in enumerate(self.docks.values(), start=1):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(f"Alt+{i}"))
+            view.addAction(toggle)
+        view.addSeparator()
+        view.addAction(self.act_reset_layout)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_project = QLabel()
+        self.status_lob = QLabel()
+        self.status_year = QLabel()
+        self.status_ro = QLabel("read-only")
+        self.status_ro.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.status_run = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_task)
+        self.cancel_button.setFlat(True)
+        self.cancel_button.setStyleSheet("QPushButton { padding: 0 8px; color: #1f5fa8; }")
+        for w in (self.progress_label, self.progress_bar, self.cancel_button):
+            bar.addWidget(w)
+            w.hide()
+        for w in (self.status_project, self.status_lob, self.status_year, self.status_ro, self.status_run):
+            bar.addPermanentWidget(w)
+        self.status_ro.hide()
+        # A constant height: showing the progress bar must not resize the docks above, which would
+        # repaint every table while the worker holds the GIL (tests/test_gui_responsive.py).
+        bar.setFixedHeight(
+            max(self.cancel_button.sizeHint().height(), self.progress_bar.sizeHint().height()) + 6
+        )
+
+    def _wire(self) -> None:
+        self.tasks.started.connect(self._task_started)
+        self.tasks.progressed.connect(self._task_progressed)
+        self.tasks.finished.connect(self._task_finished)
+        self.tasks.cancelled.connect(self._task_cancelled)
+        self.lookups.finished.connect(self._lookup_finished)
+        self.roster_pane.status_changed.connect(self._status_changed)
+        self.roster_pane.edit_failed.connect(lambda msg: show_error(self, "Status not changed", msg))
+        self.results_pane.cell_selected.connect(self._cell_selected)
+        self.results_pane.whatif_changed.connect(self._whatif_changed)
+        if hasattr(self.map_pane, "county_clicked"):
+            self.map_pane.county_clicked.connect(self._map_county_clicked)
+        if hasattr(self.map_pane, "candidate_add_requested"):
+            self.map_pane.candidate_add_requested.connect(self._map_candidate_added)
+
+    # -- project lifecycle -------------------------------------------------------------------------
+    def open_project_path(self, path: str | Path) -> bool:
+        """Open a project file; on a problem show its one-line message and keep the current state."""
+        from blueprint_desktop.store import open_project
+
+        if self.tasks.busy:
+            show_info(self, "Busy", "Wait for the running operation to finish (or cancel it) first.")
+            return False
+        try:
+            project = open_project(path)
+        except BlueprintError as exc:
+            show_error(self, "Cannot open the project", str(exc))
+            if not Path(path).exists():
+                remove_recent_project(self.settings, path)
+            return False
+        self._set_project(project)
+        add_recent_project(self.settings, path)
+        return True
+
+    def close_project(self) -> None:
+        if self.tasks.busy:
+            show_info(self, "Busy", "Wait for the running operation to finish (or cancel it) first.")
+            return
+        self._set_project(None)
+
+    def _set_project(self, project) -> None:
+        self.lookups.wait()
+        self._pending_lookup = None
+        self._generation += 1
+        old = self.project
+        self.project = project
+        self.undo_stack = []
+        self._map_line = None
+        self.roster_pane.set_project(project)
+        self.results_pane.set_project(project)
+        self.timeline_pane.set_project(project)
+        self.outreach_pane.set_project(project)
+        self.chart.clear("Select a cell to see how far its beneficiaries live from the nearest provider.")
+        if hasattr(self.map_pane, "set_project"):
+            self.map_pane.set_project(project)
+        if old is not None and old is not project:
+            old.close()
+        if project is not None:
+            from blueprint_desktop.engine.runs import list_runs
+
+            runs = list_runs(project)
+            self.set_method(runs[-1]["method"] if runs else "straight")
+            self._refresh_stale()
+        self._update_status()
+        self._update_actions()
+        self.project_changed.emit()
+
+    def _update_status(self) -> None:
+        p = self.project
+        self.setWindowTitle(f"{p.name} - {APP_TITLE}" if p else APP_TITLE)
+        self.status_project.setText(p.name if p else "No project open")
+        self.status_lob.setText(f"LOB: {p.lob.upper()}" if p else "")
+        self.status_year.setText(f"Plan year {p.plan_year}" if p else "")
+        self.status_ro.setVisible(bool(p and p.read_only))
+        self.status_run.setText(self._last_run_text())
+        if p is not None and p.read_only:
+            self.banner.setText(
+                f"Opened read-only: another Blueprint Desktop window is editing {Path(p.path).name}. "
+                "You can look around, but editing, importing and scoring are off until it is closed there."
+            )
+            self.banner_bar.show()
+        else:
+            self.banner_bar.hide()
+
+    def _last_run_text(self) -> str:
+        if self.project is None:
+            return ""
+        row = self.project.conn.execute(
+            "SELECT started_at, method FROM scoring_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return "Not scored yet"
+        when = (row[0] or "").replace("T", " ")[:16]
+        return f"Last run {when} UTC ({METHOD_LABELS.get(row[1], row[1])})"
+
+    def _refresh_stale(self) -> None:
+        from blueprint_desktop.engine.run_freshness import changes_since_last_run, results_outdated
+
+        if self.project is None:
+            return
+        stale = results_outdated(self.project)
+        why = ""
+        if stale:
+            n = len(changes_since_last_run(self.project))
+            why = f"{n} change{'s' if n != 1 else ''} since the last run"
+        self.results_pane.mark_stale(stale, why)
+
+    # -- File menu -------------------------------------------------------------------------------
+    def _start_folder(self) -> str:
+        recent = recent_projects(self.settings)
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a project", self._start_folder(), PROJECT_FILTER)
+        if path:
+            self.open_project_path(path)
+
+    def new_project(self) -> None:
+        dialog = NewProjectDialog(self, self._start_folder())
+        if dialog.exec() and dialog.created_path is not None:
+            self.open_project_path(dialog.created_path)
+
+    def save_as_dialog(self) -> None:
+        if self.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the project as", str(Path(self.project.path).with_name("copy.bpproj")), PROJECT_FILTER
+        )
+        if path:
+            self.save_as(path)
+
+    def save_as(self, path: str | Path) -> bool:
+        """Copy the project to ``path`` (SQLite backup API) and carry on in the copy."""
+        from blueprint_desktop.store.save_as import save_project_as
+
+        if self.project is None or self.tasks.busy:
+            return False
+        try:
+            dest = save_project_as(self.project, path, overwrite=Path(path).exists())
+        except BlueprintError as exc:
+            show_error(self, "Save As failed", str(exc))
+            return False
+        return self.open_project_path(dest)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = recent_projects(self.settings)
+        for i, path in enumerate(items, start=1):
+            act = self.recent_menu.addAction(f"&{i} {path}")
+            act.triggered.connect(lambda _checked=False, p=path: self.open_project_path(p))
+            act.setEnabled(not self.tasks.busy)
+        if not items:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.setValue("recentProjects", [])
+
+    def import_roster(self) -> None:
+        if self.project is None or self.project.read_only or self.tasks.busy:
+            return
+        try:
+            from blueprint_desktop.gui.import_wizard import RosterImportWizard
+        except ImportError as exc:
+            show_error(self, "Roster import", f"The roster importer is not available ({exc}).")
+            return
+        wizard = RosterImportWizard(self.project, self.tasks, self)
+        wizard.imported.connect(self._roster_imported)
+        wizard.exec()
+
+    @Slot(object)
+    def _roster_imported(self, _result: object) -> None:
+        self.roster_pane.refresh()
+        self._refresh_stale()
+
+    # -- Edit menu -------------------------------------------------------------------------------
+    @Slot(object)
+    def _status_changed(self, change: rq.StatusChange) -> None:
+        self.undo_stack.append(change)
+        self.statusBar().showMessage(f"Saved: {change.describe()}", 6000)
+        self._refresh_stale()
+        self._update_actions()
+
+    def undo_last_edit(self) -> bool:
+        """Write the last status edit's old value back (a new audited change; the log keeps both)."""
+        if not self.undo_stack or self.project is None or self.tasks.busy:
+            return False
+        change = self.undo_stack[-1]
+        try:
+            undone = rq.undo_status_change(self.project, change)
+        except BlueprintError as exc:
+            self.undo_stack.pop()
+            show_error(self, "Cannot undo", str(exc))
+            self._update_actions()
+            return False
+        self.undo_stack.pop()
+        self.roster_pane.model.refresh_rows({change.provider_id})
+        self.statusBar().showMessage(f"Undone: {undone.describe()}", 6000)
+        self._refresh_stale()
+        self._update_actions()
+        return True
+
+    # -- Scoring ---------------------------------------------------------------------------------
+    def _has_roads(self) -> bool:
+        if self.project is None or "road_graphs" not in self.project.db.table_names():
+            return False
+        return (
+            self.project.conn.execute("SELECT 1 FROM road_graphs WHERE active = 1 LIMIT 1").fetchone()
+            is not None
+        )
+
+    def set_method(self, method: str) -> None:
+        roads = self._has_roads()
+        self.act_road.setEnabled(roads)
+        self.act_road.setToolTip(
+            "Drive time on the imported road network"
+            if roads
+            else "Import a road network first (`blueprint import roads`) to score by drive time"
+        )
+        if method == "road" and not roads:
+            method = "straight"
+        self.method = method if method in METHOD_LABELS else "straight"
+        self.act_straight.setChecked(self.method == "straight")
+        self.act_road.setChecked(self.method == "road")
+
+    def score(self) -> bool:
+        if self.project is None or self.project.read_only or self.tasks.busy:
+            return False
+        return self.tasks.run(
+            "score",
+            operations.score,
+            self.project,
+            self.method,
+            label=f"Scoring ({METHOD_LABELS[self.method]})",
+            on_done=self._score_done,
+            on_error=self._score_failed,
+        )
+
+    def cancel_task(self) -> None:
+        if self.tasks.busy:
+            self.progress_label.setText("Cancelling…")
+            self.tasks.cancel()
+
+    def _score_done(self, _run: object) -> None:
+        self.results_pane.reload()
+        self.results_pane.mark_stale(False)
+        self._refresh_stale()
+        self.status_run.setText(self._last_run_text())
+        key = self.results_pane.current_key()
+        if key:
+            self._map_line = None
+            self._cell_selected(*key)
+        elif self._map_line and hasattr(self.map_pane, "show_line"):
+            self.map_pane.show_line(self._map_line, self.results_pane.results_for_map(self._map_line))
+        self.statusBar().showMessage("Scoring finished: results updated.", 6000)
+        self.scoring_finished.emit(True)
+
+    def _score_failed(self, err: TaskError) -> None:
+        show_task_error(self, "Scoring failed", err)
+        self.scoring_finished.emit(False)
+
+    @Slot(str)
+    def _task_cancelled(self, name: str) -> None:
+        what = {"score": "Scoring", "targets": "Targeting", "whatif": "What-if", "import": "Import"}.get(
+            name, name
+        )
+        self.statusBar().showMessage(f"{what} cancelled: nothing was stored.", 8000)
+        if name == "score":
+            self.scoring_finished.emit(False)
+
+    @Slot(str, str)
+    def _task_started(self, _name: str, label: str) -> None:
+        self.progress_label.setText(label)
+        self.progress_bar.setValue(0)
+        for w in (self.progress_label, self.progress_bar, self.cancel_button):
+            w.show()
+        self._update_actions()
+
+    @Slot(float, str)
+    def _task_progressed(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(int(fraction * 1000))
+        if message:
+            self.progress_bar.setToolTip(message)
+
+    @Slot(str)
+    def _task_finished(self, _name: str) -> None:
+        for w in (self.progress_label, self.progress_bar, self.cancel_button):
+            w.hide()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has = self.project is not None
+        busy = self.tasks.busy
+        writable = has and not self.project.read_only
+        for act in (self.act_new, self.act_open):
+            act.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy)
+        self.act_close.setEnabled(has and not busy)
+        self.act_save_as.setEnabled(has and not busy)
+        self.act_import.setEnabled(writable and not busy)
+        self.act_score.setEnabled(writable and not busy)
+        self.act_cancel.setEnabled(busy)
+        self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
+        self.act_undo.setText(
+            f"&Undo {rq.STATUS_LABELS[self.undo_stack[-1].field]} status of {self.undo_stack[-1].name}"
+            if self.undo_stack
+            else "&Undo"
+        )
+        self.roster_pane.set_editable(writable and not busy)
+
+    # -- results, map and chart ------------------------------------------------------------------
+    @Slot(str, str)
+    def _cell_selected(self, county_fips: str, line_code: str) -> None:
+        if hasattr(self.map_pane, "show_line"):
+            if line_code != self._map_line:
+                self._map_line = line_code
+                self.map_pane.show_line(
+                    line_code,
+                    self.results_pane.results_for_map(line_code),
+                    self.results_pane.whatif_targets.get((county_fips, line_code)),
+                )
+            self.map_pane.select_county(county_fips)
+        self._request_distribution(county_fips, line_code)
+
+    @Slot(str, str)
+    def _whatif_changed(self, county_fips: str, line_code: str) -> None:
+        if hasattr(self.map_pane, "show_line"):
+            self._map_line = line_code
+            self.map_pane.show_line(
+                line_code,
+                self.results_pane.results_for_map(line_code),
+                self.results_pane.whatif_targets.get((county_fips, line_code)) or None,
+            )
+            self.map_pane.select_county(county_fips)
+
+    @Slot(str)
+    def _map_county_clicked(self, county_fips: str) -> None:
+        self.results_pane.select_county(county_fips)
+
+    @Slot(int)
+    def _map_candidate_added(self, provider_id: int) -> None:
+        if self.results_pane.current_key() is None:
+            self.statusBar().showMessage(
+                "Select a county x line cell first, then add candidates to it.", 6000
+            )
+            return
+        if not self.results_pane.add_whatif_targets([provider_id]):
+            self.statusBar().showMessage("Busy: try again when the running operation has finished.", 6000)
+
+    def _request_distribution(self, county_fips: str, line_code: str) -> None:
+        self._pending_lookup = (county_fips, line_code)
+        if not self.lookups.busy:
+            self._run_pending_lookup()
+
+    @Slot(str)
+    def _lookup_finished(self, _name: str) -> None:
+        self._run_pending_lookup()
+
+    def _run_pending_lookup(self) -> None:
+        if self._pending_lookup is None or self.project is None or self.lookups.busy:
+            return
+        county_fips, line_code = self._pending_lookup
+        self._pending_lookup = None
+        stored = self.results_pane.model.stored_result(county_fips, line_code) or {}
+        method = stored.get("detail", {}).get("method", "straight")
+        name = self.results_pane.model.county_name(county_fips)
+        self.lookups.run(
+            "distribution",
+            operations.distribution,
+            self.project,
+            county_fips,
+            line_code,
+            method,
+            on_done=lambda dist, n=name, g=self._generation: self._distribution_done(dist, n, g),
+            on_error=lambda err, g=self._generation: self._distribution_done(None, err.message, g),
+        )
+
+    def _distribution_done(self, dist, county_name: str, generation: int) -> None:
+        if generation != self._generation:
+            return  # computed for a project that has since been closed
+        if dist is None:
+            self.chart.clear(f"No distribution: {county_name}")
+        else:
+            self.chart.show_distribution(dist, county_name)
+
+    # -- layout, about, shutdown -------------------------------------------------------------------
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(self)
+        box.setWindowTitle("About Blueprint Desktop")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(about_html(self.project))
+        box.exec()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["results"].raise_()
+        self._apply_default_sizes()
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 1000)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True  # only the first time: later the user's own sizes win
+            self._apply_default_sizes()
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.tasks.busy:
+            self.tasks.cancel()
+            self.tasks.wait(60000)
+        self.lookups.wait(60000)
+        self.save_layout()
+        if self.project is not None:
+            self._set_project(None)
+        super().closeEvent(event)

@@ -1,0 +1,81 @@
+"""The app's background operations: core calls shaped for ``TaskRunner`` (they take ``progress=``).
+
+Each is a plain function run in the worker thread: it touches no widget and returns a result object
+that the GUI thread applies. Keeping them here (not in the panes) keeps the panes free of engine
+plumbing and lets tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from blueprint_desktop.errors import Cancelled
+from blueprint_desktop.progress import Progress
+
+
+def score(project, method: str = "straight", progress: Progress | None = None):
+    """Score the whole service area and store the run (``engine.scoring.score_project``)."""
+    from blueprint_desktop.engine.runs import latest_run_id
+    from blueprint_desktop.engine.scoring import score_project
+
+    before = latest_run_id(project)
+    try:
+        return score_project(project, method=method, progress=progress)
+    except Cancelled:
+        # A cancel that lands on the last report, after the run's transaction committed, must not
+        # claim "nothing was stored": report the stored run instead.
+        if latest_run_id(project) != before:
+            from blueprint_desktop.engine.runs import latest_results
+
+            return {"run_id": latest_run_id(project), "results": latest_results(project), "late_cancel": True}
+        raise
+
+
+@dataclass
+class TargetsOutcome:
+    plan: Any  # engine.targeting.TargetPlan
+    distances: dict[int, float]  # provider id -> miles from the county's interior point
+
+
+def find_targets(
+    project, county_fips: str, line_code: str, progress: Progress | None = None
+) -> TargetsOutcome:
+    """Recruitment targets of one cell and how far each candidate practises from the county."""
+    from blueprint_desktop.engine.cell_detail import candidate_distances
+    from blueprint_desktop.engine.targeting import recruitment_targets
+
+    progress = progress or Progress()
+    progress.update(0.05, f"ranking candidates for {county_fips} x {line_code}")
+    plan = recruitment_targets(project, county_fips, line_code, save=not project.read_only)
+    progress.update(0.9, "measuring distances")
+    ids = {c.provider_id for c in plan.candidates} | {c.provider_id for c in plan.chosen}
+    distances = candidate_distances(project, county_fips, ids)
+    progress.update(1.0, "targets ready", force=True)
+    return TargetsOutcome(plan, distances)
+
+
+def whatif(
+    project,
+    county_fips: str,
+    line_code: str,
+    provider_ids: Iterable[int],
+    method: str = "straight",
+    progress: Progress | None = None,
+) -> dict:
+    """The cell re-scored as if ``provider_ids`` had signed (not stored), as a run_results-style dict."""
+    from blueprint_desktop.engine.whatif import rescore_with
+
+    progress = progress or Progress()
+    progress.update(0.1, "re-scoring the what-if")
+    result = rescore_with(project, county_fips, line_code, list(provider_ids), method=method)
+    progress.update(1.0, "what-if ready", force=True)
+    return result.as_dict()
+
+
+def distribution(project, county_fips: str, line_code: str, method: str = "straight", progress=None):
+    """Nearest-provider time and distance for every population point of one cell (for the chart)."""
+    from blueprint_desktop.engine.cell_detail import nearest_distribution
+
+    return nearest_distribution(project, county_fips, line_code, method=method, progress=progress)
