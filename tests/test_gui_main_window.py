@@ -463,3 +463,22 @@ def test_map_pane_signals_drive_results_and_whatif(qtbot, tmp_path) -> None:
     from blueprint_desktop.gui.app import dispose
 
     dispose(window)
+
+
+def test_notice_import_from_the_file_menu_feeds_the_timeline(qtbot, tmp_path, monkeypatch) -> None:
+    from blueprint_desktop.gui.notice_dialog import NoticeDialog
+
+    window = make_window(qtbot, tmp_path)
+    assert window.act_notice.isEnabled() and window.act_notice.shortcut().toString() == "Ctrl+Shift+N"
+    notice = tmp_path / "notice.csv"
+    notice.write_text("state,county,specialty,notice_date\nTX,Brazoria,Allergy and Immunology,11/02/2026\n")
+
+    def fake_exec(dialog: NoticeDialog) -> int:  # what the user does in the dialog, without blocking
+        dialog.path_edit.setText(str(notice))
+        assert dialog.run_import()
+        return 0
+
+    monkeypatch.setattr(NoticeDialog, "exec", fake_exec)
+    before = window.timeline_pane.notice_box.count()
+    window.act_notice.trigger()
+    assert window.timeline_pane.notice_box.count() == before + 1

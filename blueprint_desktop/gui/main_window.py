@@ -181,6 +181,12 @@ class MainWindow(QMainWindow):
         self.act_import = self._action(
             "&Import roster…", self.import_roster, "Ctrl+I", "Import a roster file (CSV or XLSX)"
         )
+        self.act_notice = self._action(
+            "Import deficiency &notice…",
+            self.import_notice,
+            "Ctrl+Shift+N",
+            "Import a CMS deficiency notice (file or pasted HPMS text)",
+        )
         self.act_save_as = self._action(
             "Save &As…",
             self.save_as_dialog,
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.act_import)
+        file_menu.addAction(self.act_notice)
         file_menu.addAction(self.act_save_as)
         file_menu.addSeparator()
         file_menu.addAction(self.act_close)
@@ -422,6 +429,21 @@ class MainWindow(QMainWindow):
     def _clear_recent(self) -> None:
         self.settings.setValue("recentProjects", [])
 
+    def import_notice(self) -> None:
+        """The notice intake dialog; on import the deficiency panes show the new notice."""
+        from blueprint_desktop.gui.notice_dialog import NoticeDialog
+
+        if self.project is None:
+            return
+        dialog = NoticeDialog(self.project, self)
+        dialog.notice_imported.connect(self._notice_imported)
+        dialog.exec()
+
+    def _notice_imported(self, _notice_id: int) -> None:
+        self.timeline_pane.set_project(self.project)
+        self.outreach_pane.set_project(self.project)
+        self.docks["timeline"].raise_()
+
     def import_roster(self) -> None:
         if self.project is None or self.project.read_only or self.tasks.busy:
             return
@@ -564,6 +586,7 @@ class MainWindow(QMainWindow):
         self.act_close.setEnabled(has and not busy)
         self.act_save_as.setEnabled(has and not busy)
         self.act_import.setEnabled(writable and not busy)
+        self.act_notice.setEnabled(writable and not busy)
         self.act_score.setEnabled(writable and not busy)
         self.act_cancel.setEnabled(busy)
         self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
