@@ -36,7 +36,24 @@ def create_application(argv: list[str] | None = None):
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
+    apply_look(app)
     return app
+
+
+UI_DIR = Path(__file__).resolve().parents[2] / "ui"
+
+
+def apply_look(app) -> None:
+    """The stylesheet and icon from ui/ (skipped quietly when an installed copy lacks them)."""
+    from PySide6.QtGui import QIcon
+
+    qss = UI_DIR / "blueprint.qss"
+    if qss.is_file() and not app.property("blueprintStyled"):
+        app.setStyleSheet(app.styleSheet() + qss.read_text(encoding="utf-8"))
+        app.setProperty("blueprintStyled", True)
+    icon = UI_DIR / "blueprint.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def open_initial_project(window, path: str | None) -> bool:
