@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from blueprint_desktop.data.npi import npi_with_check_digit  # re-exported: tests and scripts import it here
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo import counties as geo_counties
 from blueprint_desktop.geo.points import census_points
@@ -151,18 +152,6 @@ FACILITY_WORDS = {
     "057": "Infusion Center",
     "068": "Counseling Center",
 }
-
-
-def npi_with_check_digit(base9: str) -> str:
-    """Append the NPI check digit: Luhn over '80840' + the 9 digits (CMS NPI standard, 45 CFR 162.406)."""
-    digits = [int(c) for c in "80840" + base9]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:  # the rightmost payload digit is doubled, since the check digit will follow it
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return base9 + str((10 - total % 10) % 10)
 
 
 def _npis(rng: np.random.Generator, n: int, first_digit: str) -> list[str]:

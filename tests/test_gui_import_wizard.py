@@ -109,9 +109,20 @@ def _wizard_module_with_double(monkeypatch, calls):
     """gui.import_wizard imported against the contract double; both are taken back after the test."""
     import importlib
 
-    monkeypatch.setitem(sys.modules, "blueprint_desktop.data.roster_import", _contract_double(calls))
-    monkeypatch.delitem(sys.modules, "blueprint_desktop.gui.import_wizard", raising=False)
-    return importlib.import_module("blueprint_desktop.gui.import_wizard")
+    import blueprint_desktop.data
+
+    double = _contract_double(calls)
+    monkeypatch.setitem(sys.modules, "blueprint_desktop.data.roster_import", double)
+    # `from blueprint_desktop.data import roster_import` reads the package attribute once the real
+    # module has been imported by another test, so the attribute is swapped too.
+    monkeypatch.setattr(blueprint_desktop.data, "roster_import", double, raising=False)
+    name = "blueprint_desktop.gui.import_wizard"
+    sys.modules.pop(name, None)
+    # Registered while absent, so monkeypatch's undo removes the double-bound module again and later
+    # tests import the wizard fresh, against the real importer.
+    monkeypatch.setitem(sys.modules, name, None)
+    del sys.modules[name]
+    return importlib.import_module(name)
 
 
 def _wizard_with_double(qtbot, tmp_path, monkeypatch, calls):

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.engine_commands",
     "blueprint_desktop.cli.export_commands",
     "blueprint_desktop.cli.market_commands",
+    "blueprint_desktop.cli.data_commands",  # after export_commands: adds ``export geocode-request``
 ]
 
 EXIT_ERROR = 2

@@ -8,6 +8,8 @@
   ``--skip-bad-rows`` so the rejected rows stay on record next to the batch that skipped them.
 - ``roster_changes``: what a newer roster changed against the one it replaced (providers added, dropped,
   changed, with the fields before and after), so mid-cycle network changes are visible (seed 000).
+- ``providers.contract_type`` / ``providers.medical_group_affiliation``: the HSD provider table's
+  "Contract Type" and "Medical Group Affiliation" columns, as the roster gave them.
 - ``provider_evidence``: dated evidence about a provider from de-identified activity files, attestations
   and panel-status confirmations. Rows are history (append-only); the latest values are also written to
   the provider's own columns (``activity_last_date``, ``attested_date``, ``panel_confirmed_date``...) so
@@ -15,6 +17,11 @@
 """
 
 SQL = """
+-- Two provider attributes the CMS HSD provider table carries (regulation.md 3.1), kept so the HSD export
+-- (reports.hsd_tables) can write them back.
+ALTER TABLE providers ADD COLUMN contract_type TEXT;
+ALTER TABLE providers ADD COLUMN medical_group_affiliation TEXT;
+
 CREATE TABLE column_mappings (
     kind         TEXT PRIMARY KEY,
     mapping_json TEXT NOT NULL,

@@ -1,0 +1,207 @@
+"""Roster and geocoding commands: ``import roster``, ``import geocodes``, ``template roster`` and
+``export geocode-request`` (added to the ``export`` group that export_commands creates)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from blueprint_desktop.cli import EXIT_ERROR
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.progress import terminal_progress
+
+PROBLEMS_SUFFIX = ".problems.csv"
+
+
+def register(groups) -> None:
+    p = groups.imports.add_parser(
+        "roster",
+        help="import the network roster (CMS HSD provider/facility table, the template, or any file with --mapping)",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path, help="CSV or XLSX roster")
+    p.add_argument(
+        "--mapping", type=Path, metavar="M.json", help='column mapping {"npi": "Your NPI column", ...}'
+    )
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the good rows; record the rejected ones in the project",
+    )
+    p.add_argument(
+        "--errors",
+        type=Path,
+        metavar="OUT.csv",
+        help=f"where to write the problem report (default: FILE{PROBLEMS_SUFFIX} next to the file, else here)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_roster)
+
+    p = groups.imports.add_parser(
+        "geocodes", help="load a Census Bureau batch geocoder result file (upgrades locations to exact)"
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path, help="GeocodeResults.csv from geocoding.geo.census.gov")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_geocodes)
+
+    p = groups.templates.add_parser(
+        "roster", help="the roster template (CSV, or XLSX with a sheet explaining columns)"
+    )
+    p.add_argument("file", type=Path, help="FILE.csv or FILE.xlsx")
+    p.set_defaults(func=cmd_template_roster)
+
+    p = _export_group(groups).add_parser(
+        "geocode-request",
+        help="the Census Bureau batch geocoder input for locations not yet placed by address",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument("out", type=Path, help="OUT.csv (10,000 locations per file: OUT_001.csv... when more)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_geocode_request)
+
+
+def _export_group(groups) -> argparse._SubParsersAction:
+    """The ``export KIND`` subparsers (created by export_commands; created here if it is not loaded)."""
+    parser = groups.top.choices.get("export")
+    if parser is None:
+        parser = groups.top.add_parser("export", help="write files out of a project")
+        sub = parser.add_subparsers(dest="export_kind", metavar="KIND")
+        sub.required = True
+        return sub
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def _report_path(args: argparse.Namespace) -> Path:
+    if args.errors:
+        return args.errors
+    beside = args.file.with_name(args.file.name + PROBLEMS_SUFFIX)
+    folder = beside.parent if str(beside.parent) else Path(".")
+    return beside if os.access(folder, os.W_OK) else Path.cwd() / beside.name
+
+
+def _print_problem_lines(file: Path, problems) -> None:
+    for p in problems:
+        row = "" if p.row_number is None else p.row_number
+        print(f"{file}:{row}: {p.column}: got {p.value or '(empty)'}, expected {p.expected}", file=sys.stderr)
+
+
+def cmd_import_roster(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.roster_import import RosterRejected, import_roster, write_problem_report
+    from blueprint_desktop.data.roster_layouts import load_mapping_file
+    from blueprint_desktop.store import open_project
+
+    mapping = load_mapping_file(args.mapping) if args.mapping else None
+    with open_project(args.project) as project:
+        try:
+            result = import_roster(project, args.file, mapping, args.skip_bad_rows, terminal_progress())
+        except RosterRejected as exc:
+            _print_problem_lines(args.file, exc.problems)
+            report = write_problem_report(exc.problems, _report_path(args))
+            if args.json:
+                json.dump(
+                    {
+                        "refused": True,
+                        "message": str(exc),
+                        "problems_file": str(report),
+                        "problems": [p.as_dict() for p in exc.problems],
+                    },
+                    sys.stdout,
+                    indent=2,
+                )
+                print()
+            print(f"blueprint: error: {exc}", file=sys.stderr)
+            print(f"blueprint: problem report written to {report}", file=sys.stderr)
+            return EXIT_ERROR
+    report = None
+    if result.problems:
+        _print_problem_lines(args.file, result.problems)
+        report = write_problem_report(result.problems, _report_path(args))
+    if args.json:
+        out = result.as_dict()
+        out["problems_file"] = str(report) if report else None
+        json.dump(out, sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    if result.already_imported:
+        print(f"{args.file.name}: already imported as batch {result.batch_id}; nothing changed")
+        return 0
+    counts = result.changes["counts"]
+    print(
+        f"imported {result.rows_imported:,} of {result.rows_read:,} rows ({', '.join(result.table_kinds)} roster, "
+        f"layout {result.layout}) as batch {result.batch_id}: {result.providers:,} providers, "
+        f"{result.locations:,} locations"
+    )
+    print(
+        f"  changes: {counts['added']:,} added, {counts['dropped']:,} dropped, {counts['changed']:,} changed"
+    )
+    print("  geocodes: " + ", ".join(f"{q} {n:,}" for q, n in sorted(result.geocodes.items())))
+    if report:
+        print(f"  {result.rows_rejected:,} rows skipped; problem report written to {report}")
+    return 0
+
+
+def cmd_import_geocodes(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.geocode import import_census_geocodes
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        try:
+            result = import_census_geocodes(project, args.file, terminal_progress())
+        except BlueprintError as exc:
+            _print_problem_lines(args.file, getattr(exc, "problems", None) or [])
+            raise
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, indent=2)
+        print()
+        return 0
+    if result.already_imported:
+        print(f"{args.file.name}: already imported as batch {result.batch_id}; nothing changed")
+        return 0
+    upgraded = ", ".join(f"{n:,} {q}" for q, n in sorted(result.upgraded.items())) or "none"
+    print(f"{result.records:,} Census records: locations upgraded: {upgraded}")
+    print(f"  not matched: {result.no_match:,}; tied: {result.tie:,}")
+    if result.unknown_ids or result.changed_address:
+        print(
+            f"  left alone: {len(result.unknown_ids):,} ids no longer in the project, "
+            f"{len(result.changed_address):,} whose address changed since the request"
+        )
+    return 0
+
+
+def cmd_template_roster(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.roster_layouts import write_template
+
+    path = write_template(args.file)
+    print(f"wrote the roster template {path}")
+    return 0
+
+
+def cmd_geocode_request(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.geocode import write_geocode_request
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project, read_only=True) as project:
+        request = write_geocode_request(project, args.out)
+    if args.json:
+        json.dump(
+            {
+                "files": [str(f) for f in request.files],
+                "rows": request.rows,
+                "without_street": request.without_street,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return 0
+    print(f"wrote {request.rows:,} locations to {', '.join(str(f) for f in request.files)}")
+    if request.without_street:
+        print(f"  {request.without_street:,} locations have no street address and were left out")
+    print(
+        "  upload at geocoding.geo.census.gov (batch), then: blueprint import geocodes PROJECT GeocodeResults.csv"
+    )
+    return 0

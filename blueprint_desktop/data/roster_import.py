@@ -1,0 +1,663 @@
+"""Import a network roster: preview, validate, diff against the roster it replaces, write in one transaction.
+
+``preview_roster`` (for the GUI wizard) reads the file, recognises its layout or proposes a mapping, and
+lists every problem. ``import_roster`` imports it:
+
+* a file with any bad row is refused whole (``RosterRejected`` carries every problem) and NOTHING in the
+  project changes, unless ``skip_bad_rows``: then the good rows are imported and the rejected ones are kept
+  on record in ``import_problems``;
+* the same file (by SHA-256) imported again is recognised and nothing is re-imported, unless a newer
+  roster has since replaced it;
+* a newer roster replaces the previous roster OF THE SAME TABLE KIND (the HSD Provider table replaces
+  providers, the Facility table replaces facilities; a template or mapped file replaces the kinds its
+  rows hold, both for a mixed file): roster providers of that kind whose NPI is not in the new file are
+  dropped, NPIs still there are updated in place (provider and location ids stay stable, and a location
+  whose address did not change keeps a better geocode, e.g. one from the Census round trip), new NPIs are
+  added. ``roster_changes`` records every NPI added, dropped or changed (with the fields before and after:
+  statuses, name, specialty codes, addresses); older batches no longer holding any provider are marked
+  ``superseded_by`` the new batch;
+* rows of one NPI are one provider with every distinct location (an HSD table repeats a location once per
+  county served) and every HSD line of its rows; a taxonomy without a specialty code credits every line
+  the NUCC->HSD crosswalk gives it;
+* an NPI with a rejected row (``skip_bad_rows``) is never dropped: its good rows are merged into what the
+  project already holds, nothing of it is removed;
+* NPPES market rows of NPIs now on the network are removed (``nppes_import.drop_market_rows_for_network``),
+  so a contracted provider is never also offered as a recruit.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blueprint_desktop.data.geocode import place_locations
+from blueprint_desktop.data.roster_layouts import (
+    FIELDS,
+    MAPPED,
+    SAVED,
+    RosterLayout,
+    check_mapping,
+    detect_layout,
+    guess_mapping,
+    missing_required,
+    save_mapping,
+    saved_mapping,
+)
+from blueprint_desktop.data.roster_validate import Context, Problem, RosterRow, code_kind, validate_table
+from blueprint_desktop.data.tabular import Table, read_table
+from blueprint_desktop.errors import InputFileError
+from blueprint_desktop.progress import Progress
+from blueprint_desktop.store.project import sha256_file, utc_now
+
+ROSTER_KIND = "roster"
+PREVIEW_ROWS = 50
+# The roster fields the GUI's mapping page offers, each with one line saying what it holds.
+ROSTER_FIELDS: dict[str, str] = {f.name: f.description for f in FIELDS}
+
+# Provider columns a roster may set, and those whose change is reported in roster_changes.
+_PROVIDER_COLUMNS = (
+    "name",
+    "entity_type",
+    "contract_status",
+    "contract_executed_date",
+    "credentialing_status",
+    "credentialing_date",
+    "panel_status",
+    "panel_confirmed_date",
+    "telehealth_only",
+    "telehealth_waived",
+    "hpms_entered_date",
+    "contract_type",
+    "medical_group_affiliation",
+)
+_TRACKED = (
+    "name",
+    "entity_type",
+    "contract_status",
+    "credentialing_status",
+    "panel_status",
+    "telehealth_only",
+    "telehealth_waived",
+    "contract_type",
+    "medical_group_affiliation",
+)
+_DEFAULTS = {"contract_status": "none", "credentialing_status": "none", "panel_status": "unknown"}
+_BETTER_GEOCODES = ("exact", "interpolated")
+
+
+class RosterRejected(InputFileError):
+    """The roster was refused because of bad rows; ``.problems`` lists every one. Nothing was imported."""
+
+    def __init__(self, file_name: str, problems: list[Problem], bad_rows: int) -> None:
+        self.file_name = file_name
+        self.problems = list(problems)
+        self.bad_rows = bad_rows
+        super().__init__(
+            f"{file_name}: refused, {len(self.problems)} problem(s) in {bad_rows} row(s), the first: "
+            f"{self.problems[0]}; nothing was imported"
+        )
+
+
+@dataclass
+class RosterPreview:
+    path: Path
+    headers: list[str]
+    rows: list[dict[str, str]]  # the first PREVIEW_ROWS rows, {header: value}
+    row_numbers: list[int]
+    rows_read: int
+    layout: str | None  # 'hsd-provider' | 'hsd-facility' | 'template' | 'saved-mapping' | 'mapped' | None
+    layout_title: str
+    mapping: dict[str, str]  # roster field -> the file's header (proposed when layout is None)
+    mapping_source: str  # 'layout' | 'saved' | 'given' | 'guess'
+    missing_required: list[str]
+    problems: list[Problem]
+    already_imported: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["path"] = str(self.path)
+        out["problems"] = [p.as_dict() for p in self.problems]
+        return out
+
+
+@dataclass
+class RosterImportResult:
+    batch_id: int
+    file_name: str
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    problems: list[Problem]
+    changes: dict[
+        str, Any
+    ]  # added / dropped: [npi]; changed: [{npi, fields}]; counts: {added, dropped, changed}
+    already_imported: bool
+    layout: str | None
+    table_kinds: list[str] = field(default_factory=list)
+    providers: int = 0
+    locations: int = 0
+    geocodes: dict[str, int] = field(default_factory=dict)  # quality -> locations written with it
+    market_rows_removed: int = 0  # NPPES market rows of NPIs now on the network
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["problems"] = [p.as_dict() for p in self.problems]
+        return out
+
+
+# -- mapping ---------------------------------------------------------------------------------------------
+def _resolve(
+    table: Table, project, mapping: dict[str, str] | None
+) -> tuple[RosterLayout | None, dict[str, str], str]:
+    """(layout, mapping, where the mapping came from). A recognised layout keeps its meaning (table kind,
+    implied statuses) even when the caller passes a mapping (the wizard always does)."""
+    detected = detect_layout(table.headers)
+    if mapping is not None:
+        checked = check_mapping(mapping, table.headers, table.path.name)
+        return (detected[0] if detected else MAPPED), checked, "given"
+    if detected:
+        return detected[0], detected[1], "layout"
+    saved = saved_mapping(project, table.headers)
+    if saved:
+        return SAVED, saved, "saved"
+    return None, guess_mapping(table.headers), "guess"
+
+
+def _current_batch(project, digest: str) -> dict[str, Any] | None:
+    batch = project.find_batch(ROSTER_KIND, digest)
+    return batch if batch and batch.get("superseded_by") is None else None
+
+
+def preview_roster(path: str | Path, project=None, mapping: dict[str, str] | None = None) -> RosterPreview:
+    """Headers, first rows, layout, the mapping in force, unmapped required fields and every problem."""
+    path = Path(path)
+    table = read_table(path)
+    layout, used, source = _resolve(table, project, mapping)
+    validation = validate_table(table, used, layout, Context.for_project(project))
+    already = bool(project is not None and _current_batch(project, sha256_file(path)))
+    return RosterPreview(
+        path=path,
+        headers=list(table.headers),
+        rows=table.records()[:PREVIEW_ROWS],
+        row_numbers=table.row_numbers[:PREVIEW_ROWS],
+        rows_read=len(table.rows),
+        layout=layout.key if layout else None,
+        layout_title=layout.title if layout else "",
+        mapping=used,
+        mapping_source=source,
+        missing_required=missing_required(used, layout),
+        problems=validation.problems,
+        already_imported=already,
+    )
+
+
+# -- the new roster, grouped by NPI ------------------------------------------------------------------
+def _norm(text: str | None) -> str:
+    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", text or "").upper().split())
+
+
+def _location_key(
+    address: str | None, city: str | None, state: str | None, zip5: str | None
+) -> tuple[str, ...]:
+    return (_norm(address), _norm(city), (state or "").upper(), (zip5 or "")[:5])
+
+
+def _label(loc: dict[str, Any]) -> str:
+    street = ", ".join(x for x in (loc.get("address"), loc.get("city")) if x)
+    return f"{street}, {loc.get('state') or ''} {loc.get('zip') or ''}".strip(", ")
+
+
+@dataclass
+class _NewProvider:
+    npi: str
+    provider: dict[str, Any]
+    lines: dict[str, str | None] = field(default_factory=dict)
+    locations: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+
+
+def _group(rows: Iterable[RosterRow]) -> dict[str, _NewProvider]:
+    out: dict[str, _NewProvider] = {}
+    for r in rows:
+        p = out.get(r.npi)
+        if p is None:
+            p = out[r.npi] = _NewProvider(r.npi, dict(r.provider))
+        for code in r.codes:
+            if p.lines.get(code) is None:
+                p.lines[code] = r.taxonomy
+        key = _location_key(r.address, r.city, r.state, r.zip)
+        loc = p.locations.get(key)
+        if loc is None:
+            p.locations[key] = {
+                "address": r.address,
+                "city": r.city,
+                "state": r.state,
+                "zip": r.zip,
+                "county_fips": r.county_fips,
+                "latitude": r.latitude,
+                "longitude": r.longitude,
+                "geocode_quality": r.geocode_quality,
+                "beds": r.beds,
+                "given": r.latitude is not None,
+            }
+        else:  # the same office on another row (another county served, another specialty)
+            if loc["beds"] is None or (r.beds is not None and r.beds > loc["beds"]):
+                loc["beds"] = r.beds if r.beds is not None else loc["beds"]
+            loc["county_fips"] = loc["county_fips"] or r.county_fips
+            if not loc["given"] and r.latitude is not None:
+                loc.update(
+                    latitude=r.latitude, longitude=r.longitude, geocode_quality=r.geocode_quality, given=True
+                )
+    return out
+
+
+# -- what the project holds ------------------------------------------------------------------------------
+@dataclass
+class _Existing:
+    id: int
+    npi: str
+    row: dict[str, Any]
+    batch_id: int | None
+    lines: dict[str, str | None] = field(default_factory=dict)
+    locations: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> set[str]:
+        if self.lines:
+            return {code_kind(c) for c in self.lines}
+        return {"facility" if self.row.get("entity_type") == "organization" else "provider"}
+
+
+def _columns(project, table: str) -> set[str]:
+    return {r[1] for r in project.conn.execute(f"PRAGMA table_info([{table}])")}
+
+
+def _load_existing(project) -> dict[str, _Existing]:
+    cur = project.conn.execute("SELECT * FROM providers WHERE source = 'roster'")
+    names = [d[0] for d in cur.description]
+    out: dict[str, _Existing] = {}
+    by_id: dict[int, _Existing] = {}
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        e = _Existing(row["id"], row["npi"], row, row["batch_id"])
+        out[e.npi] = by_id[e.id] = e
+    for pid, code, taxonomy in project.conn.execute(
+        "SELECT pl.provider_id, pl.line_code, pl.taxonomy_code FROM provider_lines pl"
+        " JOIN providers p ON p.id = pl.provider_id WHERE p.source = 'roster'"
+    ):
+        by_id[pid].lines[code] = taxonomy
+    cur = project.conn.execute(
+        "SELECT l.* FROM locations l JOIN providers p ON p.id = l.provider_id WHERE p.source = 'roster' ORDER BY l.id"
+    )
+    names = [d[0] for d in cur.description]
+    for values in cur.fetchall():
+        loc = dict(zip(names, values, strict=True))
+        by_id[loc["provider_id"]].locations.append(loc)
+    return out
+
+
+# -- writing -----------------------------------------------------------------------------------------
+class _Writer:
+    def __init__(self, project, batch_id: int, given: set[str], table_kinds: set[str]) -> None:
+        self.project = project
+        self.conn = project.conn
+        self.batch_id = batch_id
+        self.given = given  # provider columns the file sets
+        self.kinds = table_kinds
+        self.now = utc_now()
+        self.provider_columns = _columns(project, "providers")
+        self.changes: list[dict[str, Any]] = []
+        self.geocodes: dict[str, int] = {}
+        self.locations = 0
+
+    def _record(self, npi: str, change: str, previous: int | None, detail: dict[str, Any]) -> None:
+        self.changes.append({"npi": npi, "change": change, "previous_batch_id": previous, "detail": detail})
+
+    def _insert_location(self, provider_id: int, loc: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO locations(provider_id, address, city, state, zip, county_fips, latitude, longitude,"
+            " geocode_quality, beds, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                provider_id,
+                loc["address"],
+                loc["city"],
+                loc["state"],
+                loc["zip"],
+                loc["county_fips"],
+                loc["latitude"],
+                loc["longitude"],
+                loc["geocode_quality"],
+                loc["beds"],
+                self.batch_id,
+            ),
+        )
+        self._count(loc["geocode_quality"])
+
+    def _count(self, quality: str) -> None:
+        self.locations += 1
+        self.geocodes[quality] = self.geocodes.get(quality, 0) + 1
+
+    def _set_lines(self, provider_id: int, lines: dict[str, str | None]) -> None:
+        self.conn.execute("DELETE FROM provider_lines WHERE provider_id = ?", (provider_id,))
+        self.conn.executemany(
+            "INSERT INTO provider_lines(provider_id, line_code, taxonomy_code) VALUES (?,?,?)",
+            [(provider_id, code, tax) for code, tax in sorted(lines.items())],
+        )
+
+    def add(self, new: _NewProvider) -> None:
+        values = {c: v for c, v in new.provider.items() if c in self.provider_columns and v is not None}
+        for column, default in _DEFAULTS.items():
+            values.setdefault(column, default)
+        values.update(npi=new.npi, source="roster", batch_id=self.batch_id, updated_at=self.now)
+        cols = list(values)
+        cur = self.conn.execute(
+            f"INSERT INTO providers({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [values[c] for c in cols],
+        )
+        pid = int(cur.lastrowid)
+        self._set_lines(pid, new.lines)
+        for loc in new.locations.values():
+            self._insert_location(pid, loc)
+        self._record(
+            new.npi,
+            "added",
+            None,
+            {
+                "name": values.get("name"),
+                "specialty": sorted(new.lines),
+                "address": sorted(_label(x) for x in new.locations.values()),
+                "contract_status": values.get("contract_status"),
+            },
+        )
+
+    def update(self, old: _Existing, new: _NewProvider, merge_only: bool) -> None:
+        keep_lines = (
+            dict(old.lines)
+            if merge_only
+            else {c: t for c, t in old.lines.items() if code_kind(c) not in self.kinds}
+        )
+        lines = keep_lines | {c: t for c, t in new.lines.items()}
+        sets = {
+            c: v
+            for c, v in new.provider.items()
+            if c in self.given and c in self.provider_columns and v is not None
+        }
+        fields: dict[str, dict[str, Any]] = {}
+        for c in _TRACKED:
+            if c in sets and sets[c] != old.row.get(c):
+                fields[c] = {"before": old.row.get(c), "after": sets[c]}
+        if sorted(lines) != sorted(old.lines):
+            fields["specialty"] = {"before": sorted(old.lines), "after": sorted(lines)}
+        sets.update(batch_id=self.batch_id, updated_at=self.now)
+        self.conn.execute(
+            f"UPDATE providers SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ?",
+            [*sets.values(), old.id],
+        )
+        if lines != old.lines:
+            self._set_lines(old.id, lines)
+        # Locations: same address -> same row (id kept); a better geocode survives when the roster gives none.
+        keep_unmatched = merge_only or bool(keep_lines)
+        old_by_key = {_location_key(x["address"], x["city"], x["state"], x["zip"]): x for x in old.locations}
+        before_keys = set(old_by_key)
+        after: list[str] = []
+        after_keys: set[tuple[str, ...]] = set(new.locations)
+        for key, loc in new.locations.items():
+            prior = old_by_key.pop(key, None)
+            after.append(_label(loc))
+            if prior is None:
+                self._insert_location(old.id, loc)
+                continue
+            lat, lon, quality = loc["latitude"], loc["longitude"], loc["geocode_quality"]
+            county = loc["county_fips"]
+            if not loc["given"] and prior["geocode_quality"] in _BETTER_GEOCODES:
+                lat, lon, quality = prior["latitude"], prior["longitude"], prior["geocode_quality"]
+                county = prior["county_fips"] or county
+            self.conn.execute(
+                "UPDATE locations SET address = ?, city = ?, state = ?, zip = ?, county_fips = ?, latitude = ?,"
+                " longitude = ?, geocode_quality = ?, beds = COALESCE(?, beds), batch_id = ? WHERE id = ?",
+                (
+                    loc["address"],
+                    loc["city"],
+                    loc["state"],
+                    loc["zip"],
+                    county,
+                    lat,
+                    lon,
+                    quality,
+                    loc["beds"],
+                    self.batch_id,
+                    prior["id"],
+                ),
+            )
+            self._count(quality)
+        for leftover in old_by_key.values():
+            if keep_unmatched:
+                after.append(_label(leftover))
+                after_keys.add(
+                    _location_key(leftover["address"], leftover["city"], leftover["state"], leftover["zip"])
+                )
+            else:
+                self.conn.execute("DELETE FROM locations WHERE id = ?", (leftover["id"],))
+        # Compared by the normalised address ('100 main st.' is '100 Main St'), shown as written.
+        if after_keys != before_keys:
+            fields["address"] = {"before": sorted(_label(x) for x in old.locations), "after": sorted(after)}
+        if fields:
+            self._record(old.npi, "changed", old.batch_id, fields)
+
+    def drop(self, old: _Existing) -> None:
+        keep = {c: t for c, t in old.lines.items() if code_kind(c) not in self.kinds}
+        if keep:  # the provider also holds lines of the other table kind: only this kind's lines go
+            self._set_lines(old.id, keep)
+            self._record(
+                old.npi,
+                "changed",
+                old.batch_id,
+                {"specialty": {"before": sorted(old.lines), "after": sorted(keep)}},
+            )
+            return
+        self.conn.execute("DELETE FROM providers WHERE id = ?", (old.id,))  # lines and locations cascade
+        self._record(
+            old.npi,
+            "dropped",
+            old.batch_id,
+            {
+                "name": old.row.get("name"),
+                "specialty": sorted(old.lines),
+                "address": sorted(_label(x) for x in old.locations),
+                "contract_status": old.row.get("contract_status"),
+            },
+        )
+
+
+def _table_kinds(layout: RosterLayout, rows: list[RosterRow]) -> set[str]:
+    if layout.table_kind:
+        return {layout.table_kind}
+    return set().union(*(r.kinds for r in rows)) if rows else set()
+
+
+def _summarise(changes: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"added": [], "dropped": [], "changed": []}
+    for c in changes:
+        if c["change"] == "changed":
+            out["changed"].append({"npi": c["npi"], "fields": c["detail"]})
+        else:
+            out[c["change"]].append(c["npi"])
+    out["counts"] = {k: len(out[k]) for k in ("added", "dropped", "changed")}
+    return out
+
+
+def import_roster(
+    project,
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+) -> RosterImportResult:
+    """Import a roster file into ``project`` (see the module doc). Raises RosterRejected / InputFileError."""
+    progress = progress or Progress()
+    path = Path(path)
+    progress.update(0.0, f"reading {path.name}")
+    table = read_table(path)
+    digest = sha256_file(path)
+    prior = _current_batch(project, digest)
+    if prior:
+        summary = json.loads(prior.get("summary_json") or "{}")
+        return RosterImportResult(
+            batch_id=prior["id"],
+            file_name=path.name,
+            rows_read=prior["rows_read"],
+            rows_imported=prior["rows_imported"],
+            rows_rejected=prior["rows_rejected"],
+            problems=[],
+            changes={
+                "added": [],
+                "dropped": [],
+                "changed": [],
+                "counts": {"added": 0, "dropped": 0, "changed": 0},
+            },
+            already_imported=True,
+            layout=summary.get("layout"),
+            table_kinds=summary.get("table_kinds", []),
+        )
+    layout, used, source = _resolve(table, project, mapping)
+    if layout is None:
+        raise InputFileError(
+            f"{path.name}: the columns are not a CMS HSD Provider or Facility table nor the Blueprint roster template; "
+            'give a column mapping (--mapping MAPPING.json, {"npi": "Your NPI column", ...}; see '
+            "'blueprint template roster' and docs/data-in.md)"
+        )
+    missing = missing_required(used, layout)
+    if missing:
+        raise InputFileError(
+            f"{path.name}: no column for the required field(s) {', '.join(missing)} ({layout.title}); "
+            "map one with --mapping"
+        )
+    if not table.rows:
+        raise InputFileError(f"{path.name}: no data rows under the header; nothing was imported")
+    validation = validate_table(table, used, layout, Context.for_project(project), progress.scaled(0.02, 0.6))
+    if validation.problems and not skip_bad_rows:
+        raise RosterRejected(path.name, validation.problems, len(validation.bad_rows))
+    if not validation.rows:
+        raise InputFileError(
+            f"{path.name}: every one of the {len(table.rows)} rows has a problem; nothing was imported "
+            f"(the first: {validation.problems[0]})"
+        )
+    progress.update(0.62, "placing locations")
+    new = _group(validation.rows)
+    place_locations([loc for p in new.values() for loc in p.locations.values()])
+    kinds = _table_kinds(layout, validation.rows)
+    given = (set(used) | set(layout.implied)) & set(_PROVIDER_COLUMNS)
+    progress.update(0.7, "comparing with the current roster")
+    with project.transaction():
+        existing = _load_existing(project)
+        summary: dict[str, Any] = {"layout": layout.key, "table_kinds": sorted(kinds), "mapping": used}
+        batch_id = project.record_batch(
+            ROSTER_KIND,
+            path.name,
+            digest,
+            rows_read=len(table.rows),
+            rows_imported=len(validation.rows),
+            rows_rejected=len(validation.bad_rows),
+            summary=summary,
+        )
+        writer = _Writer(project, batch_id, given, kinds)
+        items = sorted(new.items())
+        for i, (npi, provider) in enumerate(items):
+            if i % 500 == 0:
+                progress.update(
+                    0.7 + 0.25 * i / max(1, len(items)), f"writing provider {i + 1:,} of {len(items):,}"
+                )
+            old = existing.get(npi)
+            if old is None:
+                writer.add(provider)
+            else:
+                writer.update(old, provider, merge_only=npi in validation.bad_npis)
+        for npi, old in sorted(existing.items()):
+            if npi in new or npi in validation.bad_npis or not (old.kinds & kinds):
+                continue
+            writer.drop(old)
+        project.conn.executemany(
+            "INSERT INTO roster_changes(batch_id, previous_batch_id, npi, change, detail_json) VALUES (?,?,?,?,?)",
+            [
+                (
+                    batch_id,
+                    c["previous_batch_id"],
+                    c["npi"],
+                    c["change"],
+                    json.dumps(c["detail"], sort_keys=True),
+                )
+                for c in writer.changes
+            ],
+        )
+        project.conn.executemany(
+            "INSERT INTO import_problems(batch_id, row_number, column, value, expected) VALUES (?,?,?,?,?)",
+            [(batch_id, p.row_number, p.column, p.value, p.expected) for p in validation.problems],
+        )
+        # Earlier roster batches that no longer hold any provider or location are replaced by this one.
+        project.conn.execute(
+            "UPDATE import_batches SET superseded_by = ? WHERE kind = ? AND superseded_by IS NULL AND id != ?"
+            " AND id NOT IN (SELECT batch_id FROM providers WHERE batch_id IS NOT NULL)"
+            " AND id NOT IN (SELECT batch_id FROM locations WHERE batch_id IS NOT NULL)",
+            (batch_id, ROSTER_KIND, batch_id),
+        )
+        # A provider now on the network is no longer a recruit: its NPPES market row goes (docs/data-in.md).
+        from blueprint_desktop.data.nppes_import import drop_market_rows_for_network
+
+        market_removed = drop_market_rows_for_network(project)
+        if source == "given" and layout is MAPPED:
+            save_mapping(project, used, table.headers)
+        changes = _summarise(writer.changes)
+        summary.update(
+            changes=changes["counts"],
+            geocodes=writer.geocodes,
+            providers=len(new),
+            market_rows_removed=market_removed,
+        )
+        project.conn.execute(
+            "UPDATE import_batches SET summary_json = ? WHERE id = ?",
+            (json.dumps(summary, sort_keys=True, default=str), batch_id),
+        )
+        project.audit(
+            "roster.import",
+            "import_batches",
+            batch_id,
+            {
+                "file": path.name,
+                "layout": layout.key,
+                "rows_imported": len(validation.rows),
+                "rows_rejected": len(validation.bad_rows),
+                **changes["counts"],
+            },
+        )
+    progress.update(1.0, "roster imported")
+    return RosterImportResult(
+        batch_id=batch_id,
+        file_name=path.name,
+        rows_read=len(table.rows),
+        rows_imported=len(validation.rows),
+        rows_rejected=len(validation.bad_rows),
+        problems=validation.problems,
+        changes=changes,
+        already_imported=False,
+        layout=layout.key,
+        table_kinds=sorted(kinds),
+        providers=len(new),
+        locations=writer.locations,
+        geocodes=writer.geocodes,
+        market_rows_removed=market_removed,
+    )
+
+
+def write_problem_report(problems: Iterable[Problem], path: str | Path) -> Path:
+    """The CSV error report: row, column, value, expected (UTF-8 with a BOM so Excel opens it right)."""
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "column", "value", "expected"])
+        for p in problems:
+            writer.writerow(["" if p.row_number is None else p.row_number, p.column, p.value, p.expected])
+    return path

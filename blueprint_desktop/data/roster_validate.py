@@ -1,0 +1,616 @@
+"""Check every row of a roster and turn the good ones into typed values.
+
+Every problem of the file is collected (never just the first), each as (row number as in the spreadsheet,
+the column as the USER named it, the value as written, what was expected), so the user fixes the whole
+file in one pass. The rules (docs/data-in.md lists them with examples):
+
+* NPI: 10 digits with the NPI check digit (45 CFR 162.406; ``data.npi``);
+* specialty: an HSD specialty code (HSD26 codes 001-006, 007-037, 040-068; S03 accepted) or a NUCC taxonomy
+  the crosswalk knows (``rules.crosswalk.known_taxonomy``); in an HSD table the code must be of that table's
+  kind (provider codes in the Provider table, facility codes in the Facility table); a code given with a
+  taxonomy the crosswalk never credits (physical therapists are never 026: 42 CFR 422.116(a)(3), HSD26
+  Notes) is refused;
+* state: a USPS code (or the state's name); ZIP: 5 digits, ZIP+4 accepted and stored as 5, 4 digits taken
+  as a ZIP whose leading zero a spreadsheet dropped, and the ZIP must belong to the row's state when the
+  ZIP table knows it; county: FIPS, SSA code (resolved through the loaded CMS reference file) or name
+  (``rules.county_match``), in the row's state; coordinates in range, both or neither, and not inside
+  another state's county;
+* dates: ISO (2025-03-01), M/D/YYYY, YYYYMMDD or an Excel serial day number;
+* statuses: the values of schema V1 (store/schema.py), common spellings mapped explicitly (tables below);
+  anything else is a problem, never a guess;
+* a row exactly repeating an earlier one is a problem, and so are rows of one NPI that disagree on a
+  provider-level status (one NPI is one provider).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from blueprint_desktop.data.npi import is_valid_npi, npi_check_digit
+from blueprint_desktop.data.roster_layouts import DATE_FIELDS, RosterLayout
+from blueprint_desktop.data.tabular import Table
+from blueprint_desktop.progress import Progress
+from blueprint_desktop.rules import crosswalk
+from blueprint_desktop.rules.county_match import match_county
+from blueprint_desktop.store.schema import GEOCODE_QUALITIES
+
+WHOLE_ROW = "(whole row)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: spreadsheet row (header = row 1), the user's column name, the value, what was expected."""
+
+    row_number: int | None
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row_number}, " if self.row_number is not None else ""
+        return f"{where}column {self.column}: got {self.value or '(empty)'}, expected {self.expected}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row_number": self.row_number,
+            "column": self.column,
+            "value": self.value,
+            "expected": self.expected,
+        }
+
+
+@dataclass
+class RosterRow:
+    """A good row, typed: the provider values it gives, its HSD codes, its location."""
+
+    row_number: int
+    npi: str
+    provider: dict[str, Any]
+    codes: list[str]
+    taxonomy: str | None
+    address: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    county_fips: str | None
+    latitude: float | None
+    longitude: float | None
+    geocode_quality: str | None
+    beds: int | None
+
+    @property
+    def kinds(self) -> set[str]:
+        if self.codes:
+            return {code_kind(c) for c in self.codes}
+        return {"facility" if self.provider.get("entity_type") == "organization" else "provider"}
+
+
+@dataclass
+class Validation:
+    rows: list[RosterRow] = field(default_factory=list)  # the good rows
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: set[int] = field(default_factory=set)
+    bad_npis: set[str] = field(default_factory=set)  # valid NPIs found on rejected rows
+    rows_read: int = 0
+
+
+class _Bad(Exception):
+    """A value that is not acceptable; the message is what was expected."""
+
+
+# -- value vocabularies (explicit: anything not listed is a problem) ---------------------------------
+def _key(text: str) -> str:
+    """'Fully-Executed' -> 'fully executed', 'L.O.I.' -> 'loi'."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace(".", "")).split())
+
+
+CONTRACT_SPELLINGS = {
+    "executed": (
+        "executed",
+        "fully executed",
+        "signed",
+        "contracted",
+        "active",
+        "in network",
+        "par",
+        "participating",
+    ),
+    "loi": ("loi", "letter of intent", "intent"),
+    "pending": ("pending", "in negotiation", "negotiating", "pending signature", "in progress", "sent"),
+    "terminated": ("terminated", "termed", "term", "expired", "cancelled", "canceled", "inactive"),
+    "none": ("none", "no contract", "not contracted", "uncontracted", "non par", "non participating"),
+}
+CREDENTIALING_SPELLINGS = {
+    "active": (
+        "active",
+        "credentialed",
+        "fully credentialed",
+        "approved",
+        "complete",
+        "completed",
+        "current",
+    ),
+    "provisional": ("provisional", "provisionally credentialed", "temporary", "temp"),
+    "pending": ("pending", "in process", "in progress", "submitted", "applied", "in review", "under review"),
+    "none": ("none", "not credentialed", "not started", "denied", "expired"),
+}
+PANEL_SPELLINGS = {
+    "open": ("open", "y", "yes", "accepting", "accepting new patients", "open panel", "accepts new patients"),
+    "closed": ("closed", "n", "no", "not accepting", "closed panel", "not accepting new patients"),
+    "unknown": ("unknown", "u", "unk"),
+}
+BOOLEAN_SPELLINGS = {1: ("y", "yes", "true", "t", "1", "x"), 0: ("n", "no", "false", "f", "0")}
+ENTITY_SPELLINGS = {
+    "individual": ("individual", "i", "1", "person", "practitioner", "ind"),
+    "organization": ("organization", "organisation", "o", "2", "org", "facility", "group"),
+}
+QUALITY_SPELLINGS = {
+    "exact": ("exact", "rooftop", "point", "parcel", "address point"),
+    "interpolated": ("interpolated", "street", "range", "address range", "street segment", "non exact"),
+    "zip-centroid": ("zip centroid", "zip", "zip code", "postal", "zip5"),
+    "county-centroid": ("county centroid", "county"),
+}
+assert set(QUALITY_SPELLINGS) == set(GEOCODE_QUALITIES) - {"none"}
+
+
+def _vocabulary(spellings: dict[Any, tuple[str, ...]]) -> dict[str, Any]:
+    return {_key(s): value for value, names in spellings.items() for s in names}
+
+
+def _from(spellings: dict[Any, tuple[str, ...]], expected: str) -> Callable[[str], Any]:
+    vocab = _vocabulary(spellings)
+
+    def parse(text: str) -> Any:
+        try:
+            return vocab[_key(text)]
+        except KeyError:
+            raise _Bad(expected) from None
+
+    return parse
+
+
+parse_contract = _from(CONTRACT_SPELLINGS, "one of executed, loi, pending, terminated, none")
+parse_credentialing = _from(CREDENTIALING_SPELLINGS, "one of active, provisional, pending, none")
+parse_panel = _from(PANEL_SPELLINGS, "one of open, closed, unknown (or Y / N)")
+parse_flag = _from(BOOLEAN_SPELLINGS, "Y or N")
+parse_entity = _from(ENTITY_SPELLINGS, "individual or organization")
+parse_quality = _from(QUALITY_SPELLINGS, "one of exact, interpolated, zip-centroid, county-centroid")
+
+# -- single values -------------------------------------------------------------------------------------
+DATE_EXPECTED = "a date (YYYY-MM-DD, M/D/YYYY, YYYYMMDD or an Excel date)"
+# Excel's day 0 is 1899-12-30 once its 1900 leap-year bug is allowed for (ECMA-376 Part 1, 18.17.4.1).
+_EXCEL_EPOCH = date(1899, 12, 30)
+# Serial numbers 20000..80000 are 1954-10-03..2119-01-08: any roster date; a bare year like 2024 is not one.
+_EXCEL_SERIALS = (20000, 80000)
+
+
+def parse_date(text: str) -> str:
+    t = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", t):
+            return date.fromisoformat(_iso_date_part(t)).isoformat()
+        m = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})( .*)?", t)
+        if m:
+            return date(int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()
+        if re.fullmatch(r"\d{8}", t):
+            return datetime.strptime(t, "%Y%m%d").date().isoformat()
+        if re.fullmatch(r"\d+(\.0+)?", t) and _EXCEL_SERIALS[0] <= float(t) <= _EXCEL_SERIALS[1]:
+            return (_EXCEL_EPOCH + timedelta(days=int(float(t)))).isoformat()
+    except ValueError:
+        pass
+    raise _Bad(DATE_EXPECTED)
+
+
+def _iso_date_part(text: str) -> str:
+    y, m, d = re.split(r"[ T]", text, maxsplit=1)[0].split("-")
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+
+
+def parse_npi(text: str) -> str:
+    t = text.strip()
+    if not (len(t) == 10 and t.isdigit()):
+        raise _Bad("a 10-digit NPI")
+    if not is_valid_npi(t):
+        raise _Bad(
+            f"a valid NPI check digit (45 CFR 162.406; for {t[:9]} the 10th digit is {npi_check_digit(t[:9])})"
+        )
+    return t
+
+
+def parse_zip(text: str) -> str:
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4,5})(-?\d{4})?", t)
+    if not m or (len(m.group(1)) == 4 and m.group(2)):
+        raise _Bad("a 5-digit ZIP code (ZIP+4 accepted)")
+    return m.group(1).zfill(5)
+
+
+def parse_beds(text: str) -> int:
+    t = text.strip()
+    if re.fullmatch(r"\d+(\.0+)?", t):
+        return int(float(t))
+    raise _Bad("a whole number of beds (0 or more)")
+
+
+def parse_coordinate(text: str, low: float, high: float, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise _Bad(f"a {what} in decimal degrees ({low:g} to {high:g})") from None
+    if not low <= value <= high or value != value:
+        raise _Bad(f"a {what} in decimal degrees ({low:g} to {high:g})")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _specialty_codes() -> dict[str, str]:
+    """Every HSD specialty code a roster may carry -> 'provider' | 'facility' (HSD26 code list)."""
+    from blueprint_desktop.rules.standards import load_base_table
+
+    base = load_base_table()
+    out = {line.code: line.kind for line in base.lines}
+    out.update({code: "provider" for code in base.pooled})  # 001-006, evaluated as S03
+    out.update({code: "facility" for code in base.unscored})  # 044 (attestation only)
+    return out
+
+
+def code_kind(code: str) -> str:
+    return _specialty_codes().get(code, "provider")
+
+
+def _ranges(codes: list[str]) -> str:
+    """'001-006, 007-008, ...' compressed runs of consecutive numeric codes, for messages."""
+    nums = sorted(int(c) for c in codes if c.isdigit())
+    runs: list[str] = []
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        runs.append(f"{nums[i]:03d}" if i == j else f"{nums[i]:03d}-{nums[j]:03d}")
+        i = j + 1
+    return ", ".join(runs + sorted(c for c in codes if not c.isdigit()))
+
+
+def parse_specialty(text: str, kind: str | None) -> str:
+    t = text.strip().upper()
+    if t.endswith(".0") and t[:-2].isdigit():
+        t = t[:-2]
+    code = t.zfill(3) if t.isdigit() else t
+    codes = _specialty_codes()
+    if kind:
+        allowed = [c for c, k in codes.items() if k == kind]
+        if code not in allowed:
+            raise _Bad(f"a {kind} specialty code of the HSD {kind} table ({_ranges(allowed)})")
+    elif code not in codes:
+        raise _Bad(f"a CMS HSD specialty code ({_ranges(list(codes))})")
+    return code
+
+
+def parse_taxonomy(text: str) -> str:
+    code = crosswalk.normalize_taxonomy(text)
+    if not crosswalk.known_taxonomy(code):
+        if not re.fullmatch(r"[0-9A-Z]{9}X", code):
+            raise _Bad("a 10-character NUCC taxonomy code ending in X")
+        raise _Bad("a NUCC taxonomy code in Blueprint's crosswalk (resources/rules/nucc_hsd_crosswalk.csv)")
+    return code
+
+
+# -- geography -----------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _states() -> tuple[dict[str, str], dict[str, str]]:
+    from blueprint_desktop.geo.counties import load_states
+
+    states = load_states()
+    by_abbr = {str(a): str(f) for a, f in zip(states.state, states.state_fips, strict=True)}
+    by_name = {_key(str(n)): str(a) for n, a in zip(states.state_name, states.state, strict=True)}
+    return by_abbr, by_name
+
+
+def parse_state(text: str) -> str:
+    by_abbr, by_name = _states()
+    t = text.strip().upper()
+    if t in by_abbr:
+        return t
+    if _key(text) in by_name:
+        return by_name[_key(text)]
+    raise _Bad("a USPS state code such as TX")
+
+
+@lru_cache(maxsize=1)
+def _county_states() -> dict[str, str]:
+    from blueprint_desktop.geo.counties import FIPS_ALIASES, load_counties
+
+    counties = load_counties()
+    out = {str(f): str(s) for f, s in zip(counties.index, counties.state, strict=True)}
+    for new, old in FIPS_ALIASES.items():
+        out[new] = out.get(old, "")
+    return out
+
+
+@dataclass
+class Context:
+    """What validation needs from the project: SSA county codes of its CMS reference file, if loaded."""
+
+    ssa: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # ssa -> (state, fips)
+
+    @classmethod
+    def for_project(cls, project) -> Context:
+        if project is None:
+            return cls()
+        try:
+            rows = project.conn.execute(
+                "SELECT ssa_code, state, county_fips FROM reference_counties ORDER BY reference_file_id"
+            ).fetchall()
+        except Exception:  # noqa: BLE001 - no reference tables in this project
+            rows = []
+        return cls({str(s): (str(st), f) for s, st, f in rows})
+
+
+def parse_county(text: str, state: str, ctx: Context) -> str:
+    t = text.strip()
+    if t.endswith(".0") and t[:-2].isdigit():
+        t = t[:-2]
+    county_states = _county_states()
+    if t.isdigit():
+        if len(t) == 3:
+            t = _states()[0][state] + t
+        if len(t) in (4, 5):
+            code = t.zfill(5)
+            if county_states.get(code) == state:
+                return code
+            hit = ctx.ssa.get(code)
+            if hit and hit[0] == state and hit[1]:
+                return hit[1]
+        with_ssa = " or SSA code of the loaded CMS reference file" if ctx.ssa else ""
+        raise _Bad(f"a county FIPS code{with_ssa} in {state}")
+    fips, how = match_county(state, t)
+    if fips is None:
+        raise _Bad(f"a county of {state} ({how})")
+    return fips
+
+
+def parse_ssa(text: str, ctx: Context) -> str:
+    t = text.strip()
+    if t.endswith(".0") and t[:-2].isdigit():
+        t = t[:-2]
+    if not (t.isdigit() and len(t) in (4, 5)):
+        raise _Bad("a 5-digit SSA state/county code")
+    code = t.zfill(5)
+    if ctx.ssa and code not in ctx.ssa:
+        raise _Bad("an SSA state/county code of the loaded CMS HSD Reference File")
+    return code
+
+
+# -- the table -----------------------------------------------------------------------------------------
+_PROVIDER_PARSERS: dict[str, Callable[[str], Any]] = {
+    "entity_type": parse_entity,
+    "contract_status": parse_contract,
+    "credentialing_status": parse_credentialing,
+    "panel_status": parse_panel,
+    "telehealth_only": parse_flag,
+    "telehealth_waived": parse_flag,
+    **{name: parse_date for name in DATE_FIELDS},
+}
+_REQUIRED_EXPECTED = {
+    "contract_status": "one of executed, loi, pending, terminated, none",
+    "credentialing_status": "one of active, provisional, pending, none",
+}
+_FREE_TEXT = ("contract_type", "medical_group_affiliation")
+# Provider-level values that rows of one NPI must agree on (one NPI = one provider row).
+_ONE_PER_NPI = ("entity_type", "contract_status", "credentialing_status", "panel_status", "telehealth_only")
+
+
+class _RowChecker:
+    def __init__(self, table: Table, mapping: dict[str, str], layout: RosterLayout | None, ctx: Context):
+        self.mapping = mapping
+        self.layout = layout
+        self.implied = dict(layout.implied) if layout else {}
+        self.kind = layout.table_kind if layout else None
+        self.ctx = ctx
+        self.col = {h: i for i, h in enumerate(table.headers)}
+
+    def run(self, number: int, values: list[str]) -> tuple[RosterRow | None, list[Problem], dict[str, str]]:
+        problems: list[Problem] = []
+        raw: dict[str, str] = {f: values[self.col[h]] for f, h in self.mapping.items()}
+
+        def bad(field_name: str, expected: str) -> None:
+            problems.append(Problem(number, self.mapping[field_name], raw.get(field_name, ""), expected))
+
+        def get(field_name: str, parse: Callable[[str], Any], required: str | None = None) -> Any:
+            text = raw.get(field_name, "")
+            if not text:
+                if required and field_name in self.mapping:
+                    bad(field_name, required)
+                return None
+            try:
+                return parse(text)
+            except _Bad as exc:
+                bad(field_name, str(exc))
+                return None
+
+        npi = get("npi", parse_npi, "a 10-digit NPI")
+        name = get("name", str.strip, "the provider or facility name")
+        provider: dict[str, Any] = {"name": name}
+        for f, parse in _PROVIDER_PARSERS.items():
+            value = get(f, parse, None if f in self.implied else _REQUIRED_EXPECTED.get(f))
+            if value is None and f in self.implied:
+                value = self.implied[f]
+            if value is not None:
+                provider[f] = value
+        for f in _FREE_TEXT:
+            if raw.get(f):
+                provider[f] = raw[f]
+
+        # Specialty: an HSD code, else the taxonomy's lines through the crosswalk.
+        code = get("specialty_code", lambda t: parse_specialty(t, self.kind))
+        taxonomy = get("taxonomy", parse_taxonomy)
+        codes: list[str] = []
+        if code:
+            codes = [code]
+            entry = crosswalk.entry_for(taxonomy) if taxonomy else None
+            if entry is not None and not entry.hsd_codes and not entry.conditional_hsd_codes:
+                bad("specialty_code", f"no HSD code: taxonomy {taxonomy} is never credited ({entry.note})")
+        elif taxonomy:
+            codes = crosswalk.hsd_codes_for_taxonomy(taxonomy)
+        elif not raw.get("specialty_code") and not raw.get("taxonomy"):
+            target = "specialty_code" if "specialty_code" in self.mapping else "taxonomy"
+            if target in self.mapping:
+                bad(target, "an HSD specialty code or a NUCC taxonomy code")
+
+        state = get("state", parse_state, "a USPS state code such as TX")
+        zip5 = get("zip", parse_zip)
+        lat = get("latitude", lambda t: parse_coordinate(t, -90, 90, "latitude"))
+        lon = get("longitude", lambda t: parse_coordinate(t, -180, 180, "longitude"))
+        for present, missing, what in (
+            (raw.get("latitude"), "longitude", "longitude"),
+            (raw.get("longitude"), "latitude", "latitude"),
+        ):
+            if present and not raw.get(missing) and missing in self.mapping:
+                bad(missing, f"a {what} too (latitude and longitude go together)")
+        if (
+            not raw.get("zip")
+            and not (raw.get("latitude") and raw.get("longitude"))
+            and "zip" in self.mapping
+        ):
+            bad("zip", "a 5-digit ZIP code (or latitude and longitude)")
+        quality = get("geocode_quality", parse_quality)
+        if quality and not (raw.get("latitude") and raw.get("longitude")):
+            bad("geocode_quality", "coordinates in latitude and longitude for this quality (or no quality)")
+        county = None
+        if raw.get("county") and state:
+            county = get("county", lambda t: parse_county(t, state, self.ctx))
+        get("county_served", lambda t: parse_ssa(t, self.ctx))
+        beds = get("beds", parse_beds)
+
+        if "entity_type" not in provider:
+            provider["entity_type"] = (
+                "organization" if codes and all(code_kind(c) == "facility" for c in codes) else "individual"
+            )
+        row = RosterRow(
+            row_number=number,
+            npi=npi or "",
+            provider=provider,
+            codes=codes,
+            taxonomy=taxonomy,
+            address=raw.get("address") or None,
+            city=raw.get("city") or None,
+            state=state,
+            zip=zip5,
+            county_fips=county,
+            latitude=lat if lat is not None and lon is not None else None,
+            longitude=lon if lat is not None and lon is not None else None,
+            geocode_quality=quality,
+            beds=beds,
+        )
+        return (None if problems else row), problems, raw
+
+
+def validate_table(
+    table: Table,
+    mapping: dict[str, str],
+    layout: RosterLayout | None,
+    ctx: Context | None = None,
+    progress: Progress | None = None,
+) -> Validation:
+    """Check every row; returns the good rows and every problem (rows in file order)."""
+    progress = progress or Progress()
+    ctx = ctx or Context()
+    checker = _RowChecker(table, mapping, layout, ctx)
+    out = Validation(rows_read=len(table.rows))
+    by_row: dict[int, list[Problem]] = {}
+    seen_rows: dict[tuple[str, ...], int] = {}
+    first_of_npi: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {}
+    candidates: list[RosterRow] = []
+    n = max(1, len(table.rows))
+    for i, (number, values) in enumerate(zip(table.row_numbers, table.rows, strict=True)):
+        if i % 500 == 0:
+            progress.update(i / n, f"checking row {number:,}")
+        row, problems, raw = checker.run(number, values)
+        key = tuple(v.strip().lower() for v in values)
+        if key in seen_rows:
+            problems.append(Problem(number, WHOLE_ROW, f"same as row {seen_rows[key]}", "each row once"))
+        else:
+            seen_rows[key] = number
+        if row is not None and row.npi:
+            first = first_of_npi.get(row.npi)
+            if first is None:
+                first_of_npi[row.npi] = (number, row.provider, raw)
+            else:
+                for f in _ONE_PER_NPI:
+                    if (
+                        f in mapping
+                        and f in row.provider
+                        and f in first[1]
+                        and row.provider[f] != first[1][f]
+                    ):
+                        problems.append(
+                            Problem(
+                                number,
+                                mapping[f],
+                                raw.get(f, ""),
+                                f"{first[2].get(f) or first[1][f]} as on row {first[0]} (one NPI is one provider)",
+                            )
+                        )
+        if problems:
+            by_row[number] = problems
+            if is_valid_npi(raw.get("npi", "")):
+                out.bad_npis.add(raw["npi"].strip())
+        elif row is not None:
+            candidates.append(row)
+    _check_places(candidates, mapping, by_row)
+    out.bad_npis.update(r.npi for r in candidates if r.row_number in by_row)
+    for number in table.row_numbers:
+        if number in by_row:
+            out.problems.extend(by_row[number])
+            out.bad_rows.add(number)
+    out.rows = [r for r in candidates if r.row_number not in out.bad_rows]
+    progress.update(1.0, f"{len(out.rows):,} good rows, {len(out.bad_rows):,} with problems")
+    return out
+
+
+@lru_cache(maxsize=1)
+def _zip_states() -> dict[str, str]:
+    from blueprint_desktop.geo.zips import load_zip_centroids
+
+    t = load_zip_centroids()
+    return {str(z): s for z, s in zip(t.index, t.state, strict=True) if isinstance(s, str) and s}
+
+
+def _check_places(rows: list[RosterRow], mapping: dict[str, str], by_row: dict[int, list[Problem]]) -> None:
+    """Cross-checks against the geography tables: the ZIP's state, the coordinates' state."""
+    from blueprint_desktop.geo.counties import counties_of_points, county_name
+
+    if "zip" in mapping:
+        zip_states = _zip_states()
+        for r in rows:
+            if r.zip and r.state:
+                zstate = zip_states.get(r.zip)
+                if zstate and zstate != r.state:
+                    by_row.setdefault(r.row_number, []).append(
+                        Problem(
+                            r.row_number,
+                            mapping["zip"],
+                            r.zip,
+                            f"a ZIP code in {r.state} ({r.zip} is in {zstate})",
+                        )
+                    )
+    placed = [r for r in rows if r.latitude is not None and r.state]
+    if placed and "latitude" in mapping:
+        fips = counties_of_points([r.latitude for r in placed], [r.longitude for r in placed])
+        county_states = _county_states()
+        for r, f in zip(placed, fips, strict=True):
+            if f is not None and county_states.get(f) not in (None, r.state):
+                by_row.setdefault(r.row_number, []).append(
+                    Problem(
+                        r.row_number,
+                        mapping["latitude"],
+                        f"{r.latitude}, {r.longitude}",
+                        f"coordinates in {r.state} (this point is in {county_name(f)})",
+                    )
+                )
