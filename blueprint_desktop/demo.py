@@ -30,7 +30,7 @@ from blueprint_desktop.geo.points import census_points
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.project import Project, utc_now
 
-DEMO_VERSION = "2026.11-1"  # bump to rebuild users' cached demo when the generator changes
+DEMO_VERSION = "2026.11-2"  # bump to rebuild users' cached demo when the generator changes
 DEMO_NAME = "Gulf Coast Health MA 2027 (demo)"
 DEMO_PLAN_YEAR = 2027
 SEED = 2027
