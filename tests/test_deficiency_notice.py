@@ -180,4 +180,5 @@ def test_cli_notice_import_and_gaps_json(project_path, tmp_path, capsys) -> None
     # Without a score or a snapshot: the cardiology cure waits on credentialing, the others are open.
     assert [r["state"] for r in rows] == ["pending credentialing", "open", "open"]
     assert main(["notice", "window", str(project_path), "1", "--days", "10", "--unit", "business"]) == 0
-    assert "due 2027-02-15" in capsys.readouterr().out  # 2027-02-01 (Mon) + 10 business days
+    # 2027-02-01 (Mon) + 10 business days; Monday 2027-02-15 is Washington's Birthday, so Tuesday 16.
+    assert "due 2027-02-16" in capsys.readouterr().out

@@ -100,3 +100,20 @@ def test_milestone_overdue_and_done(project, tmp_path) -> None:
     assert rows["triage"]["overdue"] is False and rows["triage"]["done_date"] == "2027-02-03"
     with pytest.raises(BlueprintError, match="before its start"):
         plan.update_milestone(project, gap_id, "submit", due="2027-01-01")
+
+
+def test_business_days_skip_observed_federal_holidays() -> None:
+    from blueprint_desktop.deficiency.holidays import federal_holidays
+
+    # OPM's 2026 list: Jul 4 is a Saturday, observed Friday Jul 3; Juneteenth a Friday.
+    assert federal_holidays(2026) == {
+        date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16), date(2026, 5, 25), date(2026, 6, 19),
+        date(2026, 7, 3), date(2026, 9, 7), date(2026, 10, 12), date(2026, 11, 11), date(2026, 11, 26),
+        date(2026, 12, 25),
+    }  # fmt: skip
+    # 2022: New Year's Day 2022 fell on a Saturday and was observed on Friday 2021-12-31.
+    assert date(2021, 12, 31) in federal_holidays(2021)
+    # Wednesday 2026-11-25 + 2 business days: Thanksgiving (Thu 26) is skipped: Fri 27, then Mon 30.
+    assert plan.due_date("2026-11-25", 2, "business") == date(2026, 11, 30)
+    # Calendar windows are untouched by holidays.
+    assert plan.due_date("2026-11-25", 2, "calendar") == date(2026, 11, 27)

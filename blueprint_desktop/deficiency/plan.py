@@ -50,11 +50,13 @@ def parse_date(value: Any, what: str = "date") -> date:
 
 
 def add_business_days(start: date, days: int) -> date:
-    """``start`` + ``days`` weekdays (Monday-Friday); weekends are skipped, holidays are not known."""
+    """``start`` + ``days`` business days: weekends and observed federal holidays are skipped."""
+    from blueprint_desktop.deficiency.holidays import is_business_day
+
     current, left = start, days
     while left > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_business_day(current):
             left -= 1
     return current
 
