@@ -4,8 +4,8 @@ The window is a per-notice field, never a constant of the product (regulation.md
 give both "30 days from the notice" and "10 business days"; 42 CFR 422.502(c)(2) gives an applicant 10
 days after a notice of intent to deny, unverified). Defaults: 30 calendar days for a deficiency notice
 (the seed's 30-day plan), 10 calendar days for an application NOID. Calendar days count every day;
-business days skip Saturdays and Sundays only (federal holidays are not known offline: set the due
-date by hand when one falls in the window).
+business days skip Saturdays, Sundays and the observed federal holidays (``holidays.py``, computed
+from 5 U.S.C. 6103(a), so no network is needed).
 
 The four phases (triage; identify and contract; compile documentation; submit) come from the product
 seed, not from CMS text: their default offsets are fractions of the window so that a 10-day window
