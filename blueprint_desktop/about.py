@@ -1,7 +1,7 @@
 """What this build is made of: app and library versions, data vintages, rules tables, schema.
 
 Shown by Help > About in the app, and useful in support requests and reports; Qt-free so the CLI can
-print it too. The GUI adds the Qt and PySide6 versions, which only it knows.
+print it too. The GUI adds the Qt binding versions, which only it knows.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.errors import InputFileError
 
 NPI_ALIASES = ("npi", "rendering_npi", "provider_npi", "servicing_npi", "individual_npi", "npi_number")
@@ -132,18 +133,8 @@ def cell(values: list[object], index: int | None) -> object:
 
 
 def npi_check_digit_ok(npi: str) -> bool:
-    """NPI check digit: Luhn over "80840" + the 10 digits (CMS, NPI check digit standard, ISO 7812).
-
-    Kept private to the evidence imports until ``data/npi.py`` (the roster work) offers one.
-    """
-    digits = [int(c) for c in "80840" + npi]
-    total = 0
-    for k, d in enumerate(reversed(digits)):
-        if k % 2 == 1:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return total % 10 == 0
+    """NPI check digit (``data/npi.py``: Luhn over "80840" + the first nine digits)."""
+    return is_valid_npi(npi)
 
 
 def parse_npi(value: object) -> str | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.store.project import utc_now
 from blueprint_desktop.store.schema_deficiency import GAP_PROVIDER_ROLES
@@ -34,24 +35,9 @@ def _rows(cur) -> list[dict[str, Any]]:
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def valid_npi(npi: str) -> bool:
-    """NPI check digit: Luhn over '80840' + the first nine digits (CMS NPI standard, 45 CFR 162.406)."""
-    text = str(npi or "").strip()
-    if len(text) != 10 or not text.isdigit():
-        return False
-    digits = [int(c) for c in "80840" + text[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return (10 - total % 10) % 10 == int(text[9])
-
-
 def check_npi(npi: str, what: str = "--npi") -> str:
     text = str(npi or "").strip()
-    if not valid_npi(text):
+    if not is_valid_npi(text):
         raise BlueprintError(f"{what} {npi!r} is not a valid NPI (10 digits with a correct check digit)")
     return text
 

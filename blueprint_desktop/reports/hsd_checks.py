@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.reports.hsd_tables import HsdRow, HsdTables, submittable_codes
 
 REASONS = {
@@ -59,18 +60,6 @@ class Problem:
         )
 
 
-def valid_npi(npi: str) -> bool:
-    """The data-in NPI check when present, else the deficiency module's (same Luhn rule)."""
-    try:
-        from blueprint_desktop.data import npi as npi_module  # written by the data-in area
-    except ImportError:
-        npi_module = None
-    check = getattr(npi_module, "valid_npi", None) or getattr(npi_module, "is_valid_npi", None)
-    if check is None:
-        from blueprint_desktop.deficiency.gaps import valid_npi as check
-    return bool(check(npi))
-
-
 def _row_problems(kind: str, number: int, row: HsdRow, codes: dict[str, tuple[str, str]]) -> list[Problem]:
     v = row.values
     npi = str(v["National Provider Identifier (NPI) Number"])
@@ -84,7 +73,7 @@ def _row_problems(kind: str, number: int, row: HsdRow, codes: dict[str, tuple[st
             else "a county: the location has no county and no geocode"
         )
         out.append(Problem(kind, number, npi, "SSA State/County Code", "", "missing-ssa", why, REJECT))
-    if not valid_npi(npi):
+    if not is_valid_npi(npi):
         out.append(
             Problem(
                 kind,
