@@ -13,13 +13,13 @@ whole (``EvidenceFileError`` carries ``.problems``); nothing is written.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from blueprint_desktop.data import tabular
 from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.errors import InputFileError
 
@@ -64,48 +64,10 @@ class Table:
 
 
 def read_table(path: Path) -> Table:
-    """Header and non-blank rows of a CSV (UTF-8, comma or tab) or XLSX (first sheet) file."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputFileError(
-            f"{path.name}: not a UTF-8 text CSV file (save it as CSV UTF-8 or XLSX)"
-        ) from None
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    records = list(csv.reader(text.splitlines(), delimiter=delimiter))
-    if not records or not any(c.strip() for c in records[0]):
-        raise InputFileError(f"{path.name}: empty file; expected a header row")
-    rows = [(n, list(r)) for n, r in enumerate(records[1:], start=2) if any(str(c).strip() for c in r)]
-    return Table(path, [c.strip() for c in records[0]], rows)
-
-
-def _read_xlsx(path: Path) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad workbook
-        raise InputFileError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
-    try:
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if not header or not any(h is not None and str(h).strip() for h in header):
-            raise InputFileError(f"{path.name}: the first sheet has no header row")
-        headers = ["" if h is None else str(h).strip() for h in header]
-        rows = []
-        for n, values in enumerate(it, start=2):
-            vals = ["" if v is None else v for v in values]
-            if any(str(v).strip() for v in vals):
-                rows.append((n, vals))
-    finally:
-        wb.close()
-    return Table(path, headers, rows)
+    """Header and non-blank rows of a CSV or XLSX file, read by ``data/tabular.py`` (the roster's reader:
+    encoding fallback, delimiter sniffing, spreadsheet cells as text), paired with their row numbers."""
+    table = tabular.read_table(path)
+    return Table(table.path, table.headers, list(zip(table.row_numbers, table.rows, strict=True)))
 
 
 def resolve_columns(table: Table, spec: dict[str, Sequence[str]], required: Iterable[str]) -> dict[str, int]:
