@@ -14,8 +14,13 @@ from blueprint_desktop.geo.paths import geography_file
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def load_zip_centroids() -> pd.DataFrame:
-    """Indexed by 5-digit ZIP: lat, lon, state, county_fips, zip_type, source."""
+    """Indexed by 5-digit ZIP: lat, lon, state, county_fips, zip_type, source.
+
+    Read once per process and shared (callers must not modify it): ``zip_centroid`` is called per row
+    by the enrollee import, and re-reading 42k rows each time cost ~0.4 ms a lookup.
+    """
     return pd.read_parquet(geography_file("zip_centroids.parquet")).set_index("zip")
 
 
