@@ -262,52 +262,35 @@ def recruitment_targets(
 def counties_flipped(project, line_code: str, cand_locs, today=None) -> dict[int, list[str]]:
     """For each candidate provider, the Failing counties of the service area it would make pass ALONE.
 
-    ``cand_locs`` holds the candidates' practice locations (``provider_id``, ``lat``, ``lon``). A county
-    flips when the population the candidate newly brings within reach closes the share gap and, if the
-    county also lacks providers, one more NPI closes the count gap (a candidate counts toward a county's
-    minimum when it is within standard of at least one of its points: 42 CFR 422.116(b)). Reach is the
-    straight-line radius of ``travel_time.reach_miles`` per county, as in the plan itself.
+    ``cand_locs`` holds the candidates' practice locations (as ``credited.load_locations`` gives them).
+    A county flips when the people the candidate newly brings within reach (``candidate_reach``) close
+    the share gap and, if the county also lacks providers, one more NPI closes the count gap (a candidate
+    counts toward a county's minimum when it is within standard of at least one of its points: 42 CFR
+    422.116(b)).
     """
-    from blueprint_desktop.engine.scoring import compute_results, credited_locations, gather_inputs
+    from dataclasses import replace
+
+    from blueprint_desktop.engine.candidate_reach import group_by_provider, measure_reach
+    from blueprint_desktop.engine.scoring import compute_results, gather_inputs
 
     if len(cand_locs) == 0:
         return {}
     inputs = gather_inputs(project, [line_code], None)
     inputs.today = today
-    failing = [r for r in compute_results(inputs, "straight") if r.status == "Failing"]
+    failing = {r.county_fips: r for r in compute_results(inputs, "straight") if r.status == "Failing"}
     if not failing:
         return {}
-    cred = credited_locations(inputs)
-    cred = cred[cred.line_code == line_code]
-    cred_tree = cKDTree(to_unit_vectors(cred.lat, cred.lon)) if len(cred) else None
-    cand_ids = cand_locs.provider_id.to_numpy()
-    cand_tree = cKDTree(to_unit_vectors(cand_locs.lat, cand_locs.lon))
+    reach = group_by_provider(cand_locs)
+    measure_reach(replace(inputs, counties=list(failing)), line_code, cand_locs, (), reach)
     flips: dict[int, list[str]] = {}
-    for r in failing:
-        count_gap = max(0, r.min_count - r.credited_count)
-        if count_gap > 1:
-            continue  # one signature cannot close a gap of two or more providers
-        county_std = inputs.standards[r.county_fips]
-        std = county_std.lines[line_code]
-        chord = miles_to_chord(reach_miles(std.max_minutes, std.max_miles, county_std.designation)) + 1e-12
-        pts = inputs.points[inputs.points.county_fips == r.county_fips]
-        if pts.empty:
-            continue
-        xyz = to_unit_vectors(pts.lat, pts.lon)
-        w = pts.weight.to_numpy(float)
-        covered = np.zeros(len(w), dtype=bool)
-        if cred_tree is not None:
-            covered = cred_tree.query(xyz, k=1)[0] <= chord
-        credit = r.detail.get("telehealth_credit_points", 0.0)
-        needed = (r.required_pct - credit) / 100.0 * w.sum() - w[covered].sum()
-        gain: dict[int, float] = {}
-        reaches: set[int] = set()
-        for i, hits in enumerate(cand_tree.query_ball_point(xyz, chord)):
-            for pid in set(cand_ids[hits].tolist()):
-                reaches.add(pid)
-                if not covered[i]:
-                    gain[pid] = gain.get(pid, 0.0) + w[i]
-        for pid in reaches:
-            if gain.get(pid, 0.0) + 1e-9 >= needed:
-                flips.setdefault(int(pid), []).append(r.county_fips)
+    for pid, cand in reach.items():
+        for fips in cand.reaches:
+            r = failing[fips]
+            if r.min_count - r.credited_count > 1:
+                continue  # one signature cannot close a gap of two or more providers
+            total = r.detail["total_weight"]
+            gain = cand.by_county.get(fips, 0.0) / total * 100 if total else 0.0
+            share = r.detail["pct_measured"] + r.detail.get("telehealth_credit_points", 0.0) + gain
+            if share + 1e-6 >= r.required_pct:
+                flips.setdefault(int(pid), []).append(fips)
     return flips
