@@ -182,3 +182,12 @@ def test_cli_notice_import_and_gaps_json(project_path, tmp_path, capsys) -> None
     assert main(["notice", "window", str(project_path), "1", "--days", "10", "--unit", "business"]) == 0
     # 2027-02-01 (Mon) + 10 business days; Monday 2027-02-15 is Washington's Birthday, so Tuesday 16.
     assert "due 2027-02-16" in capsys.readouterr().out
+
+
+def test_row_numbers_are_the_spreadsheet_rows_across_blank_lines(project, tmp_path) -> None:
+    path = tmp_path / "blank-line.csv"
+    path.write_text(
+        "state,county,specialty,notice_date\nTX,Harris,Cardiology,2027-02-01\n\nTX,Harris,Neurology,someday\n"
+    )
+    with pytest.raises(InputFileError, match=r"row 4, column notice_date: 'someday'"):
+        import_notice(project, path)

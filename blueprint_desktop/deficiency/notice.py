@@ -243,26 +243,22 @@ class _Cited:
 
 
 def _read_table(path: Path) -> list[_Cited]:
-    import pandas as pd
+    """The cited rows of a notice table, read by ``data/tabular.py`` so row numbers are the spreadsheet's
+    (blank lines keep their numbers) and cp1252 exports and XLSX cells read as text."""
+    from blueprint_desktop.data import tabular
 
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=object)
-        else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputFileError(f"{path.name}: cannot be read as a notice table ({exc})") from None
-    df.columns = [_norm(c).replace(" ", "_") for c in df.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    table = tabular.read_table(path)
+    columns = {_norm(h).replace(" ", "_"): i for i, h in enumerate(table.headers)}
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InputFileError(
             f"{path.name}: row 1: missing column(s) {', '.join(missing)}; expected headers "
             f"{','.join(REQUIRED_COLUMNS)}"
         )
     out = []
-    for i, rec in enumerate(df.to_dict("records"), start=2):
-        cells = {k: ("" if v is None or (isinstance(v, float) and v != v) else v) for k, v in rec.items()}
-        if not any(str(cells.get(c, "")).strip() for c in REQUIRED_COLUMNS):
+    for i, values in zip(table.row_numbers, table.rows, strict=True):
+        cells = {name: values[k].strip() for name, k in columns.items()}
+        if not any(cells[c] for c in REQUIRED_COLUMNS):
             continue
         raw_date = cells["notice_date"]
         when = _cell_date(raw_date)
@@ -271,23 +267,13 @@ def _read_table(path: Path) -> list[_Cited]:
                 f"{path.name}: row {i}, column notice_date: {raw_date!r} is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
             )
         county = cells["county"]
-        if isinstance(county, float) and county.is_integer():
-            county = int(county)
-        county = str(county).strip()
         if county.isdigit() and len(county) < 5:
             county = county.zfill(5)  # spreadsheets drop leading zeros of codes such as 01001
         specialty = cells["specialty"]
-        if isinstance(specialty, float) and specialty.is_integer():
-            specialty = str(int(specialty)).zfill(3)
+        if specialty.isdigit() and len(specialty) < 3:
+            specialty = specialty.zfill(3)  # HSD code 8 typed in a number cell is 008
         out.append(
-            _Cited(
-                i,
-                str(cells["state"]).strip().upper(),
-                county,
-                str(specialty).strip(),
-                when,
-                str(cells.get("contract_id", "")).strip() or None,
-            )
+            _Cited(i, cells["state"].upper(), county, specialty, when, cells.get("contract_id") or None)
         )
     return out
 
