@@ -58,9 +58,10 @@ def version_info(project=None) -> dict[str, Any]:
 
         info["schema version (project)"] = str(project.schema_version)
         ref = active_reference(project)
-        info["HSD reference file"] = (
-            f"{ref['vintage']} (plan year {ref['plan_year']})"
+        info["CMS criteria in force"] = (
+            f"{ref['label']}, applied to plan year {project.plan_year}"
             if ref
-            else f"none loaded for plan year {project.plan_year}: built-in {BASE_PLAN_YEAR} table"
+            else f"none at or before plan year {project.plan_year}: designations computed, built-in "
+            f"{BASE_PLAN_YEAR} base table"
         )
     return info

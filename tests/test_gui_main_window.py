@@ -418,7 +418,7 @@ def test_about_names_versions_vintages_and_schema(qtbot, tmp_path, captured) -> 
         "ACS 2018-22",
         "ma_standards_2026.csv",
         f"<td>{SCHEMA_VERSION}</td>",
-        "none loaded for plan year 2027",
+        "CMS HSD Reference File 2026 (built in), applied to plan year 2027",
     ):
         assert expected in text, expected
 

@@ -29,12 +29,14 @@ def test_real_file_import(loaded):
     assert result.plan_year == 2026 and "saved 2025-08-12" in result.vintage
     assert result.counties == 3262 and result.criteria_rows == 140266 and result.con_rows == 15223
     assert result.checks == {"criteria_changes_checked": 6862, "criteria_changes_mismatched": 0}
-    unmatched = {(u["state"], u["county"]) for u in result.unmatched}
-    assert all(state in {"GU", "AS", "VI"} for state, _ in unmatched)  # island villages; never guessed
-    assert ("VI", "St. John-Thomas") in unmatched
+    # Every SSA county maps to its Census county-equivalent(s): Guam's villages, American Samoa's counties
+    # and St. John-Thomas VI included (rules/county_match.py).
+    assert result.unmatched == []
     conn = sqlite3.connect(path)
     fips = dict(conn.execute("SELECT ssa_code, county_fips FROM reference_counties"))
+    vi = sorted(r[0] for r in conn.execute("SELECT county_fips FROM reference_county_fips WHERE ssa_code = '48020'"))
     conn.close()
+    assert vi == ["78020", "78030"]  # St. John-Thomas: St. John and St. Thomas
     assert fips["05200"] == fips["05210"] == "06037"  # Los Angeles' two SSA codes
     assert fips["09000"] == "11001" and fips["07000"] == "09001"  # DC; Connecticut's old Fairfield County
     assert (fips["02063"], fips["02066"]) == ("02063", "02066")  # Chugach, Copper River (not 02261)

@@ -113,10 +113,24 @@ def test_checks_catch_every_rejection_reason(roster):
     assert dup.table == "provider" and dup.value.startswith("same as row ")
 
 
-def test_without_reference_file_every_row_lacks_its_ssa_code(project):
+def test_without_a_loaded_file_the_built_in_criteria_give_each_row_its_ssa_code(project):
     add_provider(project, FAMILY, "Dr. Grace Liu", "S03", HARRIS, "48201", taxonomy="207Q00000X")
     tables = hsd_tables.build_tables(project)
     problems = hsd_checks.check_tables(tables)
+    assert [p.reason for p in problems if p.severity == "reject"] == []
+    # Harris TX is SSA 45610 in the CMS HSD Reference File 2026 (Minimum Provider #s tab).
+    assert {r.values["SSA State/County Code"] for r in tables.provider} == {"45610"}
+    assert tables.ssa_source == "CMS HSD Reference File 2026 (built in)"
+
+
+def test_a_plan_year_before_every_cms_file_lacks_ssa_codes(tmp_path):
+    from blueprint_desktop.store import create_project, open_project
+
+    path = tmp_path / "old.bpproj"
+    create_project(path, "old", lob="ma", plan_year=2025, counties=[("48201", "TX")])
+    with open_project(path) as old:
+        add_provider(old, FAMILY, "Dr. Grace Liu", "S03", HARRIS, "48201", taxonomy="207Q00000X")
+        problems = hsd_checks.check_tables(hsd_tables.build_tables(old))
     assert [p.reason for p in problems if p.severity == "reject"] == ["missing-ssa"]
     assert "blueprint import reference" in problems[0].expected
 

@@ -12,14 +12,22 @@ def _json(capsys, argv):
     return json.loads(capsys.readouterr().out)
 
 
-def test_standards_without_reference(capsys, project_path):
+def test_standards_without_reference_use_the_built_in_cms_criteria(capsys, project_path):
     harris = _json(capsys, ["standards", "--county", "48201", "--json"])
-    assert harris["designation"] == "Large Metro" and harris["designation_source"] == "computed"
+    # CMS HSD Reference File 2026, Minimum Provider #s: Harris 45610 Large Metro, S03 minimum 83.
+    assert (harris["designation"], harris["designation_source"], harris["ssa_code"]) == (
+        "Large Metro",
+        "reference",
+        "45610",
+    )
+    assert harris["criteria_label"] == "CMS HSD Reference File 2026 (built in)"
     s03 = next(line for line in harris["lines"] if line["code"] == "S03")
-    assert (s03["max_minutes"], s03["max_miles"], s03["required_pct"]) == (10, 5, 90.0)
+    assert (s03["max_minutes"], s03["max_miles"], s03["required_pct"], s03["min_count"]) == (10, 5, 90.0, 83)
     loving = _json(capsys, ["standards", str(project_path), "--county", "48301", "--json"])
-    assert loving["designation"] == "CEAC" and loving["estimated"] is True
+    # Loving TX 45762: CEAC, 16 beneficiaries, 3 to cover, a minimum of 1 of everything (HSD26).
+    assert (loving["designation"], loving["estimated"], loving["beneficiaries_required"]) == ("CEAC", False, 3)
     assert {line["required_pct"] for line in loving["lines"]} == {85.0}
+    assert {line["min_count"] for line in loving["lines"]} == {1}
     table = _json(capsys, ["standards", "--json"])
     assert len(table["lines"]) == 43 and table["not_scored"] == {"044": "Outpatient Dialysis"}
 

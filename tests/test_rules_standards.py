@@ -89,8 +89,10 @@ def test_telehealth_list():
         "037",
         "068",
     }
+    # 036/037 were added to 422.116(d)(5) by CMS-4201-F1 (88 FR 22120, April 12, 2023; CMS supporting
+    # statement, OMB 0938-1346). No CMS text we hold lists 068, so it alone stays unsourced.
     uncertain = {code for code, cells in table.cells.items() if not cells["Metro"].telehealth_certain}
-    assert uncertain == {"036", "037", "068"}
+    assert uncertain == {"068"}
 
 
 def test_built_in_table_equals_the_cms_master_tab():
@@ -129,8 +131,9 @@ def test_minimum_count_formula_uses_unrounded_product():
     assert required_count(1.42, 16, 0.1432791728) == 1  # Loving TX: at least 1 of everything
 
 
-def test_computed_standards_without_project():
-    harris = standards_for_county(None, "48201")
+def test_computed_standards_before_every_cms_criteria_year():
+    # Plan year 2025 precedes the built-in 2026 criteria: designations are computed and minimums estimated.
+    harris = standards_for_county(None, "48201", plan_year=2025)
     assert (harris.designation, harris.designation_source, harris.tier, harris.estimated) == (
         "Large Metro", "computed", "Urban", True,
     )  # fmt: skip
@@ -139,7 +142,7 @@ def test_computed_standards_without_project():
     # Estimate: 526,315 people 65+ x 1.237 = 651,052 beneficiaries -> ceil(1.67 x 651,052 x 0.0768672506 / 1000)
     assert harris.total_beneficiaries == 651052
     assert s03.min_count == math.ceil(1.67 * 651052 * 0.0768672506 / 1000) == 84
-    loving = standards_for_county(None, "48301")
+    loving = standards_for_county(None, "48301", plan_year=2025)
     assert loving.designation == "CEAC" and loving.lines["S03"].required_pct == 85.0
     assert all(line.min_count == 1 for line in loving.lines.values())
 

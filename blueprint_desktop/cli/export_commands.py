@@ -86,6 +86,7 @@ def cmd_hsd(args: argparse.Namespace) -> int:
             f"{len(tables.provider)} provider row(s), {len(tables.facility)} facility row(s); "
             f"{len(rejected)} row problem(s) CMS would reject, listed in {report}"
         )
+        print(f"SSA county codes and criteria: {tables.ssa_source}")
         if written:
             print("wrote " + ", ".join(str(p) for p in written))
         else:

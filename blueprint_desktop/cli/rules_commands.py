@@ -1,4 +1,4 @@
-"""Rules commands: ``standards`` and ``import reference|enrollees|ruleset``."""
+"""Rules commands: ``standards``, ``credits`` and ``import reference|enrollees|ruleset``."""
 
 from __future__ import annotations
 
@@ -26,6 +26,20 @@ def register(groups) -> None:
     p.add_argument("--county", help="5-digit county FIPS: its designation and every line's standard")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_standards)
+
+    p = groups.top.add_parser(
+        "credits", help="show (or set) how the telehealth and Certificate of Need credits are applied"
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--telehealth-basis",
+        choices=("county", "plan"),
+        default=None,
+        help="county: a telehealth provider earns the credit only in counties it serves (default); "
+        "plan: in every county of the service area",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_credits)
 
     p = groups.imports.add_parser("reference", help="load the CMS HSD Reference File (xlsx or reference CSV)")
     p.add_argument("project", type=Path)
@@ -82,13 +96,26 @@ def cmd_standards(args: argparse.Namespace) -> int:
                     f"  beneficiaries required to cover: {result.beneficiaries_required}"
                     f"{' (estimate)' if result.estimated else ''}"
                 )
+            if result.criteria_label:
+                print(f"  criteria: {result.criteria_label}")
             for note in result.notes:
                 print(f"  note: {note}")
-            print(f"  {'code':5} {'line':42} {'mins':>5} {'miles':>6} {'min #':>6} {'share':>6}")
+            print(f"  {'code':5} {'line':42} {'mins':>5} {'miles':>6} {'min #':>6} {'share':>6}  credits")
             for line in result.lines.values():
+                marks = [
+                    mark
+                    for mark, on in (
+                        ("customised T&D", getattr(line, "customized", False)),
+                        ("CON +10", getattr(line, "con_credit", False)),
+                        ("CON tab, customised: no credit", getattr(line, "con_customized", False)),
+                        ("telehealth-eligible", line.telehealth_credit),
+                    )
+                    if on
+                ]
                 print(
                     f"  {line.code:5} {line.name[:42]:42} {line.max_minutes:>5g} {line.max_miles:>6g} "
                     f"{line.min_count:>6} {line.required_pct:>5g}%{' beds' if line.counts_beds else ''}"
+                    f"{'  ' + '; '.join(marks) if marks else ''}"
                 )
             return 0
         lob = args.lob or (project.lob if project else "ma")
@@ -188,4 +215,32 @@ def cmd_import_ruleset(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"loaded {ruleset.lob.upper()} rule set {ruleset.name!r}: {len(ruleset.lines)} lines")
+    return 0
+
+
+def cmd_credits(args: argparse.Namespace) -> int:
+    from blueprint_desktop.engine import credits
+    from blueprint_desktop.rules.cms_criteria import criteria_in_force
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project, read_only=args.telehealth_basis is None) as project:
+        if args.telehealth_basis is not None:
+            credits.set_telehealth_basis(project, args.telehealth_basis)
+        basis = credits.telehealth_basis(project)
+        source = criteria_in_force(project)
+        data = {
+            "telehealth_basis": basis,
+            "telehealth_basis_means": credits.TELEHEALTH_BASES[basis],
+            "criteria": source.label if source else "computed (no CMS criteria at or before the plan year)",
+            "credit_points": credits.CREDIT_POINTS,
+            "stacking": "no: at most one 10-point credit per county and specialty",
+        }
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"telehealth credit basis: {basis}: {data['telehealth_basis_means']}")
+    print(f"Certificate of Need credit: from the CON tab of {data['criteria']} (T/D customised N only)")
+    print(f"each credit adds {data['credit_points']:g} points; {data['stacking']}")
+    if args.telehealth_basis is not None:
+        print("score again (blueprint score) to apply it")
     return 0

@@ -8,7 +8,10 @@ A location is *credited* (counts toward time/distance and the minimum number) on
   through provisional providers is flagged At Risk by ``rollup``);
 - is not **telehealth-only**, unless marked ``telehealth_waived``: telehealth-only providers never satisfy
   time and distance themselves (regulation.md 1.6, Telehealth); they earn the telehealth credit instead;
-- is not deactivated (NPPES deactivation date on or before today) and is not a market (NPPES) row.
+- is not deactivated (NPPES deactivation date on or before today) and is not a market (NPPES) row;
+- is not excluded by 42 CFR 422.116(a)(3) or the HSD Reference File Notes (``exclusions.py``: children's,
+  long-term care and specialized hospitals, residential-only providers, non-MA contracts, 068 rows of
+  providers listed as 029/036/037, PAs/NPs not recorded as the primary care source).
 
 Counts are of distinct NPIs (regulation.md 1.5: "distinct providers (NPI) per type"); every practice
 location is its own point, so one NPI at two offices covers both neighbourhoods but counts once.
@@ -22,6 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.rules.crosswalk import hsd_code_to_line
 
 CREDITED_CONTRACT = ("executed",)
@@ -49,13 +53,19 @@ LOCATION_COLUMNS = [
     "deactivated_date",
     "updated_at",
     "batch_at",
+    "submitted_code",
+    "exclusion",
+    "ma_contracted",
+    "primary_care_source",
+    "offers_telehealth",
 ]
 
 _SQL = """
 SELECT l.id, p.id, p.npi, p.name, pl.line_code, l.latitude, l.longitude, l.county_fips, l.beds,
        l.geocode_quality, p.source, p.contract_status, p.credentialing_status, p.panel_status,
        p.telehealth_only, p.telehealth_waived, p.attested_date, p.activity_last_date, p.deactivated_date,
-       p.updated_at, b.imported_at
+       p.updated_at, b.imported_at, pl.line_code, p.exclusion, p.ma_contracted, p.primary_care_source,
+       p.offers_telehealth
 FROM locations l
 JOIN providers p ON p.id = l.provider_id
 JOIN provider_lines pl ON pl.provider_id = p.id
@@ -72,13 +82,23 @@ def load_locations(project) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=LOCATION_COLUMNS)
     if df.empty:
         return df
+    df["submitted_code"] = [
+        str(c).strip().zfill(3) if str(c).strip().isdigit() else str(c) for c in df.line_code
+    ]
     df["line_code"] = [hsd_code_to_line(c) for c in df.line_code]
-    # The same provider may list 001 and S03 say: one row per location x evaluated line.
-    df = df.drop_duplicates(["location_id", "line_code"]).reset_index(drop=True)
+    # The same provider may list 001 and S03 say: one row per location x evaluated line. A physician's
+    # 001-004 row sorts before a PA/NP 005/006 row, so the row kept is the one the primary care rule favours.
+    df = (
+        df.sort_values(["location_id", "line_code", "submitted_code"], kind="stable")
+        .drop_duplicates(["location_id", "line_code"])
+        .sort_index()
+        .reset_index(drop=True)
+    )
     df["lat"] = df.lat.astype(float)
     df["lon"] = df.lon.astype(float)
     df["telehealth_only"] = df.telehealth_only.fillna(0).astype(int)
     df["telehealth_waived"] = df.telehealth_waived.fillna(0).astype(int)
+    df["offers_telehealth"] = df.offers_telehealth.fillna(0).astype(int)
     df["beds"] = pd.to_numeric(df.beds, errors="coerce").fillna(0).astype(float)
     return df
 
@@ -107,20 +127,15 @@ def credited_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
     placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
-    return contracted_mask(df, today) & physical & placed
+    return contracted_mask(df, today) & physical & placed & ~excluded_mask(df)
 
 
 def telehealth_lines(df: pd.DataFrame, today: date | None = None) -> set[str]:
-    """Lines where the plan has a contracted, credentialed telehealth provider.
+    """Lines where the plan has a contracted telehealth provider anywhere (plan-wide view; the engine
+    applies the credit through ``credits.telehealth_credit``, which honours the project's basis)."""
+    from blueprint_desktop.engine.credits import telehealth_credit
 
-    42 CFR 422.116(d)(5): the telehealth credit applies when the plan contracts with telehealth providers
-    of an eligible type; whether the type is eligible comes from the standards (``telehealth_credit``).
-    A provider flagged telehealth-only is the project's record of such a contract.
-    """
-    if df.empty:
-        return set()
-    tele = contracted_mask(df, today) & (df.telehealth_only.to_numpy() == 1)
-    return set(df.line_code[tele])
+    return set(telehealth_credit(df, "plan", today=today).everywhere)
 
 
 def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
@@ -138,4 +153,8 @@ def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     uncontracted = (df.source == "market").to_numpy() | (df.contract_status != "executed").to_numpy()
     physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
     placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
-    return uncontracted & ~already & physical & placed & _active_today(df.deactivated_date, today)
+    # A children's hospital or a PA/NP who is not a primary care source would not count once signed either;
+    # "not contracted for MA" does not apply to a recruit, who would sign for MA.
+    rules = exclusion_rules(df)
+    never = np.array([r not in (None, "not_ma") for r in rules], dtype=bool)
+    return uncontracted & ~already & physical & placed & ~never & _active_today(df.deactivated_date, today)

@@ -5,10 +5,12 @@ Rules (sources in brackets):
 - **Access** for a population point means its nearest credited location is within the maximum time
   **and** the maximum distance [regulation.md rule 2; HSD26 "Maximum Time / Maximum Distance" pairs].
 - **Share** = weight of points with access / total weight, in percent [42 CFR 422.116(d)(4)].
-- **Telehealth credit**: where the line is eligible (``LineStandard.telehealth_credit``) and the plan has a
-  contracted telehealth provider of that line, ``credit_points`` (10) are added to the share, capped at
-  100 [42 CFR 422.116(d)(5); regulation.md 1.6]. At most one credit per cell (regulation.md 1.6: stacking
-  is uncertain, so we do not stack).
+- **Credits** (``credits.py``): the telehealth credit where the line is eligible and the plan has a
+  contracted telehealth provider for this county (or plan-wide, by the project's basis), and the
+  Certificate of Need credit where CMS's CON tab lists the county x type with T/D customised "N". Either
+  adds ``credit_points`` (10) to the share, capped at 100 [42 CFR 422.116(d): (d)(5) for telehealth; CMS MA
+  Network Adequacy Guidance "Certificate of Need Credit"]; at most one credit per cell (no stacking;
+  docs/rules.md).
 - **90th percentile** time and distance are population-weighted: the smallest value v such that the
   points with a value <= v carry at least 90% of the county's weight.
 - **Credited count** = distinct NPIs with a credited location within the county's time and distance of at
@@ -122,7 +124,9 @@ def evaluate(
     minimum = int(standard.min_count or 0)
     beds = bool(getattr(standard, "counts_beds", False))
     unit = "beds" if beds else ("facilities" if standard.kind == "facility" else "providers")
-    credit = float(standard.credit_points) if (standard.telehealth_credit and telehealth_available) else 0.0
+    tele = bool(standard.telehealth_credit and telehealth_available)
+    con = bool(getattr(standard, "con_credit", False))
+    credit = float(standard.credit_points) if (tele or con) else 0.0
     share = min(100.0, stats.pct_measured + credit)
     reasons: list[str] = []
     where = f"{_fmt(standard.max_minutes)} min and {_fmt(standard.max_miles)} mi"
@@ -131,9 +135,26 @@ def evaluate(
         reasons.append("No population points in this county, so access cannot be measured.")
     share_ok = share + EPS >= required
     count_ok = stats.count + EPS >= minimum
-    if credit:
+    if tele and con:
         reasons.append(
-            f"Telehealth credit of {_fmt(credit)} points applied (measured share {stats.pct_measured:.1f}%)."
+            f"Telehealth and Certificate of Need credits both apply; one credit of {_fmt(credit)} points is "
+            f"added, they do not stack (measured share {stats.pct_measured:.1f}%; 42 CFR 422.116(d))."
+        )
+    elif tele:
+        reasons.append(
+            f"Telehealth credit of {_fmt(credit)} points applied (measured share {stats.pct_measured:.1f}%; "
+            "42 CFR 422.116(d)(5))."
+        )
+    elif con:
+        reasons.append(
+            f"Certificate of Need credit of {_fmt(credit)} points applied: CMS lists this county and type on "
+            f"the HSD Reference File's Certificate of Need tab (measured share {stats.pct_measured:.1f}%; "
+            "42 CFR 422.116(d); CMS MA Network Adequacy Guidance, Certificate of Need Credit)."
+        )
+    elif getattr(standard, "con_customized", False):
+        reasons.append(
+            "On CMS's Certificate of Need tab with customised time and distance: no CON credit (CMS already "
+            "relaxed this county's standard)."
         )
     if not share_ok:
         reasons.append(
@@ -188,7 +209,10 @@ def evaluate(
         reasons=reasons,
         detail={
             "pct_measured": round(stats.pct_measured, 4),
-            "telehealth_credit_points": credit,
+            "telehealth_credit_points": credit if tele else 0.0,
+            "con_credit_points": credit if con and not tele else 0.0,
+            "credits": [name for name, on in (("telehealth", tele), ("certificate_of_need", con)) if on],
+            "credit_points": credit,
             "max_minutes": standard.max_minutes,
             "max_miles": standard.max_miles,
             "counts_beds": beds,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 # Audit actions that change what a scoring run reads (providers, locations, standards, population, roads).
-INPUT_ACTIONS = ("roster.%", "import.%", "provider.%", "roads.%")
+INPUT_ACTIONS = ("roster.%", "import.%", "provider.%", "roads.%", "settings.%")
 
 
 def changes_since_last_run(project) -> list[dict[str, Any]]:

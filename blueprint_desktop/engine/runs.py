@@ -54,6 +54,9 @@ def fingerprints(project, method: str, inputs, graph=None) -> dict[str, str]:
         "method": hashlib.sha256(method.encode()).hexdigest(),
         "roads": getattr(graph, "sha256", "") or "",
         "counties": hashlib.sha256(",".join(inputs.counties).encode()).hexdigest(),
+        "telehealth_basis": hashlib.sha256(
+            str(getattr(inputs, "telehealth_basis", "")).encode()
+        ).hexdigest(),
     }
     parts["all"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     return parts

@@ -25,7 +25,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from blueprint_desktop.engine import confidence as conf
-from blueprint_desktop.engine.credited import credited_mask, load_locations, telehealth_lines
+from blueprint_desktop.engine.credited import credited_mask, load_locations
+from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
@@ -99,6 +100,8 @@ class ScoringInputs:
     lines: list[str] | None = None
     today: date | None = None
     extra_credited: frozenset[int] = frozenset()  # provider ids assumed contracted (what-if)
+    telehealth_basis: str = DEFAULT_TELEHEALTH_BASIS  # credits.TELEHEALTH_BASES
+    served: dict[int, set[str]] = field(default_factory=dict)  # provider id -> counties it serves
 
 
 @dataclass
@@ -167,7 +170,8 @@ def compute_results(
         raise BlueprintError(f"scoring method {method!r} is not one of {', '.join(METHODS)}")
 
     cred = credited_locations(inputs)
-    tele = telehealth_lines(inputs.locations, inputs.today) if not inputs.locations.empty else set()
+    excluded = _excluded_by_cell(inputs)
+    tele = telehealth_credit(inputs.locations, inputs.telehealth_basis, inputs.served, inputs.today)
     npi_code = pd.factorize(cred.npi)[0] if len(cred) else np.zeros(0, np.int64)
     loc_scores = conf.location_scores(cred, inputs.today)
     rules_frac = np.array(
@@ -227,15 +231,48 @@ def compute_results(
                 count_active_only=None if count_a is None else float(count_a[i]),
                 total_weight=float(total[i]),
             )
-            res = evaluate(counties[i], stds[i], stats, code in tele, measure.estimated_time)
+            res = evaluate(
+                counties[i], stds[i], stats, tele.applies(code, counties[i]), measure.estimated_time
+            )
+            res.detail["telehealth_basis"] = tele.basis
             res.confidence = float(score[i])
             res.confidence_band = conf.band(float(score[i]))
             res.confidence_parts = breakdown[i]
             res.detail["designation"] = designations[i]
             res.detail["method"] = method
+            dropped = excluded.get((code, counties[i]))
+            if dropped:
+                res.detail["excluded"] = dropped
+                names = "; ".join(f"{d['name']} ({d['npi']}): {d['reason']}" for d in dropped[:3])
+                more = f"; and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+                res.reasons.append(
+                    f"Not counted: {len(dropped)} contracted {'location' if len(dropped) == 1 else 'locations'} "
+                    f"in this county. {names}{more}."
+                )
+            county_std = inputs.standards[counties[i]]
+            res.detail["criteria"] = getattr(county_std, "criteria_label", "") or county_std.source
+            res.detail["designation_source"] = county_std.designation_source
             results.append(res)
     progress.update(1.0, "scored", force=True)
     return results
+
+
+def _excluded_by_cell(inputs: ScoringInputs) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """(line, county) -> contracted locations in that county whose credit an exclusion rule drops, with
+    the reason (``exclusions.py``), so each cell says which providers it did not count and why."""
+    from blueprint_desktop.engine.credited import contracted_mask
+    from blueprint_desktop.engine.exclusions import excluded_rows
+
+    locs = inputs.locations
+    if locs.empty:
+        return {}
+    rows = excluded_rows(locs[contracted_mask(locs, inputs.today)])
+    out: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for r in rows.itertuples(index=False):
+        out.setdefault((str(r.line_code), str(r.county_fips)), []).append(
+            {"npi": str(r.npi), "name": str(r.name), "rule": str(r.rule), "reason": str(r.reason)}
+        )
+    return out
 
 
 @dataclass
@@ -317,7 +354,17 @@ def gather_inputs(
     points = population_points(area, project)
     progress.update(0.6, "reading providers")
     locations = load_locations(project)
-    return ScoringInputs(area, standards, points, locations, list(lines) if lines else None)
+    from blueprint_desktop.engine.credits import served_counties, telehealth_basis
+
+    return ScoringInputs(
+        area,
+        standards,
+        points,
+        locations,
+        list(lines) if lines else None,
+        telehealth_basis=telehealth_basis(project),
+        served=served_counties(project),
+    )
 
 
 def score_project(

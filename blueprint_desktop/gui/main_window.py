@@ -205,6 +205,19 @@ class MainWindow(QMainWindow):
         for act in (self.act_straight, self.act_road):
             act.setCheckable(True)
         self.act_straight.setChecked(True)
+        # 42 CFR 422.116(d)(5) telehealth credit: per county served (default) or plan-wide (engine/credits.py).
+        self.act_tele_county = self._action(
+            "Per county served",
+            lambda: self.set_telehealth_basis("county"),
+            tip="A telehealth provider earns the credit only in the counties it serves",
+        )
+        self.act_tele_plan = self._action(
+            "Plan-wide",
+            lambda: self.set_telehealth_basis("plan"),
+            tip="A telehealth provider earns the credit in every county of the service area",
+        )
+        for act in (self.act_tele_county, self.act_tele_plan):
+            act.setCheckable(True)
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, "Ctrl+Shift+R")
         self.act_about = self._action("&About Blueprint Desktop", self.show_about, "F1")
 
@@ -230,6 +243,9 @@ class MainWindow(QMainWindow):
         method = scoring.addMenu("&Method")
         method.addAction(self.act_straight)
         method.addAction(self.act_road)
+        tele = scoring.addMenu("&Telehealth credit basis")
+        tele.addAction(self.act_tele_county)
+        tele.addAction(self.act_tele_plan)
         view = bar.addMenu("&View")
         for i, dock in enumerate(self.docks.values(), start=1):
             toggle = dock.toggleViewAction()
@@ -511,6 +527,26 @@ class MainWindow(QMainWindow):
         self.act_straight.setChecked(self.method == "straight")
         self.act_road.setChecked(self.method == "road")
 
+    def set_telehealth_basis(self, basis: str) -> None:
+        """Store the project's telehealth credit basis (audited); results are stale until the next score."""
+        from blueprint_desktop.engine import credits
+
+        writable = self.project is not None and not self.project.read_only and not self.tasks.busy
+        if writable and basis != credits.telehealth_basis(self.project):
+            credits.set_telehealth_basis(self.project, basis)
+            self._refresh_stale()
+            self.statusBar().showMessage(
+                f"Telehealth credit basis: {credits.TELEHEALTH_BASES[basis]}. Press F5 to score again.", 8000
+            )
+        self._sync_telehealth_basis()
+
+    def _sync_telehealth_basis(self) -> None:
+        from blueprint_desktop.engine import credits
+
+        basis = credits.telehealth_basis(self.project) if self.project is not None else None
+        self.act_tele_county.setChecked(basis == "county")
+        self.act_tele_plan.setChecked(basis == "plan")
+
     def score(self) -> bool:
         if self.project is None or self.project.read_only or self.tasks.busy:
             return False
@@ -588,6 +624,9 @@ class MainWindow(QMainWindow):
         self.act_import.setEnabled(writable and not busy)
         self.act_notice.setEnabled(writable and not busy)
         self.act_score.setEnabled(writable and not busy)
+        for act in (self.act_tele_county, self.act_tele_plan):
+            act.setEnabled(writable and not busy)
+        self._sync_telehealth_basis()
         self.act_cancel.setEnabled(busy)
         self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
         self.act_undo.setText(

@@ -445,10 +445,23 @@ class ResultDetail(QWidget):
                 else f'<span style="color:{BAD_COLOR}">&#10007; short</span>'
             )
         notes = []
-        if d.get("telehealth_credit_points"):
+        credits = d.get("credits") or []
+        if credits:
+            names = {"telehealth": "telehealth", "certificate_of_need": "Certificate of Need"}
+            both = " and ".join(names.get(c, c) for c in credits)
+            notes.append(
+                f"Includes {d.get('credit_points', 10):g} points of {both} credit"
+                f"{' (one credit: they do not stack)' if len(credits) > 1 else ''} "
+                f"(measured {d.get('pct_measured', 0):.1f}%; 42 CFR 422.116(d))."
+            )
+        elif d.get("telehealth_credit_points"):
             notes.append(
                 f"Includes {d['telehealth_credit_points']:g} points of telehealth credit "
                 f"(measured {d.get('pct_measured', 0):.1f}%; 42 CFR 422.116(d)(5))."
+            )
+        if d.get("telehealth_basis"):
+            notes.append(
+                f"Telehealth credit basis: {'per county served' if d['telehealth_basis'] == 'county' else 'plan-wide'}."
             )
         notes.append(
             "Drive time estimated from straight-line distance."
@@ -456,7 +469,12 @@ class ResultDetail(QWidget):
             else "Drive time on the road network."
         )
         if d.get("designation"):
-            notes.append(f"County type: {d['designation']}.")
+            computed = d.get("designation_source") == "computed"
+            notes.append(
+                f"County type: {d['designation']}{' (computed: CMS does not list it)' if computed else ''}."
+            )
+        if d.get("criteria"):
+            notes.append(f"Criteria: {d['criteria']}.")
         self.method_note.setText(" ".join(notes))
 
     def _fill_confidence(self, r: dict) -> None:

@@ -245,8 +245,9 @@ def build_tables(project, progress: Progress | None = None) -> HsdTables:
         progress.check()
         standards[fips] = standards_for_county(project, fips)
     ssa = {fips: std.ssa_code for fips, std in standards.items()}
+    labels = sorted({std.criteria_label for std in standards.values() if std.ssa_code and std.criteria_label})
     tables.ssa_source = (
-        "CMS HSD Reference File" if any(ssa.values()) else "none (no CMS HSD Reference File loaded)"
+        "; ".join(labels) if labels else "none (no CMS criteria list these counties: no SSA codes)"
     )
     served = _served_counties(project, df, area, standards, progress)
     kinds = _line_kinds()

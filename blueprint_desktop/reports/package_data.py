@@ -9,6 +9,7 @@ imported into the project (the network as it stood when the notice arrived; else
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -62,12 +63,20 @@ def _cell(project, run_id: int | None, fips: str, line: str) -> dict[str, Any] |
     if run_id is None:
         return None
     cur = project.conn.execute(
-        "SELECT status, pct_within, required_pct, p90_minutes, p90_miles, credited_count, min_count"
+        "SELECT status, pct_within, required_pct, p90_minutes, p90_miles, credited_count, min_count, detail_json"
         " FROM run_results WHERE run_id = ? AND county_fips = ? AND line_code = ?",
         (run_id, fips, line),
     )
     row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+    if not row:
+        return None
+    out = dict(zip([d[0] for d in cur.description], row, strict=True))
+    detail = json.loads(out.pop("detail_json") or "{}")
+    # What the result rests on, for the package: the credits applied and the criteria year.
+    out["credits"] = detail.get("credits") or []
+    out["pct_measured"] = detail.get("pct_measured")
+    out["criteria"] = detail.get("criteria") or ""
+    return out
 
 
 def _provider_rows(project, gaps: list[dict[str, Any]]) -> list[dict[str, Any]]:

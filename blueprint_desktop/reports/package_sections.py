@@ -7,6 +7,7 @@ exception narratives, timeline of actions inside the response window, appendix o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from blueprint_desktop.deficiency import gaps as gapmod
@@ -187,7 +188,10 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
                     else "",
                     f"{when} (run {run['id']})",
                     c.get("status", "not scored"),
-                    f"{_pct(c.get('pct_within'))} (needs {_pct(c.get('required_pct'))})" if c else "-",
+                    f"{_pct(c.get('pct_within'))} (needs {_pct(c.get('required_pct'))})"
+                    + _credit_text(c.get("credits"))
+                    if c
+                    else "-",
                     _num(c.get("p90_minutes"), " min"),
                     _num(c.get("p90_miles"), " mi"),
                     f"{c.get('credited_count', '-')} of {c.get('min_count', '-')}" if c else "-",
@@ -200,11 +204,30 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
         align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
         emphasis_rows=bold,
     )
-    pdf.note(
-        "Share within: beneficiaries within the county's time and distance standard, credits included "
-        "(42 CFR 422.116(d)(4)-(5)). p90: 90% of beneficiaries live within this time and distance of a "
-        "contracted provider. Providers vs min.: credited providers against the county minimum (422.116(e))."
+    years = sorted({y for y in (_criteria_year(c) for cs in data.cells.values() for c in cs.values()) if y})
+    criteria = (
+        f"the CMS HSD Reference File criteria for {', '.join(years)} (42 CFR 422.116(a)(4)(i))"
+        if years
+        else "the standards of 42 CFR 422.116(d)-(e)"
     )
+    pdf.note(
+        f"Standards applied: {criteria}, plan year {data.plan_year}. Share within: beneficiaries within the "
+        "county's time and distance standard, credits included (42 CFR 422.116(d)): a telehealth or "
+        "Certificate of Need credit adds 10 percentage points, at most one per county and specialty. p90: 90% "
+        "of beneficiaries live within this time and distance of a contracted provider. Providers vs min.: "
+        "credited providers against the county minimum (422.116(e)). Providers that 422.116(a)(3) excludes "
+        "are not counted."
+    )
+
+
+def _credit_text(credits: list[str] | None) -> str:
+    names = {"telehealth": "telehealth", "certificate_of_need": "CON"}
+    return f"\n+10 {' / '.join(names.get(c, c) for c in credits)} credit" if credits else ""
+
+
+def _criteria_year(cell: dict[str, Any] | None) -> str | None:
+    m = re.search(r"Reference File (\d{4})", (cell or {}).get("criteria") or "")
+    return m.group(1) if m else None
 
 
 def county_map(pdf: ReportPDF, data: PackageData) -> None:

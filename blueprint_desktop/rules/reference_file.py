@@ -35,6 +35,12 @@ from typing import Any
 
 from blueprint_desktop.errors import BlueprintError, InputFileError
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.rules.cms_criteria import (
+    CriteriaSource,
+    builtin_criteria_for,
+    criteria_in_force,
+    load_builtin,
+)
 from blueprint_desktop.rules.county_match import match_county
 from blueprint_desktop.rules.designation import normalize_designation
 from blueprint_desktop.store.project import sha256_file, utc_now
@@ -156,6 +162,8 @@ class ReferenceCounty:
     vintage: str
     file_name: str
     notes: tuple[str, ...] = ()
+    con_customized_lines: frozenset[str] = frozenset()  # on the CON tab, but T/D customised: no CON credit
+    source: CriteriaSource | None = None
 
 
 # -- number parsing ---------------------------------------------------------------------------------
@@ -515,6 +523,36 @@ def _parse_csv(path: Path, progress: Progress) -> _Parsed:
     return _Parsed(plan_year, f"HSD reference CSV ({path.name})", "csv", counties, [], {})
 
 
+# -- which year a file can serve ----------------------------------------------------------------------
+def _match_all(state: str, name: str) -> tuple[list[str], str]:
+    from blueprint_desktop.rules import county_match
+
+    match_all = getattr(county_match, "match_county_all", None)
+    if match_all is not None:
+        fips, how = match_all(state, name)
+        return list(fips), how
+    fips, how = match_county(state, name)
+    return ([fips] if fips else []), how
+
+
+def _check_applies(project, path: Path, year: int) -> None:
+    """Refuse a file that could never be used for this project: criteria for a later plan year, or older
+    than criteria already in force (the newest criteria at or before the plan year apply; cms_criteria)."""
+    project_year = project.plan_year or year
+    if year > project_year:
+        raise InputFileError(
+            f"{path.name}: holds CMS criteria for {year}, after this project's plan year {project_year}; "
+            f"it cannot apply (a project uses the newest criteria at or before its plan year). Change the "
+            f"project's plan year to {year} or later to use it"
+        )
+    current = criteria_in_force(project, project_year)
+    if current is not None and current.criteria_year > year:
+        raise InputFileError(
+            f"{path.name}: holds CMS criteria for {year}, older than the {current.label} already in force "
+            f"for plan year {project_year}; it would never be used, so it was not loaded"
+        )
+
+
 # -- import ---------------------------------------------------------------------------------------
 def import_reference_file(
     project, path: str | Path, progress: Progress | None = None, plan_year: int | None = None
@@ -558,17 +596,19 @@ def import_reference_file(
         raise InputFileError(f"{path.name}: is for plan year {parsed.plan_year}, not {plan_year}")
     if not year:
         raise BlueprintError(f"{path.name}: cannot tell its plan year; pass one")
+    _check_applies(project, path, int(year))
 
     progress.update(0.7, "matching counties to FIPS")
     unmatched: list[dict[str, str]] = []
-    fips_of: dict[str, str | None] = {}
+    fips_all: dict[str, list[str]] = {}
     for ssa, county in parsed.counties.items():
-        fips, how = match_county(county.state, county.county_name)
-        fips_of[ssa] = fips
-        if fips is None:
+        fips_list, how = _match_all(county.state, county.county_name)
+        fips_all[ssa] = fips_list
+        if not fips_list:
             unmatched.append(
                 {"ssa_code": ssa, "state": county.state, "county": county.county_name, "reason": how}
             )
+    fips_of = {ssa: (f[0] if f else None) for ssa, f in fips_all.items()}
 
     criteria_rows = [
         (ssa, code, c.get("max_minutes"), c.get("max_miles"), c.get("min_count"))
@@ -640,6 +680,10 @@ def import_reference_file(
             ],
         )
         project.conn.executemany(
+            "INSERT INTO reference_county_fips(reference_file_id, ssa_code, county_fips) VALUES (?,?,?)",
+            [(ref_id, ssa, f) for ssa, fips_list in fips_all.items() for f in fips_list],
+        )
+        project.conn.executemany(
             "INSERT INTO reference_criteria(reference_file_id, ssa_code, line_code, max_minutes, max_miles,"
             " min_count) VALUES (?,?,?,?,?,?)",
             [(ref_id, *r) for r in criteria_rows],
@@ -666,72 +710,125 @@ def import_reference_file(
 
 
 # -- reading back -----------------------------------------------------------------------------------
-def _has_tables(project) -> bool:
-    return project is not None and "reference_files" in project.db.table_names()
-
-
 def active_reference(project, plan_year: int | None = None) -> dict[str, Any] | None:
-    """The reference file loaded for a plan year (default: the project's), or None."""
-    if not _has_tables(project):
+    """The CMS criteria in force for a plan year (default: the project's), built in or loaded; None when
+    every set is newer than the plan year. Keys: kind, plan_year (the criteria year), label, vintage,
+    file_name, id (the reference file's id, None for the built-in set)."""
+    source = criteria_in_force(project, plan_year)
+    if source is None:
         return None
-    year = plan_year or project.plan_year
-    cur = project.conn.execute(
-        "SELECT id, plan_year, vintage, file_name, imported_at, counties FROM reference_files"
-        " WHERE plan_year = ? ORDER BY id DESC LIMIT 1",
-        (year,),
-    )
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+    out = source.as_dict()
+    out["plan_year"] = source.criteria_year
+    out["id"] = source.reference_file_id
+    return out
 
 
 def reference_county(project, county_fips: str, plan_year: int | None = None) -> ReferenceCounty | None:
-    """The loaded reference file's row for a county (by FIPS), or None when none applies."""
-    ref = active_reference(project, plan_year)
-    if ref is None:
+    """CMS's criteria for a county (by FIPS) from the set in force, or None when no set lists it.
+
+    A county that the loaded file in force does not list falls back to the built-in set (when it applies
+    to the plan year) and says so; only a county no CMS set lists gets computed standards."""
+    source = criteria_in_force(project, plan_year)
+    if source is None:
         return None
+    if source.kind == "file":
+        found = _file_county(project, source, county_fips)
+        if found is not None:
+            return found
+        builtin = criteria_in_force(None, plan_year or (project.plan_year if project is not None else None))
+        if builtin is None:
+            return None
+        found = _builtin_county(county_fips, builtin)
+        if found is None:
+            return None
+        note = f"{source.file_name} does not list this county: {builtin.label} applies to it"
+        return ReferenceCounty(**{**found.__dict__, "notes": (note, *found.notes)})
+    return _builtin_county(county_fips, source)
+
+
+def _several_note(name: str, state: str, ssas: list[str]) -> tuple[str, ...]:
+    if len(ssas) < 2:
+        return ()
+    # Los Angeles CA has two SSA codes (05200, 05210) for one county, and Guam's 22 SSA villages share one
+    # Census county-equivalent: the criteria of the SSA county with the most beneficiaries apply.
+    return (
+        f"{name}, {state} covers SSA codes {', '.join(ssas)}; the criteria of {ssas[0]} (most beneficiaries) apply",
+    )
+
+
+def _builtin_county(county_fips: str, source: CriteriaSource) -> ReferenceCounty | None:
+    data = load_builtin(source.criteria_year)
+    ssas = list(data.by_fips.get(county_fips, ()))
+    if not ssas:
+        return None
+    main = data.counties[ssas[0]]
+    con = data.con.get(main.ssa_code, {})
+    criteria = {
+        code: ReferenceCriterion(minutes, miles, minimum)
+        for code, (minutes, miles, minimum) in builtin_criteria_for(
+            main.ssa_code, source.criteria_year
+        ).items()
+    }
+    return ReferenceCounty(
+        ssa_code=main.ssa_code,
+        state=main.state,
+        county_name=main.county_name,
+        county_fips=county_fips,
+        designation=main.designation,
+        total_beneficiaries=main.total_beneficiaries,
+        pct95_ratio=main.pct95_ratio,
+        beneficiaries_required=main.beneficiaries_required,
+        criteria=criteria,
+        con_lines=frozenset(code for code, customized in con.items() if not customized),
+        vintage=source.vintage,
+        file_name=source.label,
+        notes=_several_note(main.county_name, main.state, ssas),
+        con_customized_lines=frozenset(code for code, customized in con.items() if customized),
+        source=source,
+    )
+
+
+def _file_county(project, source: CriteriaSource, county_fips: str) -> ReferenceCounty | None:
+    ref_id = source.reference_file_id
     rows = project.conn.execute(
-        "SELECT ssa_code, state, county_name, county_fips, designation, total_beneficiaries, pct95_ratio,"
-        " beneficiaries_required FROM reference_counties WHERE reference_file_id = ? AND county_fips = ?"
-        " ORDER BY total_beneficiaries DESC, ssa_code",
-        (ref["id"], county_fips),
+        "SELECT c.ssa_code, c.state, c.county_name, c.designation, c.total_beneficiaries, c.pct95_ratio,"
+        " c.beneficiaries_required FROM reference_counties c"
+        " JOIN reference_county_fips f ON f.reference_file_id = c.reference_file_id AND f.ssa_code = c.ssa_code"
+        " WHERE c.reference_file_id = ? AND f.county_fips = ?"
+        " ORDER BY c.total_beneficiaries DESC, c.ssa_code",
+        (ref_id, county_fips),
     ).fetchall()
     if not rows:
         return None
     main = rows[0]
-    notes = []
-    if len(rows) > 1:
-        # Los Angeles CA has two SSA codes (05200, 05210) for one county: the larger row's criteria apply.
-        others = ", ".join(r[0] for r in rows[1:])
-        notes.append(
-            f"{main[2]}, {main[1]} has SSA codes {main[0]} and {others}; the criteria of {main[0]} apply"
-        )
     criteria = {
         code: ReferenceCriterion(minutes, miles, minimum)
         for code, minutes, miles, minimum in project.conn.execute(
             "SELECT line_code, max_minutes, max_miles, min_count FROM reference_criteria"
             " WHERE reference_file_id = ? AND ssa_code = ?",
-            (ref["id"], main[0]),
+            (ref_id, main[0]),
         )
     }
-    con = frozenset(
-        r[0]
-        for r in project.conn.execute(
-            "SELECT line_code FROM reference_con WHERE reference_file_id = ? AND ssa_code = ? AND td_customized = 0",
-            (ref["id"], main[0]),
-        )
+    con = dict(
+        project.conn.execute(
+            "SELECT line_code, td_customized FROM reference_con WHERE reference_file_id = ? AND ssa_code = ?",
+            (ref_id, main[0]),
+        ).fetchall()
     )
     return ReferenceCounty(
         ssa_code=main[0],
         state=main[1],
         county_name=main[2],
-        county_fips=main[3],
-        designation=main[4],
-        total_beneficiaries=main[5],
-        pct95_ratio=main[6],
-        beneficiaries_required=main[7],
+        county_fips=county_fips,
+        designation=main[3],
+        total_beneficiaries=main[4],
+        pct95_ratio=main[5],
+        beneficiaries_required=main[6],
         criteria=criteria,
-        con_lines=con,
-        vintage=ref["vintage"],
-        file_name=ref["file_name"],
-        notes=tuple(notes),
+        con_lines=frozenset(code for code, customized in con.items() if not customized),
+        vintage=source.vintage,
+        file_name=source.file_name or "",
+        notes=_several_note(main[2], main[1], [r[0] for r in rows]),
+        con_customized_lines=frozenset(code for code, customized in con.items() if customized),
+        source=source,
     )

@@ -1,15 +1,19 @@
 """The network adequacy standards in force for a county and line of business.
 
-Medicare Advantage (42 CFR 422.116) standards come from, best first:
+Medicare Advantage (42 CFR 422.116) standards come from CMS's criteria, best first:
 
-1. the CMS HSD Reference File loaded into the project for its plan year (``blueprint import reference``):
-   the county's designation, its per-county time and distance (CMS customises 5.4% of county x type
-   cells) and its minimum counts, exactly as CMS published them;
-2. otherwise the built-in base table ``resources/rules/ma_standards_2026.csv`` (42 CFR 422.116(d)-(e);
-   HSD26 Master Tables 1-3) with the county's designation computed from its population and land area
-   (422.116(c), ``designation.py``) and minimum counts *estimated* (``estimated=True``): total Medicare
-   beneficiaries ~= county 65+ population x ``BENEFICIARIES_PER_65_PLUS`` and
-   ``required = ceil(ratio x total x pct95 / 1000)`` (HSD26 Master footnote; regulation.md rule 4).
+1. the CMS HSD Reference File in force for the project's plan year (``cms_criteria.criteria_in_force``):
+   the newest criteria year at or before the plan year, among the set built into the app (CMS HSD
+   Reference File 2026, ``resources/rules/cms_hsd_2026_*.csv``) and the files the user loaded (a loaded
+   file beats the built-in set of its year). It gives the county's designation, its per-county time and
+   distance (CMS customises 5.4% of county x type cells), its minimum counts and its Certificate of Need
+   rows, exactly as CMS published them;
+2. only for a county no CMS set lists (or a plan year before every set): the base table
+   ``resources/rules/ma_standards_2026.csv`` (42 CFR 422.116(d)-(e); HSD26 Master Tables 1-3) with the
+   county's designation computed from its population and land area (422.116(c), ``designation.py``) and
+   minimum counts *estimated* (``estimated=True``): total Medicare beneficiaries ~= county 65+ population
+   x ``BENEFICIARIES_PER_65_PLUS`` and ``required = ceil(ratio x total x pct95 / 1000)``. Such standards
+   are marked "computed" everywhere they are shown.
 
 Medicaid and QHP standards come only from a rule set the user loaded (``lob.py``); they are never
 mixed with MA's: the project's line of business decides which set applies.
@@ -38,6 +42,8 @@ BENEFICIARIES_PER_65_PLUS = 1.237
 
 # 42 CFR 422.116(d)(5): the telehealth credit is 10 percentage points toward the share within standard.
 TELEHEALTH_CREDIT_POINTS = 10.0
+# The Certificate of Need credit is the same 10 points; one credit at most per cell (docs/rules.md).
+CREDIT_POINTS = 10.0
 
 PRIMARY_CARE_LINE = "S03"
 
@@ -95,7 +101,8 @@ class LineStandard:
     source: str  # "reference" | "base" | "ruleset"
     ratio_per_1000: float | None = None
     customized: bool = False  # CMS relaxed this county's T&D above the base (reference file only)
-    con_credit: bool = False  # county x type listed on the reference file's Certificate of Need tab
+    con_credit: bool = False  # on the Certificate of Need tab with T/D customised "N": +10 (422.116(d)(5))
+    con_customized: bool = False  # on the CON tab but T/D customised "Y": CMS gives no CON credit there
     telehealth_certain: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,6 +126,8 @@ class CountyStandards:
     reference_vintage: str | None = None
     notes: tuple[str, ...] = ()
     lines: dict[str, LineStandard] = field(default_factory=dict)
+    criteria_label: str = ""  # e.g. "CMS HSD Reference File 2026 (built in)": shown wherever standards are
+    criteria_year: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k != "lines"}
@@ -239,7 +248,8 @@ def standards_for_county(
         return lob_rules.standards_for_county(project, fips, lob, plan_year)
     from blueprint_desktop.rules import reference_file
 
-    ref = reference_file.reference_county(project, fips, plan_year) if project is not None else None
+    # With no project (``blueprint standards --county``) the built-in CMS criteria still apply.
+    ref = reference_file.reference_county(project, fips, plan_year)
     if ref is not None:
         return _from_reference(fips, plan_year, ref)
     return _computed(fips, plan_year)
@@ -272,20 +282,25 @@ def _computed(fips: str, plan_year: int) -> CountyStandards:
             max_miles=cell.max_miles,
             min_count=minimum,
             required_pct=ct.required_pct,
-            telehealth_credit=cell.telehealth_credit,
-            credit_points=TELEHEALTH_CREDIT_POINTS if cell.telehealth_credit else 0.0,
+            telehealth_credit=cell.telehealth_credit and cell.telehealth_certain,
+            credit_points=CREDIT_POINTS,
             counts_beds=cell.counts_beds,
             source="base",
             ratio_per_1000=cell.ratio_per_1000,
             telehealth_certain=cell.telehealth_certain,
         )
+    from blueprint_desktop.rules.cms_criteria import BUILTIN_YEAR
+
+    why = (
+        f"no CMS HSD Reference File at or before plan year {plan_year} (the built-in criteria are for "
+        f"{BUILTIN_YEAR}; load the file CMS published for your year)"
+        if plan_year < BUILTIN_YEAR
+        else "CMS's HSD Reference File does not list this county"
+    )
     notes = [
-        "designation computed from county population and land area (42 CFR 422.116(c)); load the CMS HSD "
-        "Reference File for CMS's own designation",
+        f"designation computed from county population and land area (42 CFR 422.116(c)): {why}",
         f"minimum counts are estimates: beneficiaries = 65+ population x {BENEFICIARIES_PER_65_PLUS}",
     ]
-    if plan_year != base.plan_year:
-        notes.append(f"built-in table is for plan year {base.plan_year}; plan year {plan_year} requested")
     return CountyStandards(
         county_fips=fips,
         ssa_code=None,
@@ -301,6 +316,8 @@ def _computed(fips: str, plan_year: int) -> CountyStandards:
         pct95_ratio=ct.pct95_ratio,
         notes=tuple(dict.fromkeys(notes)),
         lines=lines,
+        criteria_label=f"computed designation and base criteria ({base.source})",
+        criteria_year=None,
     )
 
 
@@ -346,14 +363,24 @@ def _from_reference(fips: str, plan_year: int, ref) -> CountyStandards:
             max_miles=miles,
             min_count=int(minimum),
             required_pct=ct.required_pct,
-            telehealth_credit=cell.telehealth_credit,
-            credit_points=TELEHEALTH_CREDIT_POINTS if cell.telehealth_credit else 0.0,
+            telehealth_credit=cell.telehealth_credit and cell.telehealth_certain,
+            credit_points=CREDIT_POINTS,
             counts_beds=cell.counts_beds,
             source=source,
             ratio_per_1000=cell.ratio_per_1000,
             customized=customized,
+            # 42 CFR 422.116(d)(5) CON credit: only where the CON tab says T/D customised "N" (a "Y" cell
+            # already has customised criteria; docs/rules.md, "Certificate of Need credit").
             con_credit=line.code in ref.con_lines,
+            con_customized=line.code in getattr(ref, "con_customized_lines", frozenset()),
             telehealth_certain=cell.telehealth_certain,
+        )
+    source_info = getattr(ref, "source", None)
+    year = source_info.criteria_year if source_info is not None else plan_year
+    label = source_info.label if source_info is not None else f"CMS HSD Reference File {ref.file_name}"
+    if year != plan_year:
+        notes.append(
+            f"criteria year {year} applied to plan year {plan_year} (the newest CMS criteria at or before it)"
         )
     return CountyStandards(
         county_fips=fips,
@@ -365,10 +392,12 @@ def _from_reference(fips: str, plan_year: int, ref) -> CountyStandards:
         estimated=False,
         lob="ma",
         plan_year=plan_year,
-        source=f"CMS HSD Reference File {ref.file_name} (plan year {plan_year})",
+        source=label,
         total_beneficiaries=ref.total_beneficiaries,
         pct95_ratio=ref.pct95_ratio,
         reference_vintage=ref.vintage,
         notes=tuple(dict.fromkeys(notes)),
         lines=lines,
+        criteria_label=label,
+        criteria_year=year,
     )

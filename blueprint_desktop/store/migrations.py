@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from blueprint_desktop.store import (
     schema,
+    schema_credit_rules,
     schema_data_in,
     schema_deficiency,
     schema_engine,
@@ -33,6 +34,9 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "deficiency: notices, gaps, plan, pathways, outreach, cure", schema_deficiency.SQL),
     Migration(5, "reports: edited exception narratives of the package", schema_reports.SQL),
     Migration(6, "data in: column mappings, import problems, roster changes, evidence", schema_data_in.SQL),
+    Migration(
+        7, "credit rules: exclusions, MA product, primary care source, telehealth", schema_credit_rules.SQL
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
