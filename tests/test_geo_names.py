@@ -16,3 +16,9 @@ def test_no_zip_centroid_sits_at_null_island() -> None:
     assert zip_centroid("09002") is None  # an APO ZIP: no place to put it
     lat, lon, fips = zip_centroid("77002")  # downtown Houston
     assert fips == "48201" and 29.6 < lat < 29.9 and -95.5 < lon < -95.2
+
+
+def test_island_and_alaska_names() -> None:
+    assert county_name("60020") == "Manu'a, AS"
+    assert county_name("66010") == "Guam, GU"
+    assert county_name("02063") == "Chugach, AK" and county_name("02066") == "Copper River, AK"

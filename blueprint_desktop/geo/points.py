@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from blueprint_desktop.geo.counties import canonical_fips, county_geometries, load_counties
+from blueprint_desktop.geo.counties import county_geometries, load_counties
 from blueprint_desktop.geo.paths import geography_file
 
 COLUMNS = ["point_id", "county_fips", "lat", "lon", "weight", "source"]
@@ -67,7 +67,7 @@ def grid_points(fips: str, n: int = GRID_POINTS) -> pd.DataFrame:
     if len(inside) == 0:
         rp = poly.representative_point()
         inside = np.array([rp])
-    row = load_counties().loc[canonical_fips(fips)]
+    row = load_counties().loc[fips]
     total = float(row.pop_65 or row.population or 1)
     return pd.DataFrame(
         {
