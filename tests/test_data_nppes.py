@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -454,3 +455,181 @@ def test_cli_import_nppes_json(project_path, tmp_path, capsys):
     bad = write_csv(tmp_path / "bad.csv", ["npi"], [])
     assert cli_main(["import", "nppes", str(project_path), str(bad)]) == 2
     assert "'Entity Type Code'" in capsys.readouterr().err
+
+
+# -- files a spreadsheet or pandas re-saved ----------------------------------------------------------
+
+
+def write_plain(path: Path, header, rows) -> Path:
+    """Unquoted, as pandas' to_csv and Excel write (quotes only where a value needs them)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in header])
+    return path
+
+
+def test_resaved_values_are_put_back_in_the_published_form(project, tmp_path):
+    org, doc, gone = npi(1), npi(2), npi(3)
+    add_roster(project, gone)
+    rows = [
+        row(org, entity="2", org="CAMBRIDGE CLINIC", state="MA", city="CAMBRIDGE", zip_code="2138.0"),
+        row(doc, state="MA", city="CAMBRIDGE", zip_code="21381234.0", taxonomies=[("207Q00000X", "y")]),
+        row(gone, deact="2020-01-15 00:00:00"),  # pandas parse_dates writes ISO
+    ]
+    for r in rows:
+        r[L.NPI] += ".0"
+        r[L.ENTITY_TYPE] = r[L.ENTITY_TYPE] and r[L.ENTITY_TYPE] + ".0"
+    result = import_nppes(
+        project, write_plain(tmp_path / "resaved.csv", L.DATA_FILE_COLUMNS, rows), states="MA"
+    )
+    got = market(project)
+    assert set(got) == {org, doc} and got[org]["entity_type"] == "organization"
+    assert got[org]["name"] == "CAMBRIDGE CLINIC" and got[doc]["entity_type"] == "individual"
+    assert locations_of(project, org) == [("1 MAIN ST", "MA", "02138", "25017", "zip-centroid", 1)]
+    assert locations_of(project, doc)[0][2:4] == ("02138", "25017")  # ZIP+4 that had lost its zero
+    assert lines_of(project, doc) == {"S03": "207Q00000X"}
+    assert result.roster_matched == 1 and result.roster_deactivated == 1
+    roster = project.conn.execute("SELECT deactivated_date FROM providers WHERE npi = ?", (gone,)).fetchone()
+    assert roster == ("2020-01-15",)
+    assert result.normalised == {
+        L.NPI: 3,
+        L.ENTITY_TYPE: 3,
+        L.PRACTICE_ZIP: 2,
+        L.DEACTIVATION_DATE: 1,
+        L.primary_switch(1): 1,
+    }
+
+
+def test_resaved_values_that_cannot_be_put_back_refuse_the_file(project_path, tmp_path):
+    rows = [
+        row(npi(1), entity="3"),
+        row(npi(2), zip_code="7.7002E+04"),  # scientific notation: digits already lost
+        row(npi(3), zip_code="7700212345"),  # 10 digits: no ZIP
+        row(npi(4), deact="2020/13/45"),
+        row(npi(5), taxonomies=[("207Q00000X", "maybe")]),
+        row(npi(6)),
+    ]
+    rows[5][L.NPI] = "1.23457E+09"
+    f = write_plain(tmp_path / "bad.csv", L.DATA_FILE_COLUMNS, rows)
+    before = snapshot(project_path)
+    with open_project(project_path) as project, pytest.raises(InputFileError) as err:
+        import_nppes(project, f)
+    message = str(err.value)
+    assert message.startswith("bad.csv: row 2, column 'Entity Type Code': got '3', expected '1' (individual)")
+    assert "5 more problems; nothing was imported" in message and "\n" not in message
+    assert err.value.problems == [
+        "bad.csv:2: Entity Type Code: got '3', expected '1' (individual) or '2' (organization), the NPPES "
+        "Entity Type Code",
+        "bad.csv:3: Provider Business Practice Location Address Postal Code: got '7.7002E+04', expected a US ZIP "
+        "code: 5 digits, or 9 for ZIP+4 (NPPES Postal Code)",
+        "bad.csv:4: Provider Business Practice Location Address Postal Code: got '7700212345', expected a US ZIP "
+        "code: 5 digits, or 9 for ZIP+4 (NPPES Postal Code)",
+        "bad.csv:5: NPI Deactivation Date: got '2020/13/45', expected a date MM/DD/YYYY (month first, as NPPES "
+        "writes it) or YYYY-MM-DD",
+        "bad.csv:6: Healthcare Provider Primary Taxonomy Switch_1: got 'maybe', expected Y, N or X (blank when the "
+        "slot is empty), the NPPES Primary Taxonomy Switch",
+        "bad.csv:7: NPI: got '1.23457E+09', expected a 10-digit NPI (a spreadsheet rounded this one)",
+    ]
+    assert snapshot(project_path) == before
+
+
+def test_foreign_postal_codes_are_left_alone(project, tmp_path):
+    # Only ZIPs of rows in the project's states are stored and padded; a row kept for its PL location
+    # whose primary address is abroad keeps its postal code as written.
+    a = npi(1)
+    f = write_nppes(tmp_path / "np.csv", [row(a, state="", zip_code="2000", city="SYDNEY")])
+    pl = write_csv(
+        tmp_path / "pl.csv", L.PL_FILE_COLUMNS, [pl_row(a, "5 BORDER RD", "HOUSTON", "TX", "77030")]
+    )
+    result = import_nppes(project, f, locations_path=pl)
+    assert result.normalised == {} and [loc[2] for loc in locations_of(project, a)] == ["77030"]
+
+
+def test_files_that_are_not_the_published_csv_are_refused_with_the_reason(project_path, tmp_path):
+    before = snapshot(project_path)
+    header_only = write_nppes(tmp_path / "npidata_pfile_20050523-20250413_fileheader.csv", [])
+    semicolons = tmp_path / "np_semicolons.csv"
+    semicolons.write_text(";".join(L.DATA_FILE_COLUMNS) + "\n")
+    workbook = tmp_path / "np.xlsx"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(list(L.DATA_FILE_COLUMNS[:5]))
+    wb.save(workbook)
+    archive = tmp_path / "NPPES_Data_Dissemination.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(8):
+            z.writestr(f"member_{i}.csv", "x")
+        z.writestr("docs/", "")
+    cases = [
+        (header_only, "has the NPPES data file header but no data rows: it is the header-only file"),
+        (semicolons, "columns are separated by semicolons, not commas"),
+        (
+            workbook,
+            "np.xlsx: is an Excel workbook, not CSV text; NPPES files are read as the CSV CMS publishes",
+        ),
+        (
+            archive,
+            "NPPES_Data_Dissemination.zip: is a ZIP archive: unzip it first (it holds: member_0.csv, member_1.csv, "
+            "member_2.csv, member_3.csv, member_4.csv, member_5.csv and 2 more)",
+        ),
+    ]
+    good = write_nppes(tmp_path / "ok.csv", [row(npi(1))])
+    for path, message in cases:
+        with open_project(project_path) as project, pytest.raises(InputFileError) as err:
+            import_nppes(project, path)
+        assert message in str(err.value) and "\n" not in str(err.value)
+        with open_project(project_path) as project, pytest.raises(InputFileError) as err:
+            import_nppes(project, good, locations_path=path)  # the same reasons for a PL file
+        assert path.name in str(err.value) and "\n" not in str(err.value)
+    empty_pl = write_csv(tmp_path / "pl_pfile.csv", L.PL_FILE_COLUMNS, [])
+    with (
+        open_project(project_path) as project,
+        pytest.raises(InputFileError, match="practice location file header"),
+    ):
+        import_nppes(project, good, locations_path=empty_pl)
+    assert snapshot(project_path) == before
+
+
+def test_every_table_reader_refuses_a_zip_archive_in_one_line(tmp_path):
+    from blueprint_desktop.data.tabular import read_table
+
+    archive = tmp_path / "roster.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("roster.csv", "npi,name\n")
+        z.writestr("readme.pdf", b"%PDF\x00\x01")
+    named_csv = tmp_path / "roster.csv"
+    named_csv.write_bytes(archive.read_bytes())
+    for path in (archive, named_csv):
+        with pytest.raises(InputFileError) as err:
+            read_table(path)
+        assert (
+            str(err.value)
+            == f"{path.name}: is a ZIP archive: unzip it first (it holds: roster.csv, readme.pdf)"
+        )
+    named_xlsx = tmp_path / "roster.xlsx"  # an archive named like a workbook is still an archive
+    named_xlsx.write_bytes(archive.read_bytes())
+    with pytest.raises(InputFileError, match="is a ZIP archive: unzip it first"):
+        read_table(named_xlsx)
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    with pytest.raises(InputFileError, match="damaged or incomplete"):
+        read_table(broken)
+
+
+def test_cli_lists_every_value_it_cannot_put_back_and_says_what_it_normalised(project_path, tmp_path, capsys):
+    bad = write_plain(
+        tmp_path / "bad.csv", L.DATA_FILE_COLUMNS, [row(npi(1), entity="3"), row(npi(2), entity="9")]
+    )
+    assert cli_main(["import", "nppes", str(project_path), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv:2: Entity Type Code: got '3'" in err and "bad.csv:3: Entity Type Code: got '9'" in err
+    fixed = row(npi(1), entity="2", org="CLINIC")
+    fixed[L.ENTITY_TYPE] = "2.0"
+    ok = write_plain(tmp_path / "ok.csv", L.DATA_FILE_COLUMNS, [fixed])
+    assert cli_main(["import", "nppes", str(project_path), str(ok)]) == 0
+    out = capsys.readouterr().out
+    assert "ok.csv was re-saved by a spreadsheet or pandas: put 1 value back in the published form" in out
+    assert "(Entity Type Code 1)" in out

@@ -118,3 +118,113 @@ def test_ma_project_refuses_medicaid_ruleset(project, tmp_path):
     f.write_text(RULESET)
     with pytest.raises(BlueprintError, match="is a MA project"):
         import_ruleset(project, f, "medicaid")
+
+
+def test_zero_counts_are_skipped_with_a_note(project, tmp_path):
+    f = tmp_path / "enr.csv"
+    f.write_text("zip,count\n77002,120\n77030,0\n\n77004,0.0\n77005,3\n")
+    result = import_enrollees(project, f)
+    assert (result.points, result.enrollees, result.rows_read) == (2, 123.0, 4)
+    assert [(r["row"], r["zip"], r["reason"]) for r in result.skipped] == [
+        (3, "77030", "count 0"),
+        (5, "77004", "count 0"),
+    ]
+    assert "  skipped 2 rows with count 0 (nobody to place): rows 3, 5" in result.report_lines()
+    summary = project.conn.execute("SELECT summary_json FROM import_batches WHERE id = ?", (result.batch_id,))
+    assert '"skipped_zero_count": 2' in summary.fetchone()[0]
+    f.write_text("county_fips,latitude,longitude,count\n48201,29.7,-95.3,0\n48201,29.8,-95.4,4\n")
+    assert import_enrollees(project, f).skipped == [
+        {"row": 2, "county_fips": "48201", "count": 0, "reason": "count 0"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "zip,count\n77002,5\n77030,-1\n",
+            "enr.csv: row 3, column 'count': got '-1', expected a number of enrollees",
+        ),
+        ("zip,Count\n77002,five\n", "enr.csv: row 2, column 'Count': got 'five', expected a number"),
+        ("zip,count\n77002,\n", "row 2, column 'count': got ''"),
+        ("zip,count\n77002,nan\n", "row 2, column 'count': got 'nan'"),
+        ("zip,count\n77002,0\n77030,0\n", "no enrollee rows could be placed (0 rejected, 2 with count 0)"),
+    ],
+)
+def test_bad_counts_refuse_the_file_and_change_nothing(project_path, tmp_path, content, message):
+    f = tmp_path / "enr.csv"
+    f.write_text(content)
+    with open_project(project_path) as project, pytest.raises(InputFileError) as err:
+        import_enrollees(project, f)
+    assert message in str(err.value)
+    conn = sqlite3.connect(project_path)
+    assert conn.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM enrollee_points").fetchone()[0] == 0
+    conn.close()
+
+
+def test_enrollees_outside_the_service_area_are_kept_and_reported(project, tmp_path):
+    from blueprint_desktop.rules.enrollees import outside_service_area
+
+    # Harris (48201) is in the service area; Alvin and Pearland are in Brazoria (48039), which is not.
+    f = tmp_path / "enr.csv"
+    f.write_text("zip,count\n77002,10\n77511,5\n77584,7\n")
+    result = import_enrollees(project, f)
+    assert result.points == 3 and result.counties == ["48039", "48201"]
+    assert result.outside_service_area == {
+        "points": 2,
+        "enrollees": 12.0,
+        "counties": [
+            {
+                "county_fips": "48039",
+                "name": "Brazoria, TX",
+                "points": 2,
+                "enrollees": 12.0,
+                "zips": ["77511", "77584"],
+            }
+        ],
+    }
+    assert result.report_lines()[1:] == [
+        "  12 enrollees (2 points) are outside the service area: kept for a later service-area change, "
+        "not scored until then (1 county)",
+        "    48039 Brazoria, TX: 12 enrollees in ZIPs 77511, 77584",
+    ]
+    # Stored, not used while Brazoria is outside; the same count is there for a scoring run to report.
+    assert project.conn.execute("SELECT count(*) FROM enrollee_points").fetchone()[0] == 3
+    pts = population_points(project.service_area(), project)
+    assert pts[pts.source == "enrollees"].weight.sum() == 10.0
+    assert outside_service_area(project)["enrollees"] == 12.0
+    assert outside_service_area(project, ["48201", "48039"])["points"] == 0
+    # Once the service area takes Brazoria in, its enrollees replace its census points.
+    with project.transaction():
+        project.conn.execute("INSERT INTO service_area VALUES ('48039', 'TX', '2026-01-01')")
+    pts = population_points(project.service_area(), project)
+    assert pts[pts.county_fips == "48039"].weight.sum() == 12.0 and set(
+        pts[pts.county_fips == "48039"].source
+    ) == {"enrollees"}
+    assert outside_service_area(project)["points"] == 0
+
+
+def test_enrollee_files_zipped_or_as_spreadsheets(project, tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    archive = tmp_path / "enrollees.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("enrollees_by_zip.csv", "zip,count\n77002,1\n")
+    with pytest.raises(InputFileError) as err:
+        import_enrollees(project, archive)
+    assert (
+        str(err.value) == "enrollees.zip: is a ZIP archive: unzip it first (it holds: enrollees_by_zip.csv)"
+    )
+    # A workbook whose ZIP column Excel stored as numbers: 2138 is 02138, and 21381234 a ZIP+4 of 02138.
+    book = tmp_path / "enrollees.xlsx"
+    wb = openpyxl.Workbook()
+    for r in (["ZIP", "Count"], [77002, 4], [2138, 2], [21381234, 1]):
+        wb.active.append(r)
+    wb.save(book)
+    result = import_enrollees(project, book)
+    assert result.points == 3 and result.rejected == []
+    assert result.outside_service_area["counties"][0]["zips"] == ["02138"]  # Middlesex MA, outside
+    assert result.outside_service_area["enrollees"] == 3.0

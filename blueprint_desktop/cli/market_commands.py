@@ -89,9 +89,13 @@ def cmd_import_nppes(args: argparse.Namespace) -> int:
     from blueprint_desktop.store import open_project
 
     with open_project(args.project) as project:
-        result = import_nppes(
-            project, args.file, args.locations, args.states, terminal_progress(), force=args.force
-        )
+        try:
+            result = import_nppes(
+                project, args.file, args.locations, args.states, terminal_progress(), force=args.force
+            )
+        except BlueprintError as exc:
+            _print_problems(exc)  # every value a re-saved file holds that cannot be put back
+            raise
     if args.json:
         _print_json(result.as_dict())
         return 0
@@ -107,6 +111,18 @@ def cmd_import_nppes(args: argparse.Namespace) -> int:
         f"  roster NPIs found: {result.roster_matched:,} (linked, not duplicated); "
         f"deactivated by NPPES: {result.roster_deactivated:,}; reactivated: {result.roster_reactivated:,}"
     )
+    for name, changed in (
+        (args.file.name, result.normalised),
+        (getattr(args.locations, "name", ""), result.locations_normalised),
+    ):
+        if changed:
+            # The file is not as CMS published it (pandas or a spreadsheet re-saved it): say what was undone.
+            detail = ", ".join(f"{column} {n:,}" for column, n in sorted(changed.items()))
+            total = sum(changed.values())
+            print(
+                f"  {name} was re-saved by a spreadsheet or pandas: put {total:,} value{'s' if total != 1 else ''} back "
+                f"in the published form ({detail})"
+            )
     if result.removed:
         print(f"  {result.removed:,} providers of the previous market are no longer in it")
     print(

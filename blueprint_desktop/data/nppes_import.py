@@ -29,6 +29,13 @@ place by NPI (ids stay stable for saved what-if scenarios), added, or removed; t
 locations are rewritten. Re-importing the file that produced the current market (same SHA-256, same
 PL file, same states) is recognised and changes nothing. Reading is by far the longest step, and it
 happens before the transaction opens, so cancelling (``Progress``) never leaves a half-written market.
+
+**Files that are not the published form.** A file re-saved by pandas or Excel (codes as ``2.0``, ZIPs
+without their leading zero) has its kept rows put back in the published form before anything is built
+(``nppes_reader.normalise_data_rows``); what cannot be put back unambiguously refuses the file naming
+row, column, value and what was expected. How many values were put back is in the result
+(``normalised``). A ZIP archive, a header-only file (CMS ships ``*_fileheader.csv`` beside the data)
+and a file separated by semicolons are refused with that reason.
 """
 
 from __future__ import annotations
@@ -49,8 +56,11 @@ from blueprint_desktop.data import nppes_layout as L
 from blueprint_desktop.data.nppes_reader import (
     LocationFilter,
     MarketFilter,
+    Normalised,
     Scan,
     check_header,
+    normalise_data_rows,
+    normalise_pl_rows,
     read_header,
     scan_csv,
 )
@@ -84,6 +94,9 @@ class NppesImportResult:
     roster_reactivated: int = 0  # network rows whose NPPES deactivation this file lifted
     removed: int = 0  # market providers of the previous batch not in this one
     invalid_npis: int = 0
+    # Values a spreadsheet or pandas re-save had changed, put back (column -> how many), per file.
+    normalised: dict[str, int] = field(default_factory=dict)
+    locations_normalised: dict[str, int] = field(default_factory=dict)
     previous_batch_id: int | None = None
     bytes_read: int = 0
     seconds: float = 0.0
@@ -485,6 +498,17 @@ def _update_network(project, network: pd.DataFrame, previous: dict | None, now: 
 # -- the import ---------------------------------------------------------------------------------------
 
 
+def _refuse_empty(scan: Scan, what: str) -> None:
+    """A file with a header and no rows would empty the market: refuse it, saying what it probably is."""
+    if scan.rows_read:
+        return
+    hint = ""
+    if "fileheader" in scan.path.name.lower().replace("_", ""):
+        # The monthly ZIP holds npidata_pfile_<dates>_fileheader.csv (the header alone) beside the data.
+        hint = ": it is the header-only file CMS ships beside the data file; import the data file itself"
+    raise InputFileError(f"{scan.path.name}: has the NPPES {what} header but no data rows{hint}")
+
+
 def import_nppes(
     project,
     path: str | os.PathLike[str],
@@ -521,16 +545,21 @@ def import_nppes(
         progress.update(READ_SHARE * (done_before + n) / max(total, 1), f"reading {n / 1e6:,.0f} MB")
 
     secondary: Scan | None = None
+    pl_rows: Normalised | None = None
     if pl_path is not None:
         secondary = scan_csv(pl_path, pl_header, pl_columns, LocationFilter(chosen), on_bytes)
+        _refuse_empty(secondary, "practice location file")
+        pl_rows = normalise_pl_rows(secondary.kept, pl_path, pl_columns)
         done_before = secondary.bytes_read
     taxonomy_lines = relevant_taxonomies()
     network = network_npis(project)
-    extra = set(secondary.kept.column(L.PL_NPI).to_pylist()) if secondary else set()
+    extra = set(pl_rows.table.column(L.PL_NPI).to_pylist()) if pl_rows else set()
     scan = scan_csv(path, header, columns, MarketFilter(chosen, taxonomy_lines, extra, network), on_bytes)
+    _refuse_empty(scan, "data file")
+    data_rows = normalise_data_rows(scan.kept, path, columns, chosen)
     progress.update(READ_SHARE, "building market providers")
     rows = build_market_rows(
-        scan.kept, secondary.kept if secondary else None, chosen, network, taxonomy_lines
+        data_rows.table, pl_rows.table if pl_rows else None, chosen, network, taxonomy_lines
     )
     progress.check()
 
@@ -548,6 +577,8 @@ def import_nppes(
         "lines": {str(k): int(v) for k, v in per_line.items()},
         "roster_matched": len(rows.network),
         "invalid_npis": rows.invalid_npis,
+        "normalised": data_rows.changed,
+        "locations_normalised": pl_rows.changed if pl_rows else {},
         "previous_batch_id": current["id"] if current else None,
     }
     with project.transaction():
@@ -603,6 +634,8 @@ def import_nppes(
         roster_reactivated=lifted,
         removed=removed,
         invalid_npis=rows.invalid_npis,
+        normalised=data_rows.changed,
+        locations_normalised=pl_rows.changed if pl_rows else {},
         previous_batch_id=current["id"] if current else None,
         bytes_read=scan.bytes_read + (secondary.bytes_read if secondary else 0),
         seconds=time.perf_counter() - started,

@@ -9,6 +9,11 @@ numbers come back without a spurious ".0" (an NPI typed into Excel is a float th
 CSV: UTF-8 (with or without a byte-order mark, as Excel writes "CSV UTF-8"), else Windows-1252 (what
 Excel writes for plain "CSV" on Windows); the delimiter is sniffed among comma, semicolon, tab and pipe.
 XLSX/XLSM: the first worksheet, read with openpyxl in read-only mode (cached formula values).
+
+A ZIP archive given instead of the file inside it (CMS ships NPPES and the HSD files zipped) is refused in
+one line naming its members, by ``refuse_zip_archive``, which every importer's reader calls first (this
+module's ``read_table``, the NPPES reader, the enrollee import); without it the archive's binary would
+end up quoted in a header or decoding error.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 _DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
+# Local-file, empty-archive and spanned-archive signatures (PKWARE APPNOTE 4.3.7, 4.3.16, 8.5.3).
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_MEMBERS_SHOWN = 6
 
 
 @dataclass
@@ -136,12 +144,40 @@ def _sniff(text: str, suffix: str) -> str:
         return best if counts[best] else ","
 
 
+def refuse_zip_archive(path: Path, workbook_advice: str | None = None) -> None:
+    """Refuse, in one line, a ZIP archive given where a data file was expected.
+
+    An .xlsx/.xlsm workbook is a ZIP archive too (Office Open XML, ECMA-376 Part 2): it passes when
+    ``workbook_advice`` is None (the caller reads workbooks) and is otherwise refused with that advice.
+    Any other archive is refused naming its members, so the user knows which file to take out of it.
+    """
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    if magic not in _ZIP_MAGIC:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError):
+        raise InputFileError(
+            f"{path.name}: starts like a ZIP archive but is damaged or incomplete, so it is not CSV text "
+            "(nor a readable workbook); download it again"
+        ) from None
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        if workbook_advice is None:
+            return
+        raise InputFileError(f"{path.name}: is an Excel workbook, not CSV text; {workbook_advice}")
+    shown = ", ".join(names[:_MEMBERS_SHOWN]) or "nothing"
+    if len(names) > _MEMBERS_SHOWN:
+        shown += f" and {len(names) - _MEMBERS_SHOWN} more"
+    raise InputFileError(f"{path.name}: is a ZIP archive: unzip it first (it holds: {shown})")
+
+
 def read_csv(path: Path) -> Table:
     data = path.read_bytes()
-    if data.startswith(b"PK\x03\x04"):
-        raise InputFileError(
-            f"{path.name}: is a zipped (Excel?) file, not CSV text; name it .xlsx or save as CSV"
-        )
     text, encoding = _decode(path, data)
     delimiter = _sniff(text, path.suffix.lower())
     try:
@@ -180,6 +216,7 @@ def read_table(path: str | Path) -> Table:
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not a file")
     suffix = path.suffix.lower()
+    refuse_zip_archive(path, None if suffix in XLSX_SUFFIXES else "name it .xlsx or save it as CSV")
     if suffix in CSV_SUFFIXES:
         return read_csv(path)
     if suffix in XLSX_SUFFIXES:
