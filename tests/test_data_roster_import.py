@@ -132,7 +132,7 @@ def test_a_file_with_bad_rows_changes_nothing(project, tmp_path) -> None:
     ]
     report = write_problem_report(exc.problems, tmp_path / "problems.csv")
     lines = report.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "row,column,value,expected"
+    assert lines[0] == "row,column,value,expected,severity"
     assert lines[1].startswith(
         "3,National Provider Identifier (NPI) Number,1234567890,a valid NPI check digit"
     )

@@ -23,7 +23,12 @@ BAD = {
         "specialty_code",
         "an HSD specialty code or a NUCC taxonomy code",
     ),
-    7: ({"specialty_code": "", "taxonomy": "207ZZ9999X"}, "taxonomy", "in Blueprint's crosswalk"),
+    # Not a code of the NUCC set (a NUCC code our crosswalk lacks imports: test_roster_credit_fields.py).
+    7: (
+        {"specialty_code": "", "taxonomy": "207ZZ9999X"},
+        "taxonomy",
+        "a code of the NUCC taxonomy code set v25.1",
+    ),
     8: (
         {"specialty_code": "023", "taxonomy": "152W00000X"},
         "specialty_code",
@@ -32,7 +37,7 @@ BAD = {
     9: ({"state": "XX"}, "state", "a USPS state code"),
     10: ({"zip": "ABCDE"}, "zip", "a 5-digit ZIP code"),
     11: ({"zip": "10001"}, "zip", "a ZIP code in TX (10001 is in NY)"),
-    12: ({"county": "36061"}, "county", "a county FIPS code in TX"),
+    12: ({"county": "36061"}, "county", "a county FIPS code or CMS SSA county code in TX"),
     13: ({"county": "Gotham"}, "county", "no county named 'Gotham' in TX"),
     14: ({"latitude": "95", "longitude": "-95.4"}, "latitude", "a latitude in decimal degrees (-90 to 90)"),
     15: ({"latitude": "29.7"}, "longitude", "latitude and longitude go together"),
@@ -155,6 +160,10 @@ def test_accepted_spellings_become_schema_values(project, tmp_path) -> None:
         "panel_status": "open",
         "telehealth_only": 0,
         "hpms_entered_date": "2025-03-01",
+        # The template has the credit-fact columns (schema 7): blank, so stored as NULL (not known).
+        "exclusion": None,
+        "ma_contracted": None,
+        "primary_care_source": None,
     }
     assert (a.codes, a.zip, a.county_fips, a.latitude) == (["008"], "77030", "48201", None)
     assert (b.codes, b.taxonomy, b.county_fips) == (["015", "021"], "2086X0206X", "48157")
@@ -179,7 +188,7 @@ def test_ssa_county_codes_resolve_through_the_reference_file(project, tmp_path) 
     result = rv.validate_table(table, mapping, layout, rv.Context.for_project(project))
     assert [r.county_fips for r in result.rows] == ["48201"]
     assert [(p.row_number, p.expected) for p in result.problems] == [
-        (3, "a county FIPS code or SSA code of the loaded CMS reference file in TX")
+        (3, "a county FIPS code or CMS SSA county code in TX")
     ]
 
 

@@ -1,11 +1,14 @@
 """The NUCC -> HSD crosswalk: coverage, the seed's examples and the Notes-tab exclusions."""
 
 from blueprint_desktop.rules.crosswalk import (
+    EXCLUSION_BY_TAXONOMY,
+    exclusion_for_taxonomy,
     hsd_code_to_line,
     hsd_codes_for_taxonomy,
     known_taxonomy,
     lines_for_taxonomy,
     load_crosswalk,
+    nucc_code,
     taxonomies_for_line,
 )
 from blueprint_desktop.rules.standards import all_lines
@@ -70,3 +73,56 @@ def test_hsd_code_to_line():
     assert lines_for_taxonomy("261QE0700X") == [] and lines_for_taxonomy(
         "261QE0700X", include_unscored=True
     ) == ["044"]
+
+
+def test_every_crosswalk_code_is_a_nucc_v25_1_code_named_as_nucc_names_it() -> None:
+    # NUCC v25.1 (resources/rules/nucc_taxonomy_codes.csv): codes and "Classification, Specialization" names.
+    wrong = {
+        code: (entry.description, nucc_code(code).name if nucc_code(code) else None)
+        for code, entry in load_crosswalk().items()
+        if nucc_code(code) is None or nucc_code(code).name != entry.description
+    }
+    assert wrong == {}
+
+
+def test_codes_added_for_cms_exact_rosters() -> None:
+    assert lines_for_taxonomy("261QM2800X") == ["068"]  # methadone clinic = OTP (HSD26 Notes 068)
+    assert lines_for_taxonomy("2085R0203X") == ["022"]  # NUCC: the certificate was renamed Radiation Oncology
+
+
+# The 9 codes new in NUCC v25.1 (v24.1 -> v25.1 diff), each decided explicitly (note in the CSV).
+NEW_IN_V25_1 = {
+    "207QD0401X": ["002"],  # Family Medicine, Diabetology: as Family Medicine, Obesity Medicine
+    "207QB0505X": ["003"],  # Internal Medicine, Diabetology (NUCC classification despite its 207Q prefix)
+    "207QP0002X": ["002"],  # Family Medicine, Physician Nutrition Specialist
+    "207RP1002X": ["003"],  # Internal Medicine, Physician Nutrition Specialist
+    "2086P0122X": ["015"],  # Surgery, Physician Nutrition Specialist: as Surgical Critical Care
+    "2080P1004X": [],  # Pediatrics, Physician Nutrition Specialist: pediatric, not listed for MA
+    "207LP4000X": [],  # Anesthesiology, Physician Nutrition Specialist: anesthesiology is not an HSD type
+    "146E00000X": [],  # Community Paramedic: EMS is not an HSD type
+    "1835P1400X": [],  # Pharmacist, Pain Management: pharmacists are not an HSD type
+}
+
+
+def test_the_codes_new_in_nucc_v25_1_are_decided() -> None:
+    for code, codes in NEW_IN_V25_1.items():
+        assert known_taxonomy(code), code  # a row: mapped, or an explicit "no line" with its reason
+        assert hsd_codes_for_taxonomy(code, include_conditional=True) == codes, code
+        assert "new in NUCC v25.1" in load_crosswalk()[code].note
+
+
+def test_exclusions_by_taxonomy() -> None:
+    # 42 CFR 422.116(a)(3)(i)(A)-(B), decided over NUCC's Hospitals and Residential Treatment Facilities.
+    assert exclusion_for_taxonomy("282NC2000X") == "children"
+    assert exclusion_for_taxonomy("282E00000X") == "long_term_care"
+    assert exclusion_for_taxonomy("284300000X") == "specialized"
+    assert exclusion_for_taxonomy("283X00000X") == "specialized"  # rehabilitation hospital (documented)
+    assert exclusion_for_taxonomy("324500000X") == "residential_only"
+    # A psychiatric hospital is what HSD 052 lists, not an excluded specialized hospital.
+    assert exclusion_for_taxonomy("283Q00000X") is None and lines_for_taxonomy("283Q00000X") == ["052"]
+    assert exclusion_for_taxonomy("282N00000X") is None
+    for code, exclusion in EXCLUSION_BY_TAXONOMY.items():
+        nucc = nucc_code(code)
+        assert nucc is not None and nucc.grouping in ("Hospitals", "Residential Treatment Facilities"), code
+        assert exclusion in ("children", "long_term_care", "specialized", "residential_only")
+        assert lines_for_taxonomy(code) == [], code  # never credited a line by default either

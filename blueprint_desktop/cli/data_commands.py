@@ -14,6 +14,18 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import terminal_progress
 
 PROBLEMS_SUFFIX = ".problems.csv"
+MAX_WARNING_LINES = 20  # warnings printed by ``import roster``; all of them are in the problem report
+# Short names of the import warnings (data.roster_validate and engine.exclusions.RULES) for the count line.
+WARNING_LABELS = {
+    "excluded": "excluded facility or setting",
+    "not_ma": "not contracted for Medicare Advantage",
+    "obh_listed_elsewhere": "068 of a provider listed as 029/036/037",
+    "np_pa_not_primary_source": "PA/NP not recorded as the primary care source",
+    "no_line": "credits no line",
+    "name_suggests_children": "named like a children's facility",
+    "exclusion_overridden": "exclusion set to none against the taxonomy",
+    "ma_conflict": "ma_contracted disagrees with Contract Type",
+}
 
 
 def register(groups) -> None:
@@ -89,6 +101,29 @@ def _print_problem_lines(file: Path, problems) -> None:
         print(f"{file}:{row}: {p.column}: got {p.value or '(empty)'}, expected {p.expected}", file=sys.stderr)
 
 
+def _warning_line(file: Path, w) -> str:
+    from blueprint_desktop.data.roster_import import CREDIT_COLUMN
+
+    row = "" if w.row_number is None else w.row_number
+    what = w.value if w.column == CREDIT_COLUMN else f"{w.column}: {w.value or '(empty)'}"
+    return f"{file}:{row}: warning: {what}: {w.expected}"
+
+
+def _print_warnings(file: Path, result, report: Path | None) -> None:
+    """The count of warnings by kind and the first MAX_WARNING_LINES of them (all are in the report)."""
+    counts = ", ".join(
+        f"{WARNING_LABELS.get(kind, kind)} {n:,}" for kind, n in sorted(result.warning_counts.items())
+    )
+    print(f"  warnings: {len(result.warnings):,} ({counts}); the rows imported")
+    for w in result.warnings[:MAX_WARNING_LINES]:
+        print("    " + _warning_line(file, w))
+    rest = len(result.warnings) - MAX_WARNING_LINES
+    if rest > 0:
+        print(f"    ... and {rest:,} more in {report}")
+    elif report:
+        print(f"  warnings written to {report}")
+
+
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from blueprint_desktop.data.roster_import import RosterRejected, import_roster, write_problem_report
     from blueprint_desktop.data.roster_layouts import load_mapping_file
@@ -119,7 +154,8 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     report = None
     if result.problems:
         _print_problem_lines(args.file, result.problems)
-        report = write_problem_report(result.problems, _report_path(args))
+    if result.problems or result.warnings:  # rejected rows (--skip-bad-rows) and warnings, one report
+        report = write_problem_report([*result.problems, *result.warnings], _report_path(args))
     if args.json:
         out = result.as_dict()
         out["problems_file"] = str(report) if report else None
@@ -139,8 +175,10 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         f"  changes: {counts['added']:,} added, {counts['dropped']:,} dropped, {counts['changed']:,} changed"
     )
     print("  geocodes: " + ", ".join(f"{q} {n:,}" for q, n in sorted(result.geocodes.items())))
-    if report:
+    if result.rows_rejected:
         print(f"  {result.rows_rejected:,} rows skipped; problem report written to {report}")
+    if result.warnings:
+        _print_warnings(args.file, result, report)
     return 0
 
 

@@ -145,7 +145,10 @@ def register(groups) -> None:
     p.set_defaults(func=cmd_outreach_import)
 
     # -- checks / cure -----------------------------------------------------------------------------
-    p = top.add_parser("checks", help="the six deficiency-response checks, one line per finding")
+    p = top.add_parser(
+        "checks",
+        help="the deficiency-response checks and the providers that do not count, one line per finding",
+    )
     p.add_argument("project", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_checks)

@@ -22,7 +22,16 @@ lists every problem. ``import_roster`` imports it:
 * an NPI with a rejected row (``skip_bad_rows``) is never dropped: its good rows are merged into what the
   project already holds, nothing of it is removed;
 * NPPES market rows of NPIs now on the network are removed (``nppes_import.drop_market_rows_for_network``),
-  so a contracted provider is never also offered as a recruit.
+  so a contracted provider is never also offered as a recruit;
+* the credit facts of schema 7 (``exclusion``, ``ma_contracted``, ``primary_care_source``,
+  ``offers_telehealth``) are stored on the provider and each row's county served in ``provider_counties``;
+  a fact whose column (or source column: taxonomy for exclusion, Contract Type for ma_contracted) is in the
+  file is rewritten from it, a blank clearing it;
+* after writing, ``engine.exclusions`` is run on the providers of the file (the rules the engine applies)
+  and every provider x line whose credit is dropped is reported as a warning with its reason (children's
+  hospital, contract not for MA, 068 of a provider listed as 029/036/037, PA/NP not recorded as the primary
+  care source), with the validation warnings (a NUCC code that credits no line, a facility named like a
+  children's hospital). Warnings never refuse a row; they are in the result and in the batch summary.
 """
 
 from __future__ import annotations
@@ -74,7 +83,19 @@ _PROVIDER_COLUMNS = (
     "hpms_entered_date",
     "contract_type",
     "medical_group_affiliation",
+    "exclusion",
+    "ma_contracted",
+    "primary_care_source",
+    "offers_telehealth",
 )
+# Credit facts that may be NULL (schema 7), each with the file columns that set it: a file holding any of
+# them rewrites the fact, NULL included (a column the file lacks leaves the stored value alone).
+_NULLABLE_FACTS = {
+    "exclusion": ("exclusion", "taxonomy"),
+    "ma_contracted": ("ma_contracted", "contract_type"),
+    "primary_care_source": ("primary_care_source",),
+}
+CREDIT_COLUMN = "(credit)"  # the column of a warning about a provider x line, not one value of the file
 _TRACKED = (
     "name",
     "entity_type",
@@ -85,6 +106,10 @@ _TRACKED = (
     "telehealth_waived",
     "contract_type",
     "medical_group_affiliation",
+    "exclusion",
+    "ma_contracted",
+    "primary_care_source",
+    "offers_telehealth",
 )
 _DEFAULTS = {"contract_status": "none", "credentialing_status": "none", "panel_status": "unknown"}
 _BETTER_GEOCODES = ("exact", "interpolated")
@@ -117,11 +142,13 @@ class RosterPreview:
     missing_required: list[str]
     problems: list[Problem]
     already_imported: bool = False
+    warnings: list[Problem] = field(default_factory=list)  # rows that import but the user should know about
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["path"] = str(self.path)
         out["problems"] = [p.as_dict() for p in self.problems]
+        out["warnings"] = [p.as_dict() for p in self.warnings]
         return out
 
 
@@ -143,10 +170,17 @@ class RosterImportResult:
     locations: int = 0
     geocodes: dict[str, int] = field(default_factory=dict)  # quality -> locations written with it
     market_rows_removed: int = 0  # NPPES market rows of NPIs now on the network
+    # Rows that imported but the user should know about (Problem, severity 'warning'), in row order: the
+    # validation warnings and every provider x line whose credit engine.exclusions drops.
+    warnings: list[Problem] = field(default_factory=list)
+    warning_counts: dict[str, int] = field(default_factory=dict)  # kind -> warnings
+    # The dropped credits: {row_number, npi, name, line, submitted_code, rule, reason}.
+    credit_exclusions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["problems"] = [p.as_dict() for p in self.problems]
+        out["warnings"] = [p.as_dict() for p in self.warnings]
         return out
 
 
@@ -193,6 +227,7 @@ def preview_roster(path: str | Path, project=None, mapping: dict[str, str] | Non
         missing_required=missing_required(used, layout),
         problems=validation.problems,
         already_imported=already,
+        warnings=validation.warnings,
     )
 
 
@@ -216,8 +251,24 @@ def _label(loc: dict[str, Any]) -> str:
 class _NewProvider:
     npi: str
     provider: dict[str, Any]
+    first_row: int = 0
     lines: dict[str, str | None] = field(default_factory=dict)
     locations: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    counties: set[str] = field(default_factory=set)  # FIPS of the counties its rows serve
+
+
+def _merge_facts(provider: dict[str, Any], row: dict[str, Any]) -> None:
+    """Credit facts over an NPI's rows (the first row gives everything else): the first exclusion any row
+    gives; MA-contracted when any row's contract covers MA (422.116(a)(3)(i)(C) excludes a provider only
+    when its contracts are *only* for other products); primary care source when any row records it."""
+    if provider.get("exclusion") is None and row.get("exclusion") is not None:
+        provider["exclusion"] = row["exclusion"]
+    if row.get("ma_contracted") == 1 or (
+        provider.get("ma_contracted") is None and row.get("ma_contracted") == 0
+    ):
+        provider["ma_contracted"] = row["ma_contracted"]
+    if row.get("primary_care_source") == 1:
+        provider["primary_care_source"] = 1
 
 
 def _group(rows: Iterable[RosterRow]) -> dict[str, _NewProvider]:
@@ -225,7 +276,10 @@ def _group(rows: Iterable[RosterRow]) -> dict[str, _NewProvider]:
     for r in rows:
         p = out.get(r.npi)
         if p is None:
-            p = out[r.npi] = _NewProvider(r.npi, dict(r.provider))
+            p = out[r.npi] = _NewProvider(r.npi, dict(r.provider), r.row_number)
+        else:
+            _merge_facts(p.provider, r.provider)
+        p.counties.update(r.counties_served)
         for code in r.codes:
             if p.lines.get(code) is None:
                 p.lines[code] = r.taxonomy
@@ -302,12 +356,15 @@ def _load_existing(project) -> dict[str, _Existing]:
 
 # -- writing -----------------------------------------------------------------------------------------
 class _Writer:
-    def __init__(self, project, batch_id: int, given: set[str], table_kinds: set[str]) -> None:
+    def __init__(
+        self, project, batch_id: int, given: set[str], table_kinds: set[str], counties_given: bool = False
+    ) -> None:
         self.project = project
         self.conn = project.conn
         self.batch_id = batch_id
         self.given = given  # provider columns the file sets
         self.kinds = table_kinds
+        self.counties_given = counties_given  # the file has a county-served column
         self.now = utc_now()
         self.provider_columns = _columns(project, "providers")
         self.changes: list[dict[str, Any]] = []
@@ -348,6 +405,14 @@ class _Writer:
             [(provider_id, code, tax) for code, tax in sorted(lines.items())],
         )
 
+    def _set_counties(self, provider_id: int, counties: set[str], replace: bool) -> None:
+        if replace:
+            self.conn.execute("DELETE FROM provider_counties WHERE provider_id = ?", (provider_id,))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO provider_counties(provider_id, county_fips) VALUES (?, ?)",
+            [(provider_id, f) for f in sorted(counties)],
+        )
+
     def add(self, new: _NewProvider) -> None:
         values = {c: v for c, v in new.provider.items() if c in self.provider_columns and v is not None}
         for column, default in _DEFAULTS.items():
@@ -360,6 +425,7 @@ class _Writer:
         )
         pid = int(cur.lastrowid)
         self._set_lines(pid, new.lines)
+        self._set_counties(pid, new.counties, replace=False)
         for loc in new.locations.values():
             self._insert_location(pid, loc)
         self._record(
@@ -384,7 +450,7 @@ class _Writer:
         sets = {
             c: v
             for c, v in new.provider.items()
-            if c in self.given and c in self.provider_columns and v is not None
+            if c in self.given and c in self.provider_columns and (v is not None or c in _NULLABLE_FACTS)
         }
         fields: dict[str, dict[str, Any]] = {}
         for c in _TRACKED:
@@ -399,6 +465,8 @@ class _Writer:
         )
         if lines != old.lines:
             self._set_lines(old.id, lines)
+        if self.counties_given:  # a file naming counties served rewrites them (merges when it keeps lines)
+            self._set_counties(old.id, new.counties, replace=not (merge_only or keep_lines))
         # Locations: same address -> same row (id kept); a better geocode survives when the roster gives none.
         keep_unmatched = merge_only or bool(keep_lines)
         old_by_key = {_location_key(x["address"], x["city"], x["state"], x["zip"]): x for x in old.locations}
@@ -490,6 +558,62 @@ def _summarise(changes: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _facts_given(used: dict[str, str]) -> set[str]:
+    """The credit facts the file sets, directly or through their source column (``_NULLABLE_FACTS``)."""
+    out = {f for f, sources in _NULLABLE_FACTS.items() if any(c in used for c in sources)}
+    return out | ({"offers_telehealth"} & set(used))
+
+
+def _credit_exclusions(project, new: dict[str, _NewProvider]) -> list[dict[str, Any]]:
+    """Every provider x line of this file whose credit engine.exclusions drops, with the reason (the same
+    rules the engine applies: children's hospitals, non-MA contracts, 068 of 029/036/037, PA/NP primary care)."""
+    from blueprint_desktop.engine.credited import load_locations
+    from blueprint_desktop.engine.exclusions import excluded_rows
+
+    df = load_locations(project)
+    if df.empty:
+        return []
+    df = df[(df.source == "roster") & df.npi.isin(list(new))]
+    if df.empty:
+        return []
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in excluded_rows(df).itertuples(index=False):
+        key = (str(r.npi), str(r.line_code))
+        if key not in out:
+            out[key] = {
+                "row_number": new[key[0]].first_row,
+                "npi": key[0],
+                "name": r.name,
+                "line": key[1],
+                "submitted_code": r.submitted_code,
+                "rule": r.rule,
+                "reason": r.reason,
+            }
+    return sorted(out.values(), key=lambda x: (x["row_number"], x["npi"], x["line"]))
+
+
+def _credit_warning(x: dict[str, Any]) -> Problem:
+    line = (
+        x["line"] if x["submitted_code"] in (None, "", x["line"]) else f"{x['line']} ({x['submitted_code']})"
+    )
+    value = f"{x['npi']} {x['name'] or ''}".strip() + f", line {line}"
+    return Problem(x["row_number"], CREDIT_COLUMN, value, x["reason"], "warning", x["rule"])
+
+
+def _warnings_from_summary(summary: dict[str, Any]) -> list[Problem]:
+    return [
+        Problem(
+            w.get("row_number"),
+            w.get("column", ""),
+            w.get("value", ""),
+            w.get("expected", ""),
+            "warning",
+            w.get("kind", ""),
+        )
+        for w in summary.get("warnings", [])
+    ]
+
+
 def import_roster(
     project,
     path: str | Path,
@@ -522,6 +646,9 @@ def import_roster(
             already_imported=True,
             layout=summary.get("layout"),
             table_kinds=summary.get("table_kinds", []),
+            warnings=_warnings_from_summary(summary),
+            warning_counts=dict(summary.get("warning_counts", {})),
+            credit_exclusions=list(summary.get("credit_exclusions", [])),
         )
     layout, used, source = _resolve(table, project, mapping)
     if layout is None:
@@ -550,7 +677,7 @@ def import_roster(
     new = _group(validation.rows)
     place_locations([loc for p in new.values() for loc in p.locations.values()])
     kinds = _table_kinds(layout, validation.rows)
-    given = (set(used) | set(layout.implied)) & set(_PROVIDER_COLUMNS)
+    given = ((set(used) | set(layout.implied)) & set(_PROVIDER_COLUMNS)) | _facts_given(used)
     progress.update(0.7, "comparing with the current roster")
     with project.transaction():
         existing = _load_existing(project)
@@ -564,7 +691,7 @@ def import_roster(
             rows_rejected=len(validation.bad_rows),
             summary=summary,
         )
-        writer = _Writer(project, batch_id, given, kinds)
+        writer = _Writer(project, batch_id, given, kinds, counties_given="county_served" in used)
         items = sorted(new.items())
         for i, (npi, provider) in enumerate(items):
             if i % 500 == 0:
@@ -611,11 +738,25 @@ def import_roster(
         if source == "given" and layout is MAPPED:
             save_mapping(project, used, table.headers)
         changes = _summarise(writer.changes)
+        # What the file's providers lose under 42 CFR 422.116(a)(3) and the HSD Notes (engine.exclusions),
+        # read back from what was just written (same transaction), so the import warns with the engine's rules.
+        progress.update(0.96, "checking which providers do not count")
+        credit = _credit_exclusions(project, new)
+        warnings = sorted(
+            validation.warnings + [_credit_warning(x) for x in credit],
+            key=lambda w: w.row_number or 0,
+        )
+        warning_counts: dict[str, int] = {}
+        for w in warnings:
+            warning_counts[w.kind] = warning_counts.get(w.kind, 0) + 1
         summary.update(
             changes=changes["counts"],
             geocodes=writer.geocodes,
             providers=len(new),
             market_rows_removed=market_removed,
+            warning_counts=warning_counts,
+            warnings=[w.as_dict() for w in warnings],
+            credit_exclusions=credit,
         )
         project.conn.execute(
             "UPDATE import_batches SET summary_json = ? WHERE id = ?",
@@ -630,6 +771,7 @@ def import_roster(
                 "layout": layout.key,
                 "rows_imported": len(validation.rows),
                 "rows_rejected": len(validation.bad_rows),
+                "warnings": len(warnings),
                 **changes["counts"],
             },
         )
@@ -649,15 +791,23 @@ def import_roster(
         locations=writer.locations,
         geocodes=writer.geocodes,
         market_rows_removed=market_removed,
+        warnings=warnings,
+        warning_counts=warning_counts,
+        credit_exclusions=credit,
     )
 
 
 def write_problem_report(problems: Iterable[Problem], path: str | Path) -> Path:
-    """The CSV error report: row, column, value, expected (UTF-8 with a BOM so Excel opens it right)."""
+    """The CSV report: row, column, value, expected, severity (UTF-8 with a BOM so Excel opens it right).
+
+    ``severity`` is 'error' for a refused row and 'warning' for one that imported (its ``expected`` then
+    says what it means, e.g. that it credits no line or why a provider x line does not count)."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["row", "column", "value", "expected"])
+        writer.writerow(["row", "column", "value", "expected", "severity"])
         for p in problems:
-            writer.writerow(["" if p.row_number is None else p.row_number, p.column, p.value, p.expected])
+            writer.writerow(
+                ["" if p.row_number is None else p.row_number, p.column, p.value, p.expected, p.severity]
+            )
     return path

@@ -16,6 +16,12 @@ column it names.
 An HSD table lists only fully executed contracts (2017 guidance 4.1.1 [G]) of network providers, who
 must be credentialed before they participate (42 CFR 422.204(a)-(b)); so rows of an HSD table import as
 contract 'executed' and credentialing 'active' unless extra columns say otherwise.
+
+The fields that decide whether a contracted provider counts at all (42 CFR 422.116(a)(3)(i) and the HSD
+Reference File Notes 005/006; schema 7, store/schema_credit_rules.py) have no column in the CMS HSD tables
+except through "Contract Type" (which product the contract covers, read by ``roster_validate``): a roster
+gives them as extra columns named like the field (``exclusion``, ``ma_contracted``, ``primary_care_source``,
+``offers_telehealth``), which are read from an HSD table too.
 """
 
 from __future__ import annotations
@@ -74,8 +80,9 @@ FIELDS: tuple[FieldDef, ...] = (
     ),
     FieldDef(
         "taxonomy",
-        "NUCC taxonomy code; credits the HSD lines of Blueprint's NUCC->HSD crosswalk when no specialty_code",
-        "a 10-character NUCC code in resources/rules/nucc_hsd_crosswalk.csv",
+        "NUCC taxonomy code; credits the HSD lines of Blueprint's NUCC->HSD crosswalk when no specialty_code "
+        "(a code the crosswalk does not map then credits no line, with a warning)",
+        "a code of the NUCC code set v25.1 (resources/rules/nucc_taxonomy_codes.csv)",
         "207RC0000X",
     ),
     FieldDef("address", "Street address of the practice location", "text", "6565 Fannin St"),
@@ -97,6 +104,14 @@ FIELDS: tuple[FieldDef, ...] = (
         "exact",
     ),
     FieldDef("beds", "Staffed, Medicare-certified beds (hospitals, HSD 040)", "a whole number >= 0", ""),
+    FieldDef(
+        "exclusion",
+        "A facility or setting that never counts toward adequacy (42 CFR 422.116(a)(3)(i)(A)-(B)); blank: "
+        "taken from the taxonomy (e.g. 282NC2000X children's hospital), else none",
+        "children, long_term_care, specialized, residential_only or none (also children's hospital, pediatric, "
+        "LTCH, long-term care, specialty hospital, residential)",
+        "",
+    ),
     FieldDef(
         "contract_status",
         "Contract status; only 'executed' counts toward adequacy (42 CFR 422.116(a))",
@@ -127,21 +142,48 @@ FIELDS: tuple[FieldDef, ...] = (
     FieldDef(
         "telehealth_waived", "Telehealth-only provider the plan may count anyway (CMS waiver)", "Y or N", "N"
     ),
+    FieldDef(
+        "offers_telehealth",
+        "Also sees members by telehealth, besides in person (not the same as telehealth_only)",
+        "Y or N",
+        "N",
+    ),
+    FieldDef(
+        "primary_care_source",
+        "For a physician assistant or nurse practitioner (HSD 005/006): recorded as the enrollee's primary care "
+        "source in a shortage area; without Y the row earns no primary care (S03) credit (HSD Reference File "
+        "Notes, 005/006)",
+        "Y or N",
+        "",
+    ),
     FieldDef("hpms_entered_date", "Date the provider was entered in HPMS", "a date", ""),
-    FieldDef("contract_type", "HSD 'Contract Type' as the plan records it", "text", ""),
+    FieldDef(
+        "contract_type",
+        "HSD 'Contract Type' as the plan records it (stored as written; a product it names also sets ma_contracted)",
+        "text",
+        "",
+    ),
+    FieldDef(
+        "ma_contracted",
+        "Whether the contract covers the plan's Medicare Advantage product; a contract only for commercial, "
+        "Medicaid or other products does not count (42 CFR 422.116(a)(3)(i)(C)). Blank: read from contract_type",
+        "Y or N, or the products (Medicare Advantage, MA/Medicaid, All products; Medicaid only, Commercial, "
+        "Exchange/QHP, Other)",
+        "Y",
+    ),
     FieldDef("medical_group_affiliation", "Medical group the provider belongs to", "text", ""),
     FieldDef(
         "county_served",
-        "HSD 'SSA State/County Code' of the county a row serves (checked, not stored: Blueprint derives the "
-        "counties served from the distance standards)",
-        "5-digit SSA state/county code",
+        "HSD 'SSA State/County Code' of the county a row serves, stored as the provider's counties served "
+        "(one row per county; used for the telehealth credit)",
+        "5-digit SSA state/county code, a county FIPS or a county name",
         "",
     ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 DATE_FIELDS = ("contract_executed_date", "credentialing_date", "panel_confirmed_date", "hpms_entered_date")
-TEMPLATE_FIELDS = tuple(n for n in FIELD_NAMES if n != "county_served")
+TEMPLATE_FIELDS = FIELD_NAMES
 
 # Required unless the layout implies them. "specialty_code" is satisfied by a taxonomy column and "zip" by
 # a latitude + longitude pair (see ``missing_required``).
@@ -288,6 +330,24 @@ _ALIASES = {
     "credentialing_status": ("credentialingstatus", "credentialing", "credstatus"),
     "panel_status": ("panelstatus", "panel", "acceptsnewpatients", "acceptingnewpatients"),
     "telehealth_only": ("telehealthonly", "telehealth"),
+    "offers_telehealth": (
+        "offerstelehealth",
+        "telehealthoffered",
+        "providestelehealth",
+        "telehealthavailable",
+    ),
+    "primary_care_source": ("primarycaresource", "pcsource"),
+    "exclusion": ("exclusion", "exclusiontype", "excludedtype"),
+    "ma_contracted": (
+        "macontracted",
+        "maproduct",
+        "medicareadvantage",
+        "products",
+        "product",
+        "lineofbusiness",
+    ),
+    "contract_type": ("contracttype",),
+    "county_served": ("countyserved", "ssacode", "ssastatecountycode", "servicecounty", "countiesserved"),
 }
 
 

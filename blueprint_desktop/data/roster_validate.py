@@ -19,7 +19,16 @@ file in one pass. The rules (docs/data-in.md lists them with examples):
 * statuses: the values of schema V1 (store/schema.py), common spellings mapped explicitly (tables below);
   anything else is a problem, never a guess;
 * a row exactly repeating an earlier one is a problem, and so are rows of one NPI that disagree on a
-  provider-level status (one NPI is one provider).
+  provider-level status (one NPI is one provider);
+* the credit facts of schema 7 (store/schema_credit_rules.py): ``exclusion`` (42 CFR 422.116(a)(3)(i)(A)-(B);
+  explicit spellings below, else the taxonomy's ``crosswalk.EXCLUSION_BY_TAXONOMY``), ``ma_contracted``
+  ((a)(3)(i)(C); Y/N or product names, else read from the HSD "Contract Type" through ``MA_PRODUCT_SPELLINGS``),
+  ``primary_care_source`` and ``offers_telehealth`` (Y/N); ``county_served`` resolved to a county FIPS.
+
+A taxonomy may be any code of the NUCC code set (``crosswalk.is_nucc_code``): one our crosswalk does not map
+takes the line of the row's HSD code, and without one it imports crediting no line. That, and a facility
+whose name says children's or pediatric with no exclusion, are *warnings* (``Validation.warnings``): the row
+imports and the user is told, never refused and never silently excluded.
 """
 
 from __future__ import annotations
@@ -44,15 +53,24 @@ WHOLE_ROW = "(whole row)"
 
 @dataclass(frozen=True)
 class Problem:
-    """One bad value: spreadsheet row (header = row 1), the user's column name, the value, what was expected."""
+    """One bad value: spreadsheet row (header = row 1), the user's column name, the value, what was expected.
+
+    A warning (``severity`` 'warning') is a row that imports but the user should know about; its ``expected``
+    says what it means (e.g. "credits no line"); ``kind`` names the warning for counts."""
 
     row_number: int | None
     column: str
     value: str
     expected: str
+    severity: str = "error"  # "error" (the row is refused) | "warning" (the row imports)
+    kind: str = (
+        ""  # warnings: 'no_line', 'name_suggests_children', 'exclusion_overridden', 'ma_conflict', ...
+    )
 
     def __str__(self) -> str:
         where = f"row {self.row_number}, " if self.row_number is not None else ""
+        if self.severity == "warning":
+            return f"{where}column {self.column}: {self.value or '(empty)'}: {self.expected}"
         return f"{where}column {self.column}: got {self.value or '(empty)'}, expected {self.expected}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,6 +79,8 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "expected": self.expected,
+            "severity": self.severity,
+            "kind": self.kind,
         }
 
 
@@ -82,6 +102,7 @@ class RosterRow:
     longitude: float | None
     geocode_quality: str | None
     beds: int | None
+    counties_served: list[str] = field(default_factory=list)  # county FIPS of the row's county served
 
     @property
     def kinds(self) -> set[str]:
@@ -94,6 +115,7 @@ class RosterRow:
 class Validation:
     rows: list[RosterRow] = field(default_factory=list)  # the good rows
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # of good rows: they import, the user is told
     bad_rows: set[int] = field(default_factory=set)
     bad_npis: set[str] = field(default_factory=set)  # valid NPIs found on rejected rows
     rows_read: int = 0
@@ -174,12 +196,115 @@ def _from(spellings: dict[Any, tuple[str, ...]], expected: str) -> Callable[[str
     return parse
 
 
+# The exclusion field (schema 7: store/schema_credit_rules.EXCLUSIONS; 42 CFR 422.116(a)(3)(i)(A)-(B)). "none"
+# says the row is none of them, even when its taxonomy would say otherwise (e.g. a rehabilitation hospital's
+# outpatient therapy listed as 049).
+EXCLUSION_NONE = "none"
+EXCLUSION_SPELLINGS = {
+    "children": (
+        "children",
+        "childrens",
+        "children s",
+        "children s hospital",
+        "childrens hospital",
+        "children hospital",
+        "pediatric",
+        "pediatric hospital",
+        "paediatric",
+    ),
+    "long_term_care": ("long term care", "long term care hospital", "ltch", "ltach", "ltc", "ltc hospital"),
+    "specialized": (
+        "specialized",
+        "specialized hospital",
+        "specialised",
+        "specialty hospital",
+        "speciality hospital",
+        "special hospital",
+    ),
+    "residential_only": (
+        "residential only",
+        "residential",
+        "residential facility",
+        "residential facility only",
+        "only in a residential facility",
+    ),
+    EXCLUSION_NONE: ("none", "no", "n", "not excluded"),
+}
+
+# Which products a contract covers, for 42 CFR 422.116(a)(3)(i)(C): "providers and facilities contracted with
+# the organization only for its commercial, Medicaid, or other products" do not count. One table read both for
+# the roster's ma_contracted column and for the HSD "Contract Type" value (spellings compared with case and
+# punctuation ignored: "MA/Medicaid" is "ma medicaid"):
+# 1 = the contract covers the Medicare Advantage product; 0 = it names only non-MA products; None = a
+# contracting relationship word (how, not for what: the HSD column is often filled this way) that says
+# nothing about the product. A Contract Type not in the table is kept as text and says nothing (None).
+MA_PRODUCT_SPELLINGS: dict[int | None, tuple[str, ...]] = {
+    1: (
+        "ma",
+        "medicare advantage",
+        "medicare",
+        "ma medicaid",
+        "medicare advantage medicaid",
+        "all products",
+        "ma only",
+        "medicare advantage only",
+        "mapd",
+        "ma pd",
+        "d snp",
+        "dsnp",
+    ),
+    0: (
+        "medicaid only",
+        "medicaid",
+        "commercial",
+        "commercial only",
+        "exchange qhp",
+        "exchange",
+        "qhp",
+        "marketplace",
+        "commercial medicaid",
+        "medicaid commercial",
+        "other products",
+        "other products only",
+    ),
+    # "Other" alone is ambiguous (another product, or another contracting arrangement): it says nothing,
+    # so it never takes a provider's credit away.
+    None: ("direct", "downstream", "subcontract", "subcontracted", "sub contract", "group", "other"),
+}
+
 parse_contract = _from(CONTRACT_SPELLINGS, "one of executed, loi, pending, terminated, none")
 parse_credentialing = _from(CREDENTIALING_SPELLINGS, "one of active, provisional, pending, none")
 parse_panel = _from(PANEL_SPELLINGS, "one of open, closed, unknown (or Y / N)")
 parse_flag = _from(BOOLEAN_SPELLINGS, "Y or N")
 parse_entity = _from(ENTITY_SPELLINGS, "individual or organization")
 parse_quality = _from(QUALITY_SPELLINGS, "one of exact, interpolated, zip-centroid, county-centroid")
+parse_exclusion = _from(
+    EXCLUSION_SPELLINGS,
+    "one of children, long_term_care, specialized, residential_only, none "
+    "(42 CFR 422.116(a)(3)(i): children's, long-term care or specialized hospital, residential only)",
+)
+_MA_PRODUCTS = _vocabulary(MA_PRODUCT_SPELLINGS)
+_MA_EXPECTED = (
+    "Y or N, or the contract's products (e.g. Medicare Advantage, MA/Medicaid, Medicaid only, Commercial)"
+)
+
+
+def ma_from_contract_type(text: str) -> int | None:
+    """What an HSD "Contract Type" says about the MA product: 1, 0, or None (says nothing; never a problem)."""
+    return _MA_PRODUCTS.get(_key(text or ""))
+
+
+def parse_ma_contracted(text: str) -> int:
+    """The ma_contracted column: Y/N, or product names that say whether MA is covered."""
+    key = _key(text)
+    flags = _vocabulary(BOOLEAN_SPELLINGS)
+    if key in flags:
+        return flags[key]
+    value = _MA_PRODUCTS.get(key)
+    if value is None:
+        raise _Bad(_MA_EXPECTED)
+    return value
+
 
 # -- single values -------------------------------------------------------------------------------------
 DATE_EXPECTED = "a date (YYYY-MM-DD, M/D/YYYY, YYYYMMDD or an Excel date)"
@@ -293,12 +418,32 @@ def parse_specialty(text: str, kind: str | None) -> str:
 
 
 def parse_taxonomy(text: str) -> str:
+    """A code of the NUCC code set (v25.1) or of our crosswalk; whether it credits a line is decided later."""
     code = crosswalk.normalize_taxonomy(text)
-    if not crosswalk.known_taxonomy(code):
+    if not (crosswalk.known_taxonomy(code) or crosswalk.is_nucc_code(code)):
         if not re.fullmatch(r"[0-9A-Z]{9}X", code):
             raise _Bad("a 10-character NUCC taxonomy code ending in X")
-        raise _Bad("a NUCC taxonomy code in Blueprint's crosswalk (resources/rules/nucc_hsd_crosswalk.csv)")
+        raise _Bad(
+            f"a code of the NUCC taxonomy code set v{crosswalk.NUCC_VERSION} (resources/rules/nucc_taxonomy_codes.csv)"
+        )
     return code
+
+
+def _no_line_reason(taxonomy: str) -> str:
+    """The warning for a taxonomy-only row whose taxonomy credits no line."""
+    nucc = crosswalk.nucc_code(taxonomy)
+    name = f"{taxonomy} ({nucc.name})" if nucc else taxonomy
+    entry = crosswalk.entry_for(taxonomy)
+    if entry is None:
+        why = "Blueprint's NUCC->HSD crosswalk does not map it"
+    elif entry.conditional_hsd_codes:
+        why = f"it counts for {', '.join(entry.conditional_hsd_codes)} only when the row's HSD code says so"
+    else:
+        why = entry.note or "it is never credited"
+    return (
+        f"credits no line: taxonomy {name} gives no HSD line ({why}); imported, counting toward no line "
+        "(give the row an HSD specialty code to count it)"
+    )
 
 
 # -- geography -----------------------------------------------------------------------------------------
@@ -324,32 +469,34 @@ def parse_state(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _county_states() -> dict[str, str]:
-    from blueprint_desktop.geo.counties import FIPS_ALIASES, load_counties
+    from blueprint_desktop.geo.counties import load_counties
 
     counties = load_counties()
-    out = {str(f): str(s) for f, s in zip(counties.index, counties.state, strict=True)}
-    for new, old in FIPS_ALIASES.items():
-        out[new] = out.get(old, "")
-    return out
+    return {str(f): str(s) for f, s in zip(counties.index, counties.state, strict=True)}
 
 
 @dataclass
 class Context:
-    """What validation needs from the project: SSA county codes of its CMS reference file, if loaded."""
+    """What validation needs from the project: the SSA county codes of the CMS criteria it can use (the
+    built-in CMS HSD Reference File, and any file the user loaded, which wins for its codes)."""
 
     ssa: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # ssa -> (state, fips)
 
     @classmethod
     def for_project(cls, project) -> Context:
+        from blueprint_desktop.rules.cms_criteria import builtin_ssa_map
+
+        ssa = dict(builtin_ssa_map())
         if project is None:
-            return cls()
+            return cls(ssa)
         try:
             rows = project.conn.execute(
                 "SELECT ssa_code, state, county_fips FROM reference_counties ORDER BY reference_file_id"
             ).fetchall()
         except Exception:  # noqa: BLE001 - no reference tables in this project
             rows = []
-        return cls({str(s): (str(st), f) for s, st, f in rows})
+        ssa.update({str(s): (str(st), f) for s, st, f in rows})
+        return cls(ssa)
 
 
 def parse_county(text: str, state: str, ctx: Context) -> str:
@@ -367,7 +514,7 @@ def parse_county(text: str, state: str, ctx: Context) -> str:
             hit = ctx.ssa.get(code)
             if hit and hit[0] == state and hit[1]:
                 return hit[1]
-        with_ssa = " or SSA code of the loaded CMS reference file" if ctx.ssa else ""
+        with_ssa = " or CMS SSA county code" if ctx.ssa else ""
         raise _Bad(f"a county FIPS code{with_ssa} in {state}")
     fips, how = match_county(state, t)
     if fips is None:
@@ -383,8 +530,44 @@ def parse_ssa(text: str, ctx: Context) -> str:
         raise _Bad("a 5-digit SSA state/county code")
     code = t.zfill(5)
     if ctx.ssa and code not in ctx.ssa:
-        raise _Bad("an SSA state/county code of the loaded CMS HSD Reference File")
+        raise _Bad("an SSA state/county code of the CMS HSD Reference File")
     return code
+
+
+def parse_county_served(text: str, state: str | None, ctx: Context) -> list[str]:
+    """The county FIPS of a row's county served (the HSD 'SSA State/County Code'), [] when it cannot be known.
+
+    An SSA code resolves through ``ctx.ssa`` (the CMS county list: SSA -> state, FIPS); a county FIPS or a
+    county name (in the row's state) is accepted too. SSA and FIPS codes are both 5 digits: when a code is
+    both, the one in the row's state wins, else the SSA reading (the column is SSA in the HSD tables). With
+    no SSA list at hand a code that is not a FIPS of the row's state is checked for form only and gives [].
+    """
+    t = text.strip()
+    if t.endswith(".0") and t[:-2].isdigit():
+        t = t[:-2]
+    if not t.isdigit():
+        if not state:
+            raise _Bad("a 5-digit SSA state/county code (a county name needs the row's state)")
+        fips, how = match_county(state, t)
+        if fips is None:
+            raise _Bad(f"an SSA state/county code, county FIPS or a county of {state} ({how})")
+        return [fips]
+    if len(t) not in (4, 5):
+        raise _Bad("a 5-digit SSA state/county code")
+    code = t.zfill(5)
+    county_states = _county_states()
+    ssa = ctx.ssa.get(code)
+    ssa_fips = [f for f in str(ssa[1] or "").split(";") if f] if ssa else []
+    as_fips = [code] if code in county_states else []
+    if ssa and as_fips and county_states.get(code) == state and ssa[0] != state:
+        return as_fips
+    if ssa:
+        return ssa_fips
+    if as_fips and (ctx.ssa or county_states.get(code) == state):
+        return as_fips
+    if ctx.ssa:
+        raise _Bad("an SSA state/county code of the CMS HSD Reference File (or a county FIPS)")
+    return []
 
 
 # -- the table -----------------------------------------------------------------------------------------
@@ -395,6 +578,8 @@ _PROVIDER_PARSERS: dict[str, Callable[[str], Any]] = {
     "panel_status": parse_panel,
     "telehealth_only": parse_flag,
     "telehealth_waived": parse_flag,
+    "offers_telehealth": parse_flag,
+    "primary_care_source": parse_flag,
     **{name: parse_date for name in DATE_FIELDS},
 }
 _REQUIRED_EXPECTED = {
@@ -403,7 +588,19 @@ _REQUIRED_EXPECTED = {
 }
 _FREE_TEXT = ("contract_type", "medical_group_affiliation")
 # Provider-level values that rows of one NPI must agree on (one NPI = one provider row).
-_ONE_PER_NPI = ("entity_type", "contract_status", "credentialing_status", "panel_status", "telehealth_only")
+_ONE_PER_NPI = (
+    "entity_type",
+    "contract_status",
+    "credentialing_status",
+    "panel_status",
+    "telehealth_only",
+    "exclusion",
+    "ma_contracted",
+    "primary_care_source",
+    "offers_telehealth",
+)
+# A facility name that says it serves children: never excluded on the name alone (a guess), only warned.
+_CHILDREN_NAME = re.compile(r"\b(child|children|childrens|pediatric|pediatrics|paediatric|paediatrics)\b")
 
 
 class _RowChecker:
@@ -415,12 +612,19 @@ class _RowChecker:
         self.ctx = ctx
         self.col = {h: i for i, h in enumerate(table.headers)}
 
-    def run(self, number: int, values: list[str]) -> tuple[RosterRow | None, list[Problem], dict[str, str]]:
+    def run(
+        self, number: int, values: list[str]
+    ) -> tuple[RosterRow | None, list[Problem], dict[str, str], list[Problem]]:
         problems: list[Problem] = []
+        warnings: list[Problem] = []
         raw: dict[str, str] = {f: values[self.col[h]] for f, h in self.mapping.items()}
 
         def bad(field_name: str, expected: str) -> None:
             problems.append(Problem(number, self.mapping[field_name], raw.get(field_name, ""), expected))
+
+        def warn(field_name: str, message: str, kind: str) -> None:
+            column = self.mapping.get(field_name, field_name)
+            warnings.append(Problem(number, column, raw.get(field_name, ""), message, "warning", kind))
 
         def get(field_name: str, parse: Callable[[str], Any], required: str | None = None) -> Any:
             text = raw.get(field_name, "")
@@ -454,10 +658,20 @@ class _RowChecker:
         if code:
             codes = [code]
             entry = crosswalk.entry_for(taxonomy) if taxonomy else None
-            if entry is not None and not entry.hsd_codes and not entry.conditional_hsd_codes:
+            # A taxonomy of an excluded hospital or residential facility keeps its HSD code: the exclusion
+            # (below) is what stops it counting, and the import says so. Any other never-credited taxonomy
+            # contradicts the code (physical therapists are never 026: HSD26 Notes).
+            if (
+                entry is not None
+                and not entry.hsd_codes
+                and not entry.conditional_hsd_codes
+                and crosswalk.exclusion_for_taxonomy(taxonomy) is None
+            ):
                 bad("specialty_code", f"no HSD code: taxonomy {taxonomy} is never credited ({entry.note})")
         elif taxonomy:
             codes = crosswalk.hsd_codes_for_taxonomy(taxonomy)
+            if not codes and not raw.get("specialty_code"):
+                warn("taxonomy", _no_line_reason(taxonomy), "no_line")
         elif not raw.get("specialty_code") and not raw.get("taxonomy"):
             target = "specialty_code" if "specialty_code" in self.mapping else "taxonomy"
             if target in self.mapping:
@@ -485,13 +699,14 @@ class _RowChecker:
         county = None
         if raw.get("county") and state:
             county = get("county", lambda t: parse_county(t, state, self.ctx))
-        get("county_served", lambda t: parse_ssa(t, self.ctx))
+        served = get("county_served", lambda t: parse_county_served(t, state, self.ctx)) or []
         beds = get("beds", parse_beds)
 
         if "entity_type" not in provider:
             provider["entity_type"] = (
                 "organization" if codes and all(code_kind(c) == "facility" for c in codes) else "individual"
             )
+        self._credit_facts(raw, provider, taxonomy, get, warn)
         row = RosterRow(
             row_number=number,
             npi=npi or "",
@@ -507,8 +722,59 @@ class _RowChecker:
             longitude=lon if lat is not None and lon is not None else None,
             geocode_quality=quality,
             beds=beds,
+            counties_served=list(served),
         )
-        return (None if problems else row), problems, raw
+        return (None if problems else row), problems, raw, ([] if problems else warnings)
+
+    def _credit_facts(
+        self,
+        raw: dict[str, str],
+        provider: dict[str, Any],
+        taxonomy: str | None,
+        get: Callable[[str, Callable[[str], Any]], Any],
+        warn: Callable[[str, str, str], None],
+    ) -> None:
+        """exclusion and ma_contracted (explicit, else derived), with their warnings (module doc). A fact whose
+        column is in the file is always set, None included, so a newer roster can clear it."""
+        if "primary_care_source" in self.mapping:
+            provider.setdefault("primary_care_source", None)
+        # Exclusion: the row's own value, else what its taxonomy stands for (crosswalk.EXCLUSION_BY_TAXONOMY).
+        given = get("exclusion", parse_exclusion)
+        derived = crosswalk.exclusion_for_taxonomy(taxonomy) if taxonomy else None
+        if "exclusion" in self.mapping or "taxonomy" in self.mapping:
+            provider["exclusion"] = None if given == EXCLUSION_NONE else (given or derived)
+        if given == EXCLUSION_NONE and derived:
+            warn(
+                "exclusion",
+                f"counted: the row says none, although taxonomy {taxonomy} is a {derived.replace('_', ' ')} "
+                "facility that 42 CFR 422.116(a)(3)(i) does not count",
+                "exclusion_overridden",
+            )
+        name = provider.get("name") or ""
+        if (
+            provider.get("entity_type") == "organization"
+            and not given
+            and not derived
+            and _CHILDREN_NAME.search(_key(name))
+        ):
+            warn(
+                "name",
+                "counted: the name suggests a children's hospital or pediatric facility, which does not count "
+                "(42 CFR 422.116(a)(3)(i)(A)); if it is one, give the row exclusion = children",
+                "name_suggests_children",
+            )
+        # MA product: the ma_contracted column, else the HSD Contract Type (MA_PRODUCT_SPELLINGS).
+        explicit = get("ma_contracted", parse_ma_contracted)
+        from_type = ma_from_contract_type(raw.get("contract_type", ""))
+        if "ma_contracted" in self.mapping or "contract_type" in self.mapping:
+            provider["ma_contracted"] = explicit if explicit is not None else from_type
+        if explicit is not None and from_type is not None and explicit != from_type:
+            warn(
+                "ma_contracted",
+                f"ma_contracted {'Y' if explicit else 'N'} is used, although Contract Type "
+                f"{raw.get('contract_type')!r} says {'MA' if from_type else 'no MA product'}",
+                "ma_conflict",
+            )
 
 
 def validate_table(
@@ -527,11 +793,14 @@ def validate_table(
     seen_rows: dict[tuple[str, ...], int] = {}
     first_of_npi: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {}
     candidates: list[RosterRow] = []
+    warnings: dict[int, list[Problem]] = {}
     n = max(1, len(table.rows))
     for i, (number, values) in enumerate(zip(table.row_numbers, table.rows, strict=True)):
         if i % 500 == 0:
             progress.update(i / n, f"checking row {number:,}")
-        row, problems, raw = checker.run(number, values)
+        row, problems, raw, row_warnings = checker.run(number, values)
+        if row_warnings:
+            warnings[number] = row_warnings
         key = tuple(v.strip().lower() for v in values)
         if key in seen_rows:
             problems.append(Problem(number, WHOLE_ROW, f"same as row {seen_rows[key]}", "each row once"))
@@ -543,10 +812,12 @@ def validate_table(
                 first_of_npi[row.npi] = (number, row.provider, raw)
             else:
                 for f in _ONE_PER_NPI:
+                    # Only values both rows give: a blank credit fact on a repeated row (an HSD table
+                    # repeats a provider once per county served) is not a disagreement.
                     if (
                         f in mapping
-                        and f in row.provider
-                        and f in first[1]
+                        and row.provider.get(f) is not None
+                        and first[1].get(f) is not None
                         and row.provider[f] != first[1][f]
                     ):
                         problems.append(
@@ -570,6 +841,7 @@ def validate_table(
             out.problems.extend(by_row[number])
             out.bad_rows.add(number)
     out.rows = [r for r in candidates if r.row_number not in out.bad_rows]
+    out.warnings = [w for r in out.rows for w in warnings.get(r.row_number, [])]
     progress.update(1.0, f"{len(out.rows):,} good rows, {len(out.bad_rows):,} with problems")
     return out
 

@@ -1,4 +1,4 @@
-"""The six checks of a deficiency response (seed 000), one finding per gap x provider concerned.
+"""The checks of a deficiency response (seed 000), one finding per gap x provider concerned.
 
 1. ``uncredentialed-cure``: a cure rests on a provider whose credentialing is not active or provisional.
 2. ``incomplete-outreach``: an outreach entry in force lacks its date, channel, staff member or outcome.
@@ -10,6 +10,12 @@
    (best practice, not CMS text: regulation.md 5).
 6. ``hpms-not-entered``: a provider contracted during the response (executed on or after the notice date)
    is not yet marked as entered in HPMS (``providers.hpms_entered_date``).
+7. ``credit-exclusions`` (warning): a network provider x line that does not count whatever its contract, by
+   the rules the engine applies (``engine.exclusions``): children's, long-term care and specialized
+   hospitals and residential-only providers (42 CFR 422.116(a)(3)(i)(A)-(B)), contracts only for non-MA
+   products ((a)(3)(i)(C)), 068 of a provider listed as 029/036/037 and PAs/NPs not recorded as the primary
+   care source (HSD Reference File Notes). Not tied to a gap (``gap_id`` None), so listing them before a
+   notice arrives lets the plan fix the roster or recruit in time.
 
 Checks are recomputed from the data on every call (after refreshing the providers each gap concerns),
 so a finding clears as soon as the data that caused it is fixed.
@@ -31,6 +37,7 @@ CHECKS = {
     "loi-cure": "Cure resting on an LOI without an executed contract",
     "exception-attempts": f"Exception without {outreach.ATTEMPT_STANDARD} documented attempts per targeted provider",
     "hpms-not-entered": "Provider added mid-cycle not yet entered in HPMS",
+    "credit-exclusions": "Contracted provider that does not count",
 }
 
 
@@ -46,8 +53,33 @@ class Finding:
         return asdict(self)
 
 
+def _credit_exclusion_findings(project) -> list[Finding]:
+    """Check 7: each network (non-market) provider x evaluated line that engine.exclusions drops, once per
+    line however many locations it has, with the reason."""
+    from blueprint_desktop.engine.credited import load_locations
+    from blueprint_desktop.engine.exclusions import excluded_rows
+
+    df = load_locations(project)
+    if df.empty:
+        return []
+    rows = excluded_rows(df[df.source != "market"])
+    out: dict[tuple[str, str], Finding] = {}
+    for r in rows.itertuples(index=False):
+        key = (str(r.npi), str(r.line_code))
+        if key in out:
+            continue
+        line = (
+            r.line_code
+            if r.submitted_code in (None, "", r.line_code)
+            else f"{r.line_code} ({r.submitted_code})"
+        )
+        who = f"{r.npi} {r.name or ''}".strip()
+        out[key] = Finding("credit-exclusions", None, key[0], f"{who}, line {line}: {r.reason}", "warning")
+    return [out[k] for k in sorted(out)]
+
+
 def run_checks(project, today: date | None = None, refresh: bool = True) -> list[Finding]:
-    """Every finding of the six checks, in check order then gap then NPI."""
+    """Every finding of the checks, in check order then gap then NPI."""
     today = today or date.today()
     if refresh and not project.read_only:
         gapmod.refresh_gap_providers(project)
@@ -184,6 +216,9 @@ def run_checks(project, today: date | None = None, refresh: bool = True) -> list
                         "error",
                     )
                 )
+
+    # 7: network providers x lines that do not count (42 CFR 422.116(a)(3); HSD Notes).
+    findings.extend(_credit_exclusion_findings(project))
 
     order = {c: i for i, c in enumerate(CHECKS)}
     findings.sort(key=lambda f: (order[f.check], f.gap_id or 0, f.npi or ""))
