@@ -30,7 +30,7 @@ from blueprint_desktop.geo.points import census_points
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.project import Project, utc_now
 
-DEMO_VERSION = "2026.11-2"  # bump to rebuild users' cached demo when the generator changes
+DEMO_VERSION = "2026.12-1"  # bump to rebuild users' cached demo when the generator changes
 DEMO_NAME = "Gulf Coast Health MA 2027 (demo)"
 DEMO_PLAN_YEAR = 2027
 SEED = 2027
@@ -249,6 +249,12 @@ def populate_demo(project: Project) -> None:
                 if contracted and rng.random() < 0.8
                 else None,
                 "updated_at": utc_now(),
+                # Schema v7 credit-rule fields (store/schema_credit_rules.py); _credit_rule_cases sets some.
+                "exclusion": None,
+                "ma_contracted": None,
+                "primary_care_source": None,
+                "offers_telehealth": 0,
+                "contract_type": None,
                 **(extra or {}),
             }
         )
@@ -307,6 +313,8 @@ def populate_demo(project: Project) -> None:
             )
             add(line, r, npi, False, ("none", "none"), name, "organization" if is_fac else "individual", [r])
 
+    _credit_rule_cases(rng, pts, lines, add, providers, plines)
+
     # An NPI appears once per source (schema: UNIQUE(npi, source)); drop accidental repeats across lines.
     seen: set[tuple[str, str]] = set()
     keep = set()
@@ -340,6 +348,45 @@ def populate_demo(project: Project) -> None:
             "demo.populate", "project", None, {"providers": len(providers), "locations": len(locations)}
         )
     _score_if_available(project)
+
+
+def _credit_rule_cases(rng, pts: pd.DataFrame, lines, add, providers: list, plines: list) -> None:
+    """Contracted providers whose credit 42 CFR 422.116(a)(3) or the HSD Reference File Notes take away,
+    so the demo shows each rule with its reason (engine/exclusions.py):
+
+    a children's hospital coded 040 (422.116(a)(3)(i)(A)); a cardiologist contracted for Medicaid only
+    ((a)(3)(i)(C)); a psychiatrist also listed as 068 (Notes, 068); a nurse practitioner who is not the
+    primary care source (Notes, 006), beside one in Grimes County who is."""
+    by_code = {line.code: line for line in lines}
+    harris = pts[pts.county_fips == "48201"]
+    grimes = pts[pts.county_fips == "48185"]
+    npis = _npis(np.random.default_rng(SEED + 1), 6, "1")
+    executed = ("executed", "active")
+    r = _place(rng, harris, 1).iloc[0]
+    add(
+        by_code["040"], r, npi_with_check_digit("290000010"), True, executed,
+        "Bayou Children's Hospital", "organization", [r],
+        {"exclusion": "children", "contract_type": "Direct"},
+    )  # fmt: skip
+    plines[-1] = {**plines[-1], "taxonomy_code": "282NC2000X"}  # NUCC Children's Hospital
+    r = _place(rng, harris, 1).iloc[0]
+    add(
+        by_code["008"], r, npis[0], True, executed, "Imani Okafor, MD", "individual", [r],
+        {"ma_contracted": 0, "contract_type": "Medicaid only"},
+    )  # fmt: skip
+    r = _place(rng, harris, 1).iloc[0]
+    pid = add(by_code["029"], r, npis[1], True, executed, "Rafael Moreno, MD", "individual", [r])
+    plines.append({"provider_id": pid, "line_code": "068", "taxonomy_code": "2084P0800X"})
+    for npi, where, name, pcs in (
+        (npis[2], harris, "Dana Whitfield, NP", None),
+        (npis[3], grimes, "Lena Castillo, NP", 1),
+    ):
+        r = _place(rng, where, 1).iloc[0]
+        pid = add(
+            by_code["S03"], r, npi, True, executed, name, "individual", [r], {"primary_care_source": pcs}
+        )
+        # Nurse practitioners are submitted as 006 (HSD26 Notes, 006), evaluated with primary care (S03).
+        plines[-1] = {"provider_id": pid, "line_code": "006", "taxonomy_code": "363LF0000X"}
 
 
 def _score_if_available(project: Project) -> None:

@@ -117,7 +117,14 @@ def test_plan_year_before_every_set_is_computed_and_says_so(tmp_path):
 
 @needs_workbook
 def test_loading_the_2026_workbook_changes_nothing_it_should_not(tmp_path):
-    counties = [("48471", "TX"), ("01001", "AL"), ("48201", "TX"), ("06037", "CA"), ("02063", "AK"), ("78030", "VI")]
+    counties = [
+        ("48471", "TX"),
+        ("01001", "AL"),
+        ("48201", "TX"),
+        ("06037", "CA"),
+        ("02063", "AK"),
+        ("78030", "VI"),
+    ]
     path = _project(tmp_path, plan_year=2027, counties=counties)
     with open_project(path) as project:
         before = {f: standards_for_county(project, f).as_dict() for f, _ in counties}
@@ -126,7 +133,9 @@ def test_loading_the_2026_workbook_changes_nothing_it_should_not(tmp_path):
         after = {f: standards_for_county(project, f).as_dict() for f, _ in counties}
     for fips, _ in counties:
         b, a = before[fips], after[fips]
-        assert a["criteria_label"].startswith("CMS HSD Reference File 2026 (ma_reference_file_12-17-2025.xlsx")
+        assert a["criteria_label"].startswith(
+            "CMS HSD Reference File 2026 (ma_reference_file_12-17-2025.xlsx"
+        )
         for key in ("criteria_label", "source", "reference_vintage"):
             b.pop(key), a.pop(key)
         assert a == b, fips

@@ -55,7 +55,9 @@ def test_telehealth_basis_county_vs_plan():
     assert county_basis["99001"].detail["credits"] == ["telehealth"]
     assert county_basis["99002"].detail["credits"] == [] and county_basis["99002"].pct_within == 0.0
     plan = by_county(compute_results(dataclasses.replace(base, telehealth_basis="plan"), "straight"))
-    assert plan["99002"].detail["credits"] == ["telehealth"] and plan["99002"].pct_within == pytest.approx(10.0)
+    assert plan["99002"].detail["credits"] == ["telehealth"] and plan["99002"].pct_within == pytest.approx(
+        10.0
+    )
     # Counties the roster says the provider serves win over where its office sits.
     served = by_county(compute_results(dataclasses.replace(base, served={4: {"99002"}}), "straight"))
     assert served["99002"].detail["credits"] == ["telehealth"]
@@ -93,8 +95,19 @@ def test_exclusion_rules_whatever_the_hsd_code():
     df.loc[5, "submitted_code"] = "006"  # one with it
     df.loc[6, "submitted_code"] = "002"  # a family physician
     rules = list(exclusion_rules(df))
-    assert rules == ["excluded", "not_ma", None, "obh_listed_elsewhere", "np_pa_not_primary_source", None, None]
+    assert rules == [
+        "excluded",
+        "not_ma",
+        None,
+        "obh_listed_elsewhere",
+        "np_pa_not_primary_source",
+        None,
+        None,
+    ]
     assert list(credited_mask(df)) == [False, False, True, False, False, True, True]
+    # HSD26 Notes 005/006: "fully credentialed": a provisional NP with the flag still earns no S03 credit.
+    df.loc[5, "credentialing_status"] = "provisional"
+    assert exclusion_rules(df)[5] == "np_pa_not_fully_credentialed" and not credited_mask(df)[5]
 
 
 def test_excluded_locations_are_named_in_the_cell():

@@ -34,7 +34,9 @@ def test_real_file_import(loaded):
     assert result.unmatched == []
     conn = sqlite3.connect(path)
     fips = dict(conn.execute("SELECT ssa_code, county_fips FROM reference_counties"))
-    vi = sorted(r[0] for r in conn.execute("SELECT county_fips FROM reference_county_fips WHERE ssa_code = '48020'"))
+    vi = sorted(
+        r[0] for r in conn.execute("SELECT county_fips FROM reference_county_fips WHERE ssa_code = '48020'")
+    )
     conn.close()
     assert vi == ["78020", "78030"]  # St. John-Thomas: St. John and St. Thomas
     assert fips["05200"] == fips["05210"] == "06037"  # Los Angeles' two SSA codes

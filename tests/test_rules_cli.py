@@ -25,7 +25,11 @@ def test_standards_without_reference_use_the_built_in_cms_criteria(capsys, proje
     assert (s03["max_minutes"], s03["max_miles"], s03["required_pct"], s03["min_count"]) == (10, 5, 90.0, 83)
     loving = _json(capsys, ["standards", str(project_path), "--county", "48301", "--json"])
     # Loving TX 45762: CEAC, 16 beneficiaries, 3 to cover, a minimum of 1 of everything (HSD26).
-    assert (loving["designation"], loving["estimated"], loving["beneficiaries_required"]) == ("CEAC", False, 3)
+    assert (loving["designation"], loving["estimated"], loving["beneficiaries_required"]) == (
+        "CEAC",
+        False,
+        3,
+    )
     assert {line["required_pct"] for line in loving["lines"]} == {85.0}
     assert {line["min_count"] for line in loving["lines"]} == {1}
     table = _json(capsys, ["standards", "--json"])

@@ -195,11 +195,9 @@ def cmd_import_enrollees(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_dict())
         return 0
-    print(
-        f"loaded {result.points} enrollee points ({result.enrollees:g} enrollees) in {len(result.counties)} counties"
-    )
-    for r in result.rejected[:20]:
-        print(f"  rejected row {r['row']}: ZIP {r['zip']!r} ({r['reason']})")
+    # Loaded points, rows skipped (count 0) or rejected, and enrollees outside the service area.
+    for line in result.report_lines():
+        print(line)
     return 0
 
 

@@ -15,6 +15,9 @@ on. The rules (sources in brackets):
 - ``np_pa_not_primary_source``: physician assistants (005) and nurse practitioners (006) count toward
   primary care only as the enrollee's primary care source in a physician shortage area, so the row must
   record that [CMS HSD Reference File 2026, Notes tab, 005 and 006].
+- ``np_pa_not_fully_credentialed``: the same Notes require the PA/NP to be "fully credentialed by the
+  organization as a provider of primary care services", so provisional credentialing does not count
+  for them (it does for physicians, with the At Risk flag of ``rollup``).
 
 The functions take the frame of ``credited.load_locations`` and return one reason per row (None: no
 exclusion), so the engine, the import warnings and ``blueprint checks`` all apply the same rules.
@@ -43,6 +46,10 @@ RULES = {
         "PA/NP not recorded as the primary care source",
         "CMS HSD Reference File, Notes tab, 005/006",
     ),
+    "np_pa_not_fully_credentialed": (
+        "PA/NP not fully credentialed",
+        "CMS HSD Reference File, Notes tab, 005/006",
+    ),
 }
 
 
@@ -65,6 +72,11 @@ def reason_text(rule: str, exclusion: str | None = None) -> str:
         return (
             "physician assistant or nurse practitioner not recorded as the primary care source in a shortage "
             f"area: no primary care credit ({RULES['np_pa_not_primary_source'][1]})"
+        )
+    if rule == "np_pa_not_fully_credentialed":
+        return (
+            "physician assistant or nurse practitioner with provisional credentialing: primary care credit "
+            f"needs full credentialing ({RULES['np_pa_not_fully_credentialed'][1]})"
         )
     raise ValueError(f"unknown exclusion rule {rule!r}")
 
@@ -89,11 +101,15 @@ def exclusion_rules(df: pd.DataFrame) -> np.ndarray:
     bh_npis = set(df.npi[roster & submitted.isin(OTHER_BH_CODES).to_numpy()])
     obh_dup = roster & (line == OBH_LINE).to_numpy() & df.npi.isin(bh_npis).to_numpy()
 
-    np_pa = submitted.isin(NP_PA_CODES).to_numpy() & ~(pd.to_numeric(pcs, errors="coerce") == 1).to_numpy()
+    is_np_pa = submitted.isin(NP_PA_CODES).to_numpy()
+    np_pa = is_np_pa & ~(pd.to_numeric(pcs, errors="coerce") == 1).to_numpy()
+    cred = _col(df, "credentialing_status", None).astype(str)
+    np_pa_provisional = is_np_pa & (cred == "provisional").to_numpy()
     not_ma = (pd.to_numeric(ma, errors="coerce") == 0).to_numpy()
     excluded = exclusion.notna().to_numpy() & (exclusion.astype(str) != "").to_numpy()
 
     # Later assignments win, so write them from the weakest to the strongest rule.
+    out[np_pa_provisional] = "np_pa_not_fully_credentialed"
     out[np_pa] = "np_pa_not_primary_source"
     out[obh_dup] = "obh_listed_elsewhere"
     out[not_ma] = "not_ma"

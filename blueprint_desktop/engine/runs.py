@@ -54,12 +54,19 @@ def fingerprints(project, method: str, inputs, graph=None) -> dict[str, str]:
         "method": hashlib.sha256(method.encode()).hexdigest(),
         "roads": getattr(graph, "sha256", "") or "",
         "counties": hashlib.sha256(",".join(inputs.counties).encode()).hexdigest(),
-        "telehealth_basis": hashlib.sha256(
-            str(getattr(inputs, "telehealth_basis", "")).encode()
-        ).hexdigest(),
+        "telehealth_basis": hashlib.sha256(str(getattr(inputs, "telehealth_basis", "")).encode()).hexdigest(),
     }
     parts["all"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     return parts
+
+
+def _enrollees_outside(project, counties) -> dict | None:
+    try:
+        from blueprint_desktop.rules.enrollees import outside_service_area
+
+        return outside_service_area(project, counties)
+    except Exception:  # noqa: BLE001 - a project without enrollee tables: nothing outside
+        return None
 
 
 def store_run(project, method: str, inputs, results: list[CountyLineResult], graph=None, progress=None):
@@ -85,7 +92,16 @@ def store_run(project, method: str, inputs, results: list[CountyLineResult], gra
                 project.plan_year,
                 json.dumps(lines),
                 fp["all"],
-                json.dumps({"fingerprints": fp, "counties": inputs.counties}),
+                json.dumps(
+                    {
+                        "fingerprints": fp,
+                        "counties": inputs.counties,
+                        # Enrollees the run did not see (outside the service area), so it says so.
+                        "enrollees_outside": _enrollees_outside(project, inputs.counties),
+                        "telehealth_basis": getattr(inputs, "telehealth_basis", None),
+                    },
+                    default=str,
+                ),
                 "complete",
                 json.dumps(summary),
             ),

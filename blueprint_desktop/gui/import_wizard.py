@@ -151,7 +151,19 @@ class RosterImportFlow:
             + (f" ({r.rows_rejected:,} rows with problems were skipped)" if r.rows_rejected else "")
             + f" as batch #{r.batch_id}. Providers added: {counts['added']:,}, dropped: {counts['dropped']:,},"
             f" changed: {counts['changed']:,}. Re-score (F5) to see the effect on adequacy."
+            + self._warning_text(getattr(r, "warnings", None) or [])
         )
+
+    @staticmethod
+    def _warning_text(warnings: list) -> str:
+        """The import's warnings (rows that import but earn no credit, and why), listed below the totals."""
+        if not warnings:
+            return ""
+        shown = "\n".join(
+            f"  row {getattr(w, 'row_number', '') or '-'}: {getattr(w, 'expected', w)}" for w in warnings[:8]
+        )
+        more = f"\n  ... and {len(warnings) - 8} more (in the problems file)" if len(warnings) > 8 else ""
+        return f"\n\n{len(warnings):,} warning(s): rows imported that earn no credit or need a look:\n{shown}{more}"
 
 
 def _fill_problems(table: QTableWidget, problems: list) -> None:

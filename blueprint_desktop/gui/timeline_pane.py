@@ -166,6 +166,11 @@ class TimelinePane(QWidget):
                 "or `blueprint notice import`.",
                 "info",
             )
+            if self.project is not None:
+                self._fill_findings(None)  # project-wide findings (e.g. providers that do not count)
+            else:
+                self.findings_label.setText("Checks")
+                self.finding_dicts = []
             return
         from blueprint_desktop.deficiency.notice import get_notice
 
@@ -274,7 +279,9 @@ class TimelinePane(QWidget):
         self.progress_plot.setXRange(xs[0], xs[-1] + 86400, padding=0.02)
         self.progress_series = series
 
-    def _fill_findings(self, notice: dict) -> None:
+    def _fill_findings(self, notice: dict | None) -> None:
+        # Findings of this notice's gaps, and those tied to no gap (such as contracted providers that the
+        # 42 CFR 422.116(a)(3) exclusions keep from counting), which hold with or without a notice.
         gap_ids = {g["id"] for g in self.gap_rows}
         findings = [
             f

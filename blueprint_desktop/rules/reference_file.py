@@ -562,6 +562,12 @@ def import_reference_file(
     progress = progress or Progress()
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
+    from blueprint_desktop.data.tabular import refuse_zip_archive
+
+    # An .xlsx is itself a ZIP container; anything else that is a ZIP archive gets "unzip it first".
+    refuse_zip_archive(
+        path, None if path.suffix.lower() in {".xlsx", ".xlsm"} else "save it as CSV or give the .xlsx"
+    )
     sha = sha256_file(path)
     previous = project.find_batch(BATCH_KIND, sha)
     if previous:

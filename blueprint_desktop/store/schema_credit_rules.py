@@ -9,7 +9,7 @@ Each column is a fact about a contracted provider that changes whether it counts
   in a residential facility). NULL: none of these.
 - ``providers.ma_contracted``: 1 when the contract covers the plan's Medicare Advantage product, 0 when it
   covers only commercial, Medicaid or other products (422.116(a)(3)(i)(C)), NULL when the roster does not
-  say (an MA roster: counted, and ``blueprint checks`` lists the rows so the plan confirms them).
+  say (a roster loaded into an MA project is the plan's MA network: counted).
 - ``providers.primary_care_source``: for physician assistants and nurse practitioners (HSD 005/006):
   1 when the plan records that the provider is the enrollee's primary care source in a shortage area
   (HSD Reference File Notes, 005/006); anything else earns no primary care (S03) credit.
