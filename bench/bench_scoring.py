@@ -83,6 +83,16 @@ def synthetic_locations(pts: pd.DataFrame, n: int, lines: list[str], rng) -> pd.
             "deactivated_date": None,
             "updated_at": "2026-01-01",
             "batch_at": "2026-01-10",
+            # Schema v7 credit-rule fields (engine/exclusions.py): a realistic sprinkle so the rules do work.
+            "submitted_code": np.where(
+                (np.array(lines)[line_of] == "S03") & (rng.random(n) < 0.15), "006", np.array(lines)[line_of]
+            ),
+            "exclusion": np.where(
+                (np.array(lines)[line_of] == "040") & (rng.random(n) < 0.05), "children", None
+            ),
+            "ma_contracted": np.where(rng.random(n) < 0.01, 0, 1),
+            "primary_care_source": np.where(rng.random(n) < 0.5, 1, 0),
+            "offers_telehealth": (rng.random(n) < 0.05).astype(int),
         }
     )
     return df[LOCATION_COLUMNS]

@@ -38,6 +38,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "main-window.png")
     parser.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT")
+    parser.add_argument(
+        "--cell", default=None, help="FIPS:LINE of the cell to select (default: the starkest closable gap)"
+    )
+    parser.add_argument("--dock", default=None, help="raise this dock first (e.g. timeline, outreach)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -83,6 +87,12 @@ def main() -> int:
     # The starkest gap that recruiting can close: the Failing cells by lowest share within standard,
     # the first whose recruitment plan reaches a pass (else the starkest one).
     chosen = failing[0]
+    if args.cell:
+        fips, line = args.cell.split(":")
+        wanted = [r for r in results if r["county_fips"] == fips and r["line_code"] == line]
+        if not wanted:
+            raise SystemExit(f"screenshot: no result for {args.cell}")
+        failing = wanted
     for cell in failing[:8]:
         wait_for(app, lambda: not window.tasks.busy, 30, "the worker")
         window.results_pane.select_cell(cell["county_fips"], cell["line_code"])
@@ -105,6 +115,14 @@ def main() -> int:
     settle = time.monotonic() + 1.5  # let Leaflet finish drawing and the selection zoom settle
     wait_for(app, lambda: time.monotonic() > settle, 5, "the map to settle")
 
+    if args.dock:
+        dock = window.docks.get(args.dock)
+        if dock is None:
+            raise SystemExit(f"screenshot: no dock {args.dock!r} (have {', '.join(window.docks)})")
+        dock.show()
+        dock.raise_()
+        settle = time.monotonic() + 1.0
+        wait_for(app, lambda: time.monotonic() > settle, 5, "the dock")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(args.out)):
         raise SystemExit(f"screenshot: could not write {args.out}")

@@ -30,6 +30,25 @@ def test_milp_picks_the_known_minimal_set_where_greedy_does_not():
     assert sorted(chosen) == [0, 1] and shares == [50.0, 100.0] and passes and solver.startswith("milp")
 
 
+def test_bed_gap_is_closed_by_beds_not_by_one_candidate_per_bed():
+    """Hospitals count beds (HSD Reference File Notes, 040): a 16-bed gap and a share gap are closed by one
+    120-bed hospital that covers everyone, not by 16 hospitals. A candidate that reaches no point adds
+    nothing to the count (42 CFR 422.116(a)(2)(i))."""
+    cover = csr_matrix(np.array([[1, 1], [0, 0], [0, 1]], dtype=float))
+    w = np.array([10.0, 10.0])
+    beds = np.array([120.0, 500.0, 8.0]) * (np.diff(cover.indptr) > 0)
+    chosen, shares, passes, _ = targeting.plan_from_arrays(
+        w, np.zeros(2, bool), cover, required_pct=90.0, credit_points=0.0, count_gap=16, count_weights=beds
+    )
+    assert chosen == [0] and shares == [100.0] and passes
+    # Without its beds counted the old rule would have needed 16 picks; with only 8-bed reach it cannot pass.
+    chosen, _, passes, _ = targeting.plan_from_arrays(
+        w, np.array([True, False]), csr_matrix(np.array([[0, 1]], dtype=float)), 90.0, 0.0, 16,
+        count_weights=np.array([8.0]),
+    )  # fmt: skip
+    assert not passes
+
+
 def _add_provider(
     project, npi, lat, lon, fips, contract="executed", cred="active", source="roster", line="008"
 ):

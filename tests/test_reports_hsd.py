@@ -191,3 +191,21 @@ def test_round_trip_through_the_roster_importer(roster, tmp_path):
     # Every listed provider x specialty x office comes back (a bad NPI is rightly refused by the importer).
     missing = {e for e in exported if e not in back and (e[0], "S03", e[2]) not in back}
     assert not missing
+
+
+def test_demo_export_writes_ssa_codes_and_rejects_nothing(tmp_path_factory, tmp_path):
+    """Issue "CMS-exact by default": with no file loaded, the demo's HSD tables carry CMS's SSA codes (from
+    the built-in 2026 criteria) and the export's own check rejects no row (before: all rows lacked SSA)."""
+    from map_scenario import open_demo_copy
+
+    demo = open_demo_copy(tmp_path_factory, tmp_path)
+    try:
+        tables = hsd_tables.build_tables(demo)
+    finally:
+        demo.close()
+    problems = hsd_checks.check_tables(tables)
+    assert [p for p in problems if p.severity == "reject"] == []
+    ssa = {r.values["SSA State/County Code"] for r in tables.provider + tables.facility}
+    # Harris 45610, Walker 45949, Waller 45950 (CMS HSD Reference File 2026, Minimum Provider #s).
+    assert {"45610", "45949", "45950"} <= ssa and "" not in ssa
+    assert tables.ssa_source == "CMS HSD Reference File 2026 (built in)"

@@ -77,6 +77,12 @@ def test_gap_analysis_shows_before_and_after_runs(complete, tmp_path):
     # Before: one contracted office against a minimum of 4 (Fort Bend is Metro: HSD26 Table 1); after: 5.
     assert (cardio["before"]["credited_count"], cardio["after"]["credited_count"]) == (1, 5)
     assert cardio["before"]["status"] == "Failing" and cardio["after"]["status"] == "Pass"
+    # What the numbers rest on: the built-in CMS criteria, named to CMS only by the CFR and CMS's file.
+    assert cardio["after"]["criteria"] == "CMS HSD Reference File 2026 (built in)"
+    out = package_pdf.export_package(project, tmp_path / "p.pdf")
+    text = " ".join(_pages(out.path))
+    assert "Standards applied: the CMS HSD Reference File criteria for 2026 (42 CFR 422.116(a)(4)(i))" in text
+    assert "built in" not in text  # an app detail, not regulator-facing
 
 
 def test_incomplete_package_is_refused_unless_draft_and_then_watermarked(incomplete, tmp_path):

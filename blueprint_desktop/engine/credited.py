@@ -121,13 +121,18 @@ def contracted_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     )
 
 
-def credited_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
-    """Locations that count toward time/distance and minimum counts (see the module doc)."""
+def credited_mask(
+    df: pd.DataFrame, today: date | None = None, excluded: np.ndarray | None = None
+) -> np.ndarray:
+    """Locations that count toward time/distance and minimum counts (see the module doc). ``excluded``:
+    the rows ``exclusions.excluded_mask`` drops, when the caller has computed them already."""
     if df.empty:
         return np.zeros(0, dtype=bool)
     physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
     placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
-    return contracted_mask(df, today) & physical & placed & ~excluded_mask(df)
+    if excluded is None:
+        excluded = excluded_mask(df)
+    return contracted_mask(df, today) & physical & placed & ~excluded
 
 
 def telehealth_lines(df: pd.DataFrame, today: date | None = None) -> set[str]:

@@ -90,22 +90,26 @@ def telehealth_credit(
     basis: str = DEFAULT_TELEHEALTH_BASIS,
     served: dict[int, set[str]] | None = None,
     today: date | None = None,
+    excluded: np.ndarray | None = None,
 ) -> TelehealthCredit:
-    """Which lines (and, on the county basis, which counties) have a contracted telehealth provider."""
+    """Which lines (and, on the county basis, which counties) have a contracted telehealth provider.
+    ``excluded``: ``exclusions.excluded_mask`` of ``locations`` when the caller has it already."""
     if locations.empty:
         return TelehealthCredit(basis, frozenset(), {})
     offers = locations.offers_telehealth.to_numpy() if "offers_telehealth" in locations else 0
-    tele = (
-        contracted_mask(locations, today)
-        & ((locations.telehealth_only.to_numpy() == 1) | (np.asarray(offers) == 1))
-        & ~excluded_mask(locations)
-    )
-    rows = locations[tele]
+    tele = (locations.telehealth_only.to_numpy() == 1) | (np.asarray(offers) == 1)
+    # Test the cheap flag first: only the telehealth rows need the contract and exclusion tests.
+    idx = np.flatnonzero(tele)
+    sub = locations.iloc[idx]
+    keep = contracted_mask(sub, today) & ~(excluded[idx] if excluded is not None else excluded_mask(sub))
+    rows = sub[keep]
     if basis == "plan":
         return TelehealthCredit(basis, frozenset(rows.line_code), {})
     served = served or {}
     by_line: dict[str, set[str]] = {}
-    for pid, line, fips in zip(rows.provider_id, rows.line_code, rows.county_fips, strict=True):
+    for pid, line, fips in zip(
+        rows.provider_id.tolist(), rows.line_code.tolist(), rows.county_fips.tolist(), strict=True
+    ):
         counties = served.get(int(pid))
         if counties:
             by_line.setdefault(line, set()).update(counties)

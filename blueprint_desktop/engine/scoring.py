@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 from blueprint_desktop.engine import confidence as conf
 from blueprint_desktop.engine.credited import credited_mask, load_locations
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
+from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
@@ -117,16 +118,19 @@ class ScoreRun:
         return [r.as_dict() for r in self.results]
 
 
-def credited_locations(inputs: ScoringInputs) -> pd.DataFrame:
+def credited_locations(inputs: ScoringInputs, excluded: np.ndarray | None = None) -> pd.DataFrame:
     locs = inputs.locations
     if locs.empty:
         return locs
-    mask = credited_mask(locs, inputs.today)
+    mask = credited_mask(locs, inputs.today, excluded)
     if inputs.extra_credited:
         # What-if: a candidate "signed": it counts as executed and active from now on.
         physical = (locs.telehealth_only.to_numpy() == 0) | (locs.telehealth_waived.to_numpy() == 1)
         placed = locs.lat.notna().to_numpy() & locs.lon.notna().to_numpy()
-        extra = locs.provider_id.isin(inputs.extra_credited).to_numpy() & physical & placed
+        if excluded is None:
+            excluded = excluded_mask(locs)
+        # A signed candidate still falls under the exclusions (a children's hospital never counts).
+        extra = locs.provider_id.isin(inputs.extra_credited).to_numpy() & physical & placed & ~excluded
         mask = mask | extra
         locs = locs.assign(
             credentialing_status=np.where(extra, "active", locs.credentialing_status.to_numpy())
@@ -169,9 +173,14 @@ def compute_results(
     else:
         raise BlueprintError(f"scoring method {method!r} is not one of {', '.join(METHODS)}")
 
-    cred = credited_locations(inputs)
-    excluded = _excluded_by_cell(inputs)
-    tele = telehealth_credit(inputs.locations, inputs.telehealth_basis, inputs.served, inputs.today)
+    # The exclusion rules once per run: credited rows, telehealth credit and "not counted" lists share them.
+    rules = exclusion_rules(inputs.locations) if not inputs.locations.empty else np.zeros(0, dtype=object)
+    excluded_rows_mask = np.array([r is not None for r in rules], dtype=bool)
+    cred = credited_locations(inputs, excluded_rows_mask)
+    excluded = _excluded_by_cell(inputs, rules)
+    tele = telehealth_credit(
+        inputs.locations, inputs.telehealth_basis, inputs.served, inputs.today, excluded_rows_mask
+    )
     npi_code = pd.factorize(cred.npi)[0] if len(cred) else np.zeros(0, np.int64)
     loc_scores = conf.location_scores(cred, inputs.today)
     rules_frac = np.array(
@@ -257,20 +266,34 @@ def compute_results(
     return results
 
 
-def _excluded_by_cell(inputs: ScoringInputs) -> dict[tuple[str, str], list[dict[str, str]]]:
+def _excluded_by_cell(
+    inputs: ScoringInputs, rules: np.ndarray
+) -> dict[tuple[str, str], list[dict[str, str]]]:
     """(line, county) -> contracted locations in that county whose credit an exclusion rule drops, with
     the reason (``exclusions.py``), so each cell says which providers it did not count and why."""
     from blueprint_desktop.engine.credited import contracted_mask
-    from blueprint_desktop.engine.exclusions import excluded_rows
+    from blueprint_desktop.engine.exclusions import reason_text
 
     locs = inputs.locations
     if locs.empty:
         return {}
-    rows = excluded_rows(locs[contracted_mask(locs, inputs.today)])
+    has_rule = np.array([r is not None for r in rules], dtype=bool)
+    idx = np.flatnonzero(has_rule)
+    sub = locs.iloc[idx]
+    keep = contracted_mask(sub, inputs.today)
+    sub, sub_rules = sub[keep], rules[idx][keep]
+    exclusion = sub["exclusion"].tolist() if "exclusion" in sub else [None] * len(sub)
+    texts: dict[tuple[str, str | None], str] = {}
     out: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for r in rows.itertuples(index=False):
-        out.setdefault((str(r.line_code), str(r.county_fips)), []).append(
-            {"npi": str(r.npi), "name": str(r.name), "rule": str(r.rule), "reason": str(r.reason)}
+    for line, fips, npi, name, rule, excl in zip(
+        sub.line_code.tolist(), sub.county_fips.tolist(), sub.npi.tolist(), sub.name.tolist(),
+        sub_rules.tolist(), exclusion, strict=True,
+    ):  # fmt: skip
+        key = (rule, excl if rule == "excluded" else None)
+        if key not in texts:
+            texts[key] = reason_text(rule, key[1])
+        out.setdefault((str(line), str(fips)), []).append(
+            {"npi": str(npi), "name": str(name), "rule": str(rule), "reason": texts[key]}
         )
     return out
 

@@ -9,7 +9,9 @@ The smallest set is a weighted set cover: choose the fewest candidates x_j in {0
 weight reaches the gap, ``sum_i w_i y_i >= gap`` with ``y_i <= sum_{j covers i} x_j``. It is solved
 exactly with ``scipy.optimize.milp`` (HiGHS) under a time limit; if HiGHS gives no proven optimum in
 time we fall back to greedy (largest new weight first), and say which solver answered. Candidates also
-close a count gap: each adds one NPI, so the set is at least ``min_count - credited_count`` large.
+close a count gap: ``sum_j q_j x_j >= min_count - credited_count``, where q_j is 1 (one more NPI) or, for
+hospitals (040, counted in beds: HSD Reference File Notes, 040), the candidate's beds; a candidate within
+reach of none of the county's points adds nothing to the count (42 CFR 422.116(a)(2)(i)).
 """
 
 from __future__ import annotations
@@ -31,23 +33,36 @@ from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
 MILP_TIME_LIMIT_S = 10.0
 
 
-def greedy_cover(cover: csr_matrix, weights: np.ndarray, needed: float, min_picks: int = 0) -> list[int]:
-    """Largest new weight first until ``needed`` weight is covered (and at least ``min_picks`` chosen)."""
+def greedy_cover(
+    cover: csr_matrix,
+    weights: np.ndarray,
+    needed: float,
+    min_picks: float = 0,
+    count_weights: np.ndarray | None = None,
+) -> list[int]:
+    """Largest new weight first until ``needed`` weight is covered, then the largest count contribution
+    until ``min_picks`` (providers, or beds with ``count_weights``) is reached."""
     covered = np.zeros(cover.shape[1], dtype=bool)
     chosen: list[int] = []
     got = 0.0
+    counted = 0.0
     cov = cover.tocsr()
+    q = np.ones(cov.shape[0]) if count_weights is None else np.asarray(count_weights, float)
     sets = [cov.indices[cov.indptr[j] : cov.indptr[j + 1]] for j in range(cov.shape[0])]
-    while got + 1e-9 < needed or len(chosen) < min_picks:
-        gains = np.array([weights[s][~covered[s]].sum() for s in sets])
+    while got + 1e-9 < needed or counted + 1e-9 < min_picks:
+        if got + 1e-9 < needed:
+            gains = np.array([weights[s][~covered[s]].sum() for s in sets])
+        else:
+            gains = q.copy()  # the share is met: close the count gap with the fewest candidates
         if chosen:
             gains[chosen] = -1
         j = int(np.argmax(gains)) if len(gains) else -1
-        if j < 0 or gains[j] < 0 or (gains[j] == 0 and got + 1e-9 < needed and len(chosen) >= min_picks):
-            break
+        if j < 0 or gains[j] <= 0:
+            break  # nothing left adds to the share (or, once it is met, to the count)
         chosen.append(j)
         idx = cov.indices[cov.indptr[j] : cov.indptr[j + 1]]
         got += weights[idx][~covered[idx]].sum()
+        counted += q[j]
         covered[idx] = True
     return chosen
 
@@ -56,8 +71,9 @@ def milp_cover(
     cover: csr_matrix,
     weights: np.ndarray,
     needed: float,
-    min_picks: int = 0,
+    min_picks: float = 0,
     time_limit: float = MILP_TIME_LIMIT_S,
+    count_weights: np.ndarray | None = None,
 ) -> tuple[list[int] | None, str]:
     """Exact minimum-cardinality weighted cover; (None, reason) when HiGHS proves nothing in time."""
     n_c, n_p = cover.shape
@@ -73,7 +89,10 @@ def milp_cover(
         cons.append(
             LinearConstraint(np.concatenate([np.zeros(n_c), weights])[None, :], needed - 1e-9, np.inf)
         )
-    cons.append(LinearConstraint(np.concatenate([np.ones(n_c), np.zeros(n_p)])[None, :], min_picks, np.inf))
+    q = np.ones(n_c) if count_weights is None else np.asarray(count_weights, float)
+    if min_picks > 0 and q.sum() + 1e-9 < min_picks:
+        return None, "the candidates together cannot close the count gap"
+    cons.append(LinearConstraint(np.concatenate([q, np.zeros(n_p)])[None, :], min_picks, np.inf))
     res = milp(
         c,
         constraints=cons,
@@ -123,8 +142,9 @@ def plan_from_arrays(
     cover: csr_matrix,
     required_pct: float,
     credit_points: float,
-    count_gap: int,
+    count_gap: float,
     time_limit: float = MILP_TIME_LIMIT_S,
+    count_weights: np.ndarray | None = None,
 ) -> tuple[list[int], list[float], bool, str]:
     """Chosen candidate rows, the share after each addition, whether it passes, and the solver used."""
     total = weights.sum()
@@ -133,14 +153,15 @@ def plan_from_arrays(
     open_pts = np.flatnonzero(~covered_now)
     sub = cover[:, open_pts] if cover.shape[0] else cover
     w_open = weights[open_pts]
-    chosen, solver = milp_cover(sub, w_open, needed, count_gap, time_limit)
+    q = np.ones(cover.shape[0]) if count_weights is None else np.asarray(count_weights, float)
+    chosen, solver = milp_cover(sub, w_open, needed, count_gap, time_limit, q)
     if chosen is None:
-        chosen = greedy_cover(sub, w_open, needed, count_gap)
+        chosen = greedy_cover(sub, w_open, needed, count_gap, q)
         solver = f"greedy ({solver})"
     else:
         solver = "milp (HiGHS, optimal)"
         # Order the exact set greedily so "share after each addition" climbs as fast as possible.
-        order = greedy_cover(sub[chosen], w_open, np.inf, len(chosen))
+        order = greedy_cover(sub[chosen], w_open, np.inf, 0)
         first = [chosen[k] for k in order]
         chosen = first + [j for j in chosen if j not in first]
     covered = covered_now.copy()
@@ -149,7 +170,7 @@ def plan_from_arrays(
         covered[cover[j].indices] = True
         shares.append(round(min(100.0, weights[covered].sum() / total * 100 + credit_points), 2))
     got = weights[covered].sum() / total * 100 + credit_points if total else 0.0
-    passes = got + 1e-9 >= required_pct and len(chosen) >= count_gap
+    passes = got + 1e-9 >= required_pct and float(q[chosen].sum() if chosen else 0.0) + 1e-9 >= count_gap
     return chosen, shares, bool(passes), solver
 
 
@@ -194,7 +215,7 @@ def recruitment_targets(
     cover = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prov_ids), len(weights)))
     cover.data[:] = 1.0
     cover = (cover > 0).astype(float).tocsr()
-    credit = result.detail.get("telehealth_credit_points", 0.0)
+    credit = result.detail.get("credit_points", result.detail.get("telehealth_credit_points", 0.0)) or 0.0
     new_w = np.array(
         [weights[cover[j].indices][~covered_now[cover[j].indices]].sum() for j in range(len(prov_ids))]
     )
@@ -214,8 +235,22 @@ def recruitment_targets(
     ]
     order = sorted(range(len(candidates)), key=lambda j: (-candidates[j].new_weight, candidates[j].npi))
     count_gap = max(0, result.min_count - result.credited_count)
+    # What each candidate adds to the count: one NPI, or its beds for hospitals; nothing when it reaches
+    # none of the county's points (42 CFR 422.116(a)(2)(i)).
+    reaches = np.diff(cover.indptr) > 0
+    if std.counts_beds:
+        beds = cand.groupby("provider_id").beds.sum()
+        q = np.array([float(beds.get(pid, 0.0)) for pid in prov_ids]) * reaches
+    else:
+        q = reaches.astype(float)
     chosen_rows, shares, passes, solver = plan_from_arrays(
-        weights, covered_now, cover[order] if order else cover, std.required_pct, credit, count_gap
+        weights,
+        covered_now,
+        cover[order] if order else cover,
+        std.required_pct,
+        credit,
+        count_gap,
+        count_weights=q[order] if order else q,
     )
     ranked = [candidates[j] for j in order]
     flips = counties_flipped(
@@ -281,16 +316,26 @@ def counties_flipped(project, line_code: str, cand_locs, today=None) -> dict[int
     if not failing:
         return {}
     reach = group_by_provider(cand_locs)
+    bed_sum = (
+        cand_locs.groupby("provider_id").beds.sum().to_dict()
+        if "beds" in getattr(cand_locs, "columns", [])
+        else {}
+    )
     measure_reach(replace(inputs, counties=list(failing)), line_code, cand_locs, (), reach)
     flips: dict[int, list[str]] = {}
     for pid, cand in reach.items():
         for fips in cand.reaches:
             r = failing[fips]
-            if r.min_count - r.credited_count > 1:
+            gap = r.min_count - r.credited_count
+            if r.detail.get("counts_beds"):
+                if gap > 0 and bed_sum.get(int(pid), 0.0) + 1e-9 < gap:
+                    continue  # its beds cannot close the bed gap (HSD Notes, 040)
+            elif gap > 1:
                 continue  # one signature cannot close a gap of two or more providers
             total = r.detail["total_weight"]
             gain = cand.by_county.get(fips, 0.0) / total * 100 if total else 0.0
-            share = r.detail["pct_measured"] + r.detail.get("telehealth_credit_points", 0.0) + gain
+            credit = r.detail.get("credit_points", r.detail.get("telehealth_credit_points", 0.0)) or 0.0
+            share = r.detail["pct_measured"] + credit + gain
             if share + 1e-6 >= r.required_pct:
                 flips.setdefault(int(pid), []).append(fips)
     return flips

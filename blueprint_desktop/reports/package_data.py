@@ -71,7 +71,8 @@ def _cell(project, run_id: int | None, fips: str, line: str) -> dict[str, Any] |
     if not row:
         return None
     out = dict(zip([d[0] for d in cur.description], row, strict=True))
-    detail = json.loads(out.pop("detail_json") or "{}")
+    # run_results.detail_json holds {"line_name", "reasons", "confidence_parts", "detail"} (engine/runs.py).
+    detail = json.loads(out.pop("detail_json") or "{}").get("detail") or {}
     # What the result rests on, for the package: the credits applied and the criteria year.
     out["credits"] = detail.get("credits") or []
     out["pct_measured"] = detail.get("pct_measured")
