@@ -483,3 +483,32 @@ def test_notice_import_from_the_file_menu_feeds_the_timeline(qtbot, tmp_path, mo
     before = window.timeline_pane.notice_box.count()
     window.act_notice.trigger()
     assert window.timeline_pane.notice_box.count() == before + 1
+
+
+@pytest.mark.timeout(120)
+def test_cms_reference_import_and_telehealth_basis_from_the_window(qtbot, tmp_path, captured) -> None:
+    """File > Import CMS reference file refuses, with its reason, a file that could never apply (a CSV of
+    2025 criteria for the demo's plan year 2027, when the built-in 2026 criteria are newer) and stores
+    nothing; Scoring > Telehealth credit basis stores the project's basis and marks the results stale."""
+    from blueprint_desktop.engine.credits import telehealth_basis
+
+    window = make_window(qtbot, tmp_path)
+    assert window.act_tele_county.isChecked() and not window.act_tele_plan.isChecked()
+    old = tmp_path / "ref2025.csv"
+    old.write_text(
+        "ssa_code,state,county,county_designation,line_code,max_minutes,max_miles,min_count,plan_year\n"
+        "45949,TX,Walker,Micro,S03,30,20,3,2025\n"
+    )
+    assert window.import_reference(str(old))
+    qtbot.waitUntil(lambda: not window.tasks.busy and bool(captured), timeout=30_000)
+    title, text = captured[-1]
+    assert title == "CMS reference file" and "older than the CMS HSD Reference File 2026 (built in)" in text
+    assert window.project.conn.execute("SELECT count(*) FROM reference_files").fetchone()[0] == 0
+
+    window.act_tele_plan.trigger()
+    assert telehealth_basis(window.project) == "plan"
+    assert window.act_tele_plan.isChecked() and not window.act_tele_county.isChecked()
+    action = window.project.conn.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert action == "settings.telehealth_basis"
+    # A settings change is an input change (run_freshness.INPUT_ACTIONS): the results say they are stale.
+    assert not window.results_pane.stale_banner.isHidden()

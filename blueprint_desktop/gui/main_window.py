@@ -187,6 +187,12 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+N",
             "Import a CMS deficiency notice (file or pasted HPMS text)",
         )
+        self.act_reference = self._action(
+            "Import CMS &reference file…",
+            self.import_reference,
+            "Ctrl+Shift+F",
+            "Load a CMS HSD Reference File (the 2026 criteria are built in; load a newer year's file)",
+        )
         self.act_save_as = self._action(
             "Save &As…",
             self.save_as_dialog,
@@ -231,6 +237,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_import)
         file_menu.addAction(self.act_notice)
+        file_menu.addAction(self.act_reference)
         file_menu.addAction(self.act_save_as)
         file_menu.addSeparator()
         file_menu.addAction(self.act_close)
@@ -460,6 +467,51 @@ class MainWindow(QMainWindow):
         self.outreach_pane.set_project(self.project)
         self.docks["timeline"].raise_()
 
+    def import_reference(self, path: str | None = None) -> bool:
+        """Pick a CMS HSD Reference File and load it in the worker; the result says which criteria apply."""
+        if self.project is None or self.project.read_only or self.tasks.busy:
+            return False
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                "Import CMS HSD Reference File",
+                "",
+                "CMS HSD Reference File (*.xlsx *.csv);;All files (*)",
+            )
+        if not path:
+            return False
+        return self.tasks.run(
+            "reference",
+            operations.import_reference,
+            self.project,
+            path,
+            label="Loading the CMS HSD Reference File",
+            on_done=self._reference_done,
+            on_error=lambda err: show_task_error(self, "CMS reference file", err),
+        )
+
+    def _reference_done(self, result: object) -> None:
+        from blueprint_desktop.rules.cms_criteria import criteria_in_force
+
+        source = criteria_in_force(self.project)
+        unmatched = len(getattr(result, "unmatched", []) or [])
+        message = (
+            f"{getattr(result, 'file_name', 'The file')}: criteria year {getattr(result, 'plan_year', '?')}, "
+            f"{getattr(result, 'counties', 0):,} counties"
+            + (
+                f" ({unmatched} not matched to a county, listed by `blueprint import reference`)"
+                if unmatched
+                else ""
+            )
+            + (" (already loaded; nothing changed)" if getattr(result, "already_imported", False) else "")
+            + f".\n\nCriteria in force for plan year {self.project.plan_year}: "
+            + (source.label if source else "computed designations")
+            + ".\n\nPress F5 to score with them."
+        )
+        self._refresh_stale()
+        self.statusBar().showMessage("CMS reference file loaded; press F5 to score again.", 8000)
+        show_info(self, "CMS reference file", message)
+
     def import_roster(self) -> None:
         if self.project is None or self.project.read_only or self.tasks.busy:
             return
@@ -623,6 +675,7 @@ class MainWindow(QMainWindow):
         self.act_save_as.setEnabled(has and not busy)
         self.act_import.setEnabled(writable and not busy)
         self.act_notice.setEnabled(writable and not busy)
+        self.act_reference.setEnabled(writable and not busy)
         self.act_score.setEnabled(writable and not busy)
         for act in (self.act_tele_county, self.act_tele_plan):
             act.setEnabled(writable and not busy)

@@ -79,3 +79,11 @@ def distribution(project, county_fips: str, line_code: str, method: str = "strai
     from blueprint_desktop.engine.cell_detail import nearest_distribution
 
     return nearest_distribution(project, county_fips, line_code, method=method, progress=progress)
+
+
+def import_reference(project, path: str, progress: Progress | None = None):
+    """Load a CMS HSD Reference File (``rules.reference_file.import_reference_file``): one transaction;
+    a file that could never apply to the project's plan year is refused with the reason."""
+    from blueprint_desktop.rules.reference_file import import_reference_file
+
+    return import_reference_file(project, path, progress=progress)
