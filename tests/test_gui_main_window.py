@@ -508,7 +508,9 @@ def test_cms_reference_import_and_telehealth_basis_from_the_window(qtbot, tmp_pa
     window.act_tele_plan.trigger()
     assert telehealth_basis(window.project) == "plan"
     assert window.act_tele_plan.isChecked() and not window.act_tele_county.isChecked()
-    action = window.project.conn.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    action = window.project.conn.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[
+        0
+    ]
     assert action == "settings.telehealth_basis"
     # A settings change is an input change (run_freshness.INPUT_ACTIONS): the results say they are stale.
     assert not window.results_pane.stale_banner.isHidden()
