@@ -89,6 +89,10 @@ def test_a_new_project_gets_cms_designations_with_no_file(tmp_path):
         # Autauga 040 is on the CON tab with T/D customised N: the CON credit applies.
         assert autauga.lines["040"].con_credit and not autauga.lines["040"].con_customized
         assert autauga.lines["S03"].min_count == 3 and autauga.lines["040"].min_count == 16
+        # Telehealth credit: Cardiology is on the (d)(5) list; Clinical Psychology too (CMS-4201-F1);
+        # Outpatient Behavioral Health is not granted (no CMS text we hold lists it).
+        assert autauga.lines["008"].telehealth_credit and autauga.lines["036"].telehealth_credit
+        assert not autauga.lines["068"].telehealth_credit
 
 
 def test_chugach_and_copper_river_have_their_own_criteria(tmp_path):

@@ -228,3 +228,19 @@ def test_enrollee_files_zipped_or_as_spreadsheets(project, tmp_path):
     assert result.points == 3 and result.rejected == []
     assert result.outside_service_area["counties"][0]["zips"] == ["02138"]  # Middlesex MA, outside
     assert result.outside_service_area["enrollees"] == 3.0
+
+
+def test_enrollees_in_the_old_valdez_cordova_land_in_chugach_and_copper_river(tmp_path):
+    """Issue "CMS-exact by default": ZIP enrollees of the 2019 split used to land in 02261, which is in no
+    CMS service area, and vanished. Valdez 99686 is Chugach (02063); Copper Center 99573 is Copper River
+    (02066) (Census 2020 ZCTA-county relationship)."""
+    path = tmp_path / "ak.bpproj"
+    create_project(path, "ak", lob="ma", plan_year=2027, counties=[("02063", "AK"), ("02066", "AK")])
+    f = tmp_path / "enrollees.csv"
+    f.write_text("zip,count\n99686,120\n99573,40\n")
+    with open_project(path) as project:
+        result = import_enrollees(project, f)
+        pts = population_points(["02063", "02066"], project)
+    assert result.enrollees == 160
+    by_county = pts.groupby("county_fips").weight.sum().to_dict()
+    assert by_county == {"02063": 120.0, "02066": 40.0}
