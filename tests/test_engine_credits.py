@@ -117,3 +117,22 @@ def test_excluded_locations_are_named_in_the_cell():
     assert a.pct_within == pytest.approx(80.0)
     assert a.detail["excluded"][0]["rule"] == "excluded"
     assert any("Bayou Children's Hospital" in r and "422.116(a)(3)(i)(A)" in r for r in a.reasons)
+
+
+def test_near_the_line_names_the_plausible_errors():
+    from blueprint_desktop.engine.rollup import CellStats, evaluate
+
+    # 91% measured, 90% required: 15% slower travel would give 88% (fails), so the pass is near the line;
+    # the heaviest point carries 5% of the weight, more than the 1-point margin.
+    stats = CellStats(
+        91.0, 10.0, 5.0, 3, total_weight=100.0, pct_slower=88.0, pct_faster=95.0, max_point_pct=5.0
+    )
+    res = evaluate("99001", std(min_count=1), stats, False, True)
+    assert res.status == "At Risk"  # the status rule is unchanged (< 3 points above the requirement)
+    assert len(res.detail["near_line"]) == 2
+    assert any("travel 15% slower the share would be 88.0%" in r for r in res.reasons)
+    # Far from the line: nothing is said.
+    calm = CellStats(
+        99.0, 5.0, 2.0, 3, total_weight=100.0, pct_slower=97.0, pct_faster=100.0, max_point_pct=2.0
+    )
+    assert evaluate("99001", std(min_count=1), calm, False, True).detail["near_line"] == []

@@ -16,6 +16,9 @@ Rules (sources in brackets):
 - **Credited count** = distinct NPIs with a credited location within the county's time and distance of at
   least one of the county's points, wherever the location sits [42 CFR 422.116(a)(2)(i)]; for hospitals
   (040) the beds of those locations [HSD26 Notes, 040].
+- **Near the line** (``near_the_line``, ours): a cell whose share test would flip with travel 15% slower or
+  faster, or whose margin is smaller than the weight of its heaviest population point, says so; its status
+  is unchanged.
 - **Status** (our written rule):
   * *Failing*: share (with any credit) below the required share, or count below the minimum.
   * *At Risk*: not failing, but the buffer is thin: share less than 3 points above the requirement, or
@@ -71,6 +74,11 @@ class CellStats:
     pct_active_only: float | None = None  # share without provisional credentialing (None: no provisional)
     count_active_only: float | None = None
     total_weight: float = 0.0
+    # Plausible error (``near_the_line``): the share if travel were 15% slower / faster, and the largest
+    # share of the county's weight that one population point carries. None: not measured.
+    pct_slower: float | None = None
+    pct_faster: float | None = None
+    max_point_pct: float | None = None
 
 
 def _none_if_inf(x: float) -> float | None:
@@ -188,6 +196,9 @@ def evaluate(
                 f"{share:.1f}% within {where} ({_fmt(required)}% required); "
                 f"{_fmt(stats.count)} credited {unit} ({minimum} required)."
             )
+    near = near_the_line(share_ok, required, credit, stats)
+    if near:
+        reasons.append("Near the line: " + "; ".join(near) + ".")
     if estimated_time:
         reasons.append("Drive time estimated from straight-line distance (no road network imported).")
     if not math.isfinite(stats.p90_minutes) or not math.isfinite(stats.p90_miles):
@@ -220,8 +231,36 @@ def evaluate(
             "count_active_only": stats.count_active_only,
             "total_weight": stats.total_weight,
             "standard_source": getattr(standard, "source", None),
+            "near_line": near,
         },
     )
+
+
+SPEED_ERROR = 0.15  # the plausible error of a travel-time estimate the "near the line" flag tests
+
+
+def near_the_line(share_ok: bool, required: float, credit: float, stats: CellStats) -> list[str]:
+    """Why a cell's share test could come out the other way under plausible error (empty when it could not).
+
+    Two tests, ours (docs/rules.md, "Near the line"): travel 15% slower or faster than measured (a speed
+    model's or a road file's plausible error) moves the share across the requirement; or one population
+    point carries more of the county's weight than the margin between the share and the requirement, so
+    where that one point really lies decides the result. The status itself is not changed."""
+    out: list[str] = []
+    for label, pct in (("15% slower", stats.pct_slower), ("15% faster", stats.pct_faster)):
+        if pct is None:
+            continue
+        other = min(100.0, pct + credit) + EPS >= required
+        if other != share_ok:
+            out.append(f"with travel {label} the share would be {min(100.0, pct + credit):.1f}%")
+    share = min(100.0, stats.pct_measured + credit)
+    margin = abs(share - required)
+    if stats.max_point_pct is not None and stats.max_point_pct > margin + EPS and stats.total_weight > 0:
+        out.append(
+            f"one population point carries {stats.max_point_pct:.1f}% of the county's weight, more than the "
+            f"{margin:.1f}-point margin"
+        )
+    return out
 
 
 def _fmt(x: float) -> str:

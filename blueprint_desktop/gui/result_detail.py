@@ -475,6 +475,15 @@ class ResultDetail(QWidget):
             )
         if d.get("criteria"):
             notes.append(f"Criteria: {d['criteria']}.")
+        if d.get("population"):
+            notes.append(f"Population: {d['population']}.")
+        if d.get("off_network_share"):
+            notes.append(
+                f"{100 * float(d['off_network_share']):.1f}% of the population is off the road network: its legs "
+                "are estimated in straight line."
+            )
+        if d.get("near_line"):
+            notes.append("Near the line: " + "; ".join(d["near_line"]) + ".")
         self.method_note.setText(" ".join(notes))
 
     def _fill_confidence(self, r: dict) -> None:
