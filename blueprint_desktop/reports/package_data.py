@@ -77,6 +77,8 @@ def _cell(project, run_id: int | None, fips: str, line: str) -> dict[str, Any] |
     out["credits"] = detail.get("credits") or []
     out["pct_measured"] = detail.get("pct_measured")
     out["criteria"] = detail.get("criteria") or ""
+    out["population"] = detail.get("population") or ""
+    out["method"] = detail.get("method") or ""
     return out
 
 

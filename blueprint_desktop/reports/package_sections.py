@@ -210,8 +210,17 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
         if years
         else "the standards of 42 CFR 422.116(d)-(e)"
     )
+    after = [cs.get("after") or {} for cs in data.cells.values()]
+    populations = sorted({c.get("population") for c in after if c.get("population")})
+    methods = sorted({c.get("method") for c in after if c.get("method")})
+    basis = ""
+    if populations:
+        basis += f" Beneficiaries are represented by {'; '.join(populations)}."
+    if methods:
+        how = {"straight": "estimated from straight-line distance", "road": "measured on a road network"}
+        basis += f" Travel time is {' and '.join(how.get(m, m) for m in methods)}."
     pdf.note(
-        f"Standards applied: {criteria}, plan year {data.plan_year}. Share within: beneficiaries within the "
+        f"Standards applied: {criteria}, plan year {data.plan_year}.{basis} Share within: beneficiaries within the "
         "county's time and distance standard, credits included (42 CFR 422.116(d)): a telehealth or "
         "Certificate of Need credit adds 10 percentage points, at most one per county and specialty. p90: 90% "
         "of beneficiaries live within this time and distance of a contracted provider. Providers vs min.: "
