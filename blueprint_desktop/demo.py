@@ -30,7 +30,7 @@ from blueprint_desktop.geo.points import census_points
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.project import Project, utc_now
 
-DEMO_VERSION = "2026.12-1"  # bump to rebuild users' cached demo when the generator changes
+DEMO_VERSION = "2026.12-2"  # bump to rebuild users' cached demo when the generator changes
 DEMO_NAME = "Gulf Coast Health MA 2027 (demo)"
 DEMO_PLAN_YEAR = 2027
 SEED = 2027
@@ -208,7 +208,9 @@ def _statuses(rng, n: int, contracted: bool) -> list[tuple[str, str]]:
 def populate_demo(project: Project) -> None:
     """Fill an empty project with the demo network (one transaction)."""
     rng = np.random.default_rng(SEED)
-    pts = census_points(SERVICE_AREA)
+    # The demo network is placed on the one-point-per-ZIP model, so it stays the same whichever population
+    # model a project scores with.
+    pts = census_points(SERVICE_AREA, model="zcta-points")
     pts["zip"] = pts.point_id.str.replace("zcta:", "", regex=False)
     core = pts[pts.county_fips.isin(CORE)]
     today = date(2026, 11, 1)

@@ -25,7 +25,8 @@ def test_zip_counts_replace_census_points_of_covered_counties(project, tmp_path)
     pts = population_points(["48201", "48157"], project)
     harris = pts[pts.county_fips == "48201"]
     assert set(harris.source) == {"enrollees"} and harris.weight.sum() == 150.0
-    assert set(pts[pts.county_fips == "48157"].source) == {"census-zcta"}  # Fort Bend keeps census points
+    # Fort Bend keeps census points: the beneficiary sample, the default population model (geo/points.py).
+    assert set(pts[pts.county_fips == "48157"].source) == {"census-sample"}
     # a second file for the same county replaces, not adds
     f2 = tmp_path / "enr2.csv"
     f2.write_text("county_fips,latitude,longitude,count\n48201,29.76,-95.37,10\n")

@@ -98,7 +98,9 @@ def test_a_row_covering_two_counties_has_no_single_fips() -> None:
 def test_geography_build_is_current(tmp_path: Path) -> None:
     assert is_built() and BUILD_FORMAT >= 4
     # set-up's --if-missing rebuilds a build of an older format (one with 02261 still in it).
-    for name in ("counties.parquet", "population_points.parquet", "zip_centroids.parquet", "states.parquet"):
+    from blueprint_desktop.geo.build import OUTPUTS
+
+    for name in OUTPUTS:
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "BUILD.json").write_text('{"format": 3}')
     assert not is_built(tmp_path)
@@ -118,7 +120,7 @@ def test_chugach_and_copper_river_are_counties_of_their_own() -> None:
     # Population: the ZCTA points inside (Valdez, Cordova, Whittier, Tatitlek vs Copper Center, Gakona,
     # Chitina); Glennallen's ZCTA point lies in Matanuska-Susitna, a known limit of interior points.
     assert (chugach.population, copper.population) == (7000, 1295)
-    pts = population_points(["02063", "02066"])
+    pts = population_points(["02063", "02066"], model="zcta-points")  # one point per ZIP area, by name
     by_county = pts.groupby("county_fips").point_id.apply(set).to_dict()
     assert by_county == {
         "02063": {"zcta:99574", "zcta:99677", "zcta:99686", "zcta:99693"},

