@@ -235,10 +235,11 @@ def test_confidence_breakdown_and_band():
     a = by_county(compute_results(inputs(), "straight"))["99001"]
     parts = a.confidence_parts
     # Batch 5 days old -> freshness 30; attested 14 days ago -> verification 25; exact geocodes 20;
-    # panel open 10; rules: standards estimated (0.5) and time estimated (0.5) -> 15 x 0.5 = 7.5.
+    # panel open 10; rules in thirds: standards estimated (0.5), time estimated (0.5), population
+    # resolution 1 - 40/125 = 0.68 (the heaviest of A's points carries 40 of 125) -> 15 x 1.68 / 3 = 8.4.
     assert parts["freshness"] == 30 and parts["verification"] == 25 and parts["geocoding"] == 20
-    assert parts["panel"] == 10 and parts["rules"] == 7.5
-    assert a.confidence == pytest.approx(92.5)
+    assert parts["panel"] == 10 and parts["rules"] == pytest.approx(8.4)
+    assert a.confidence == pytest.approx(93.4)
     assert a.confidence_band == "High"
 
 
@@ -291,7 +292,8 @@ def test_road_method_share_percentile_count(graph):
     assert a.credited_count == 2
     assert a.estimated_time is False
     assert a.status == "Failing"
-    assert a.confidence_parts["rules"] == 11.25  # standards estimated (0.5), time measured (1.0)
+    # Standards estimated (0.5), time measured (1.0), population resolution 0.68: 15 x 2.18 / 3 = 10.9.
+    assert a.confidence_parts["rules"] == pytest.approx(10.9)
     assert res["99002"].credited_count == 0
 
 
@@ -304,14 +306,27 @@ def test_road_time_standard_binds(graph):
     assert a.credited_count == 1
 
 
+# A slow one-way road back west, 0.5 degrees (34.5 mi) north: it closes the loop (the import keeps only the
+# strongly connected part, and a one-way line alone has none), but at 25 km/h the detour takes far longer
+# than the 120-minute search limit, so the line still behaves as one-way eastward.
+RETURN_ROAD = """
+      <node id="9" lat="0.5" lon="0.45"/>
+      <node id="10" lat="0.5" lon="-0.3"/>
+      <way id="12">
+        <nd ref="7"/><nd ref="9"/><nd ref="10"/><nd ref="1"/>
+        <tag k="highway" v="residential"/><tag k="oneway" v="yes"/>
+      </way>
+    </osm>"""
+
+
 def test_oneway_is_respected(tmp_path):
     osm = OSM.replace(
         '<tag k="maxspeed" v="60 mph"/>', '<tag k="maxspeed" v="60 mph"/><tag k="oneway" v="yes"/>'
-    )
+    ).replace("</osm>", RETURN_ROAD)
     path = tmp_path / "oneway.osm"
     path.write_text(osm)
     g = roads.read_osm(path)
-    assert len(g.src) == 6
+    assert len(g.src) == 6 + 3  # the line eastward only, the return road westward only
     a = by_county(compute_results(inputs(), "road", graph=g))["99001"]
     # Driving only eastward: 0.1 and 0.2 reach P1's office at 0.3 (13.8 mi > 10 and 6.9 mi resp.), the
     # 0.45 point reaches nothing. Within: 0.0 (10), 0.2 (30), 0.3 (40) = 80 of 125 = 64%.

@@ -38,7 +38,12 @@ def register(groups) -> None:
     p.set_defaults(func=cmd_runs)
 
     p = groups.imports.add_parser(
-        "roads", help="load an OpenStreetMap extract (.osm.pbf or .osm) for drive times"
+        "roads",
+        help="load an OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2 or .osm.gz) for drive times",
+        description="Load an OpenStreetMap extract as the project's road network. Only roads cars may use "
+        "are kept, cut to the largest part in which every node reaches every other; an extract far from the "
+        "service area, or with no drivable roads, is refused. Prints nodes, segments, what was dropped, the "
+        "bounding box and how much of the service area's population lies off the roads.",
     )
     p.add_argument("project", type=Path)
     p.add_argument("file", type=Path)
@@ -83,6 +88,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     for r in run.results:
         counts[r.status] += 1
     print(f"run {run.run_id} ({run.method}): " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if run.coverage:
+        cov = run.coverage
+        print(
+            f"roads: {cov.get('file') or 'imported network'} ({cov.get('nodes', 0):,} nodes); {cov['summary']}"
+        )
     print(
         f"{'county':6} {'line':4} {'status':8} {'within':>7} {'req':>4} {'p90 min':>8} {'p90 mi':>7} "
         f"{'count':>9} {'conf':>5}  line name"
@@ -155,12 +165,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_import_roads(args: argparse.Namespace) -> int:
-    from blueprint_desktop.engine.roads import import_roads
+    from blueprint_desktop.engine.roads import describe_import, import_roads
 
     with open_project(args.project) as project:
         info = import_roads(project, args.file, terminal_progress())
     if args.json:
         _dump(info)
     else:
-        print(f"{info['file']}: {info['nodes']} nodes, {info['edges']} directed road segments imported")
+        for line in describe_import(info):
+            print(line)
     return 0

@@ -68,9 +68,19 @@ def nearest_distribution(
     )
     progress.update(0.8, "measuring")
     if method == "road":
+        from blueprint_desktop.engine.road_coverage import off_network_miles
         from blueprint_desktop.engine.roads import RoadMeasure, load_graph
 
-        measure = RoadMeasure(load_graph(project), county_idx, lat, lon, 1)
+        # The same leg costing as a road run: straight-line model of the county type past the network.
+        measure = RoadMeasure(
+            load_graph(project),
+            county_idx,
+            lat,
+            lon,
+            1,
+            designations=[std_c.designation],
+            off_network_miles=off_network_miles([std_c]),
+        )
     else:
         method = "straight"
         measure = StraightMeasure(county_idx, lat, lon, [std_c.designation])

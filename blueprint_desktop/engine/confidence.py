@@ -12,8 +12,12 @@ within reach of the county's population for that line):
   180 days: 1; within 365 days: 0.5; otherwise 0.
 - **geocoding**: per location, exact 1, interpolated 0.9, ZIP centroid 0.6, county centroid 0.2, none 0
   (a ZIP centroid can misplace an office by a few miles, a county centroid by tens).
-- **rules**: half for the standards (CMS reference file loaded: 1; designation computed and minimums
-  estimated: 0.5), half for the time measure (road network: 1; estimated from distance: 0.5).
+- **rules** (what the result rests on), three equal thirds: the standards (CMS criteria: 1; designation
+  computed and minimums estimated: 0.5); the time measure (road network: 1; estimated from distance: 0.5;
+  on a road run the road time counts as measured only for the on-network share of the cell's population
+  weight: ``1 - 0.5 x off_network_share``, ``road_coverage.py``); and the population resolution, 1 minus
+  the largest share of the county's weight one population point carries (``population_resolution``: a
+  county resting on one point scores 0 here).
 - **panel**: panel status open 1, closed 0.5 (known, but the provider takes no new patients), unknown 0.
 
 When no credited location is within reach the result rests on no provider data (the county fails on
@@ -66,8 +70,34 @@ def location_scores(locs: pd.DataFrame, today: date | None = None) -> dict[str, 
     return {"freshness": fresh, "verification": verified, "geocoding": geo, "panel": panel}
 
 
-def rules_fraction(standards_estimated: bool, time_estimated: bool) -> float:
-    return 0.5 * (0.5 if standards_estimated else 1.0) + 0.5 * (0.5 if time_estimated else 1.0)
+def rules_fraction(
+    standards_estimated, time_estimated: bool, off_network_share=0.0, population_resolution=None
+):
+    """The "rules" part as a fraction (scalars, or arrays per county for ``standards_estimated``,
+    ``off_network_share`` and ``population_resolution``): the standards, the time measure (the road time
+    counting fully only for the on-network share) and, when given, the population resolution, in equal
+    shares (half and half without it)."""
+    standards = np.where(np.asarray(standards_estimated, dtype=bool), 0.5, 1.0)
+    time_part = 0.5 if time_estimated else 1.0 - 0.5 * np.clip(np.asarray(off_network_share, float), 0.0, 1.0)
+    if population_resolution is None:
+        out = 0.5 * standards + 0.5 * time_part
+    else:
+        out = (standards + time_part + np.clip(np.asarray(population_resolution, float), 0.0, 1.0)) / 3.0
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def population_resolution(county_idx, weights, n_counties: int) -> np.ndarray:
+    """Per county, 1 minus the largest share of its weight that one population point carries: 0 for a
+    county resting on a single point, near 1 when its people are spread over many (a result then does not
+    hinge on where one point is placed). Counties with no weight score 0."""
+    county_idx = np.asarray(county_idx, dtype=np.int64)
+    weights = np.asarray(weights, dtype=float)
+    total = np.bincount(county_idx, weights=weights, minlength=n_counties)
+    heaviest = np.zeros(n_counties)
+    np.maximum.at(heaviest, county_idx, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, heaviest / np.where(total > 0, total, 1.0), 1.0)
+    return 1.0 - share
 
 
 def county_confidence(

@@ -1,35 +1,33 @@
 """Drive time and distance on a road network from an OpenStreetMap extract.
 
-``import_roads`` reads an ``.osm.pbf`` (with pyosmium) or ``.osm`` XML (standard library) extract into a
-directed drive graph and stores it in the project (``road_graphs``, schema v4). ``RoadMeasure`` snaps
-population points and provider locations to their nearest graph node (cKDTree on unit vectors) and
-runs ONE multi-source shortest-path search per line (``scipy.sparse.csgraph.dijkstra`` with
-``min_only=True`` and a ``limit``) on the reversed graph, from all of that line's locations at once,
-rather than one search per point. Counts use one forward search per county from its points.
+``import_roads`` reads an ``.osm.pbf``, ``.osm``, ``.osm.bz2`` or ``.osm.gz`` extract into a directed
+drive graph (``road_import.py``: streamed, drivable ways only, cut to its largest strongly connected
+part), refuses one that lies far from the service area (``road_coverage.py``), reports how much of the
+service area's population it covers, and stores it in the project (``road_graphs``) in one transaction.
 
-Speeds by highway class are OSRM's car profile defaults (Project OSRM ``profiles/car.lua``,
-``speed_profile``, km/h), which routers use where a way has no speed limit; a parseable ``maxspeed`` tag
-wins. Ways that cars may not use (``access=no|private``, ``motor_vehicle=no``, footways, tracks...)
-are left out. ``oneway=yes|1|true`` (and motorways and roundabouts) run forward only, ``oneway=-1``
-backward only.
+``RoadMeasure`` snaps population points and provider locations to their nearest graph node (cKDTree on
+unit vectors) and runs ONE multi-source shortest-path search per line (``scipy.sparse.csgraph.dijkstra``
+with ``min_only=True`` and a ``limit``) on the reversed graph, from all of that line's locations at once,
+rather than one search per point. Counts use one forward search per county from its points.
 
 **Distance** is measured *along the time-shortest path* (what a driver following the fastest route
 drives), not by a second shortest-distance search: it is read off the predecessor tree of the same
 search by pointer jumping, so it costs a few vector operations instead of a second pass.
 
-**Off-network legs**: a point or location is joined to its nearest node by a straight leg driven at
-``ACCESS_SPEED_MPH``. With several sources, scipy's search starts them all at zero, so the location-side
-leg is added afterwards for the source that won (exact when locations sit on the network; otherwise a
-location with a shorter leg but slightly longer road time could be missed by at most that leg).
+**Legs to the network**: a point or location is joined to its nearest node by a straight leg whose time
+is the straight-line model's for the county measured (``travel_time.estimated_minutes`` by designation:
+circuity and speed) and whose distance is the straight-line miles. A leg longer than the county's
+off-network distance (``road_coverage.py``) makes that trip *off the network*: ``off_network`` holds,
+after each ``nearest`` call, which points' trips used such a leg. With several sources, scipy's search
+starts them all at zero, so the location-side leg is added afterwards for the source that won (exact when
+locations sit on the network; otherwise a location with a shorter leg but slightly longer road time could
+be missed by at most that leg).
 """
 
 from __future__ import annotations
 
-import io
 import json
-import re
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,197 +35,64 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from blueprint_desktop.engine.road_coverage import (
+    MAX_OFF_NETWORK_SHARE,
+    OFF_NETWORK_MILES,
+    Coverage,
+    bbox_text,
+    check_extract_near,
+    off_network_miles,
+)
+from blueprint_desktop.engine.road_import import (  # noqa: F401  (re-exported: callers import them from here)
+    KMH_TO_MPH,
+    SERVICE_SPEEDS_KMH,
+    SPEED_SOURCE,
+    SPEEDS_KMH,
+    RoadGraph,
+    build_graph,
+    dedupe,
+    largest_strong_component,
+    read_osm,
+    way_rule,
+)
+from blueprint_desktop.engine.travel_time import DEFAULT_DESIGNATION, straight_miles_per_minute
 from blueprint_desktop.errors import BlueprintError, InputFileError
-from blueprint_desktop.geo.distance import chord_to_miles, haversine_miles, to_unit_vectors
+from blueprint_desktop.geo.distance import chord_to_miles, to_unit_vectors
 from blueprint_desktop.progress import Progress
 
-KMH_TO_MPH = 0.621371
-# OSRM car profile defaults (profiles/car.lua, speed_profile), km/h.
-SPEEDS_KMH: dict[str, float] = {
-    "motorway": 90,
-    "motorway_link": 45,
-    "trunk": 85,
-    "trunk_link": 40,
-    "primary": 65,
-    "primary_link": 30,
-    "secondary": 55,
-    "secondary_link": 25,
-    "tertiary": 40,
-    "tertiary_link": 20,
-    "unclassified": 25,
-    "residential": 25,
-    "living_street": 10,
-    "service": 15,
-}
-SPEED_SOURCE = "OSRM car profile (profiles/car.lua speed_profile) defaults; maxspeed tag wins when parseable"
-ACCESS_SPEED_MPH = 15.0  # off-network leg: driveways and parking lots, slower than any street
-NO_ACCESS = {"no", "private"}
-IMPLIED_ONEWAY = {"motorway", "motorway_link"}
+_dedupe = dedupe  # the old private name (bench/bench_scoring.py)
+SHOWN_COUNTIES = 10  # counties listed by `blueprint import roads`, worst covered first
 
 
-def _speed_mph(tags: dict[str, str]) -> float | None:
-    hw = tags.get("highway")
-    if hw not in SPEEDS_KMH:
+def _service_area_coverage(project, graph: RoadGraph, area: list[str]) -> Coverage | None:
+    """How much of the service area's population lies off this graph (None without a service area)."""
+    if not area:
         return None
-    if (
-        tags.get("access") in NO_ACCESS
-        or tags.get("motor_vehicle") in NO_ACCESS
-        or tags.get("motorcar") == "no"
-    ):
-        return None
-    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph)?", tags.get("maxspeed", ""))
-    if m:
-        value = float(m.group(1))
-        if value > 0:
-            return value if m.group(2) else value * KMH_TO_MPH
-    return SPEEDS_KMH[hw] * KMH_TO_MPH
+    from blueprint_desktop.geo.points import population_points
+    from blueprint_desktop.rules.standards import standards_for_county
 
-
-def _direction(tags: dict[str, str]) -> int:
-    """1 forward only, -1 backward only, 0 both ways."""
-    ow = tags.get("oneway", "").lower()
-    if ow in ("yes", "1", "true"):
-        return 1
-    if ow == "-1":
-        return -1
-    if ow == "no":
-        return 0
-    if tags.get("highway") in IMPLIED_ONEWAY or tags.get("junction") == "roundabout":
-        return 1
-    return 0
-
-
-@dataclass
-class RoadGraph:
-    node_lat: np.ndarray
-    node_lon: np.ndarray
-    src: np.ndarray
-    dst: np.ndarray
-    minutes: np.ndarray
-    miles: np.ndarray
-    sha256: str = ""
-
-    @property
-    def n(self) -> int:
-        return len(self.node_lat)
-
-    def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            node_lat=self.node_lat,
-            node_lon=self.node_lon,
-            src=self.src,
-            dst=self.dst,
-            minutes=self.minutes,
-            miles=self.miles,
-        )
-        return buf.getvalue()
-
-    @classmethod
-    def from_bytes(cls, blob: bytes, sha256: str = "") -> RoadGraph:
-        z = np.load(io.BytesIO(blob))
-        return cls(z["node_lat"], z["node_lon"], z["src"], z["dst"], z["minutes"], z["miles"], sha256)
-
-
-def build_graph(ways, node_coords: dict[int, tuple[float, float]] | None = None) -> RoadGraph:
-    """Directed graph from ``ways``: iterable of (tags, [(node_id, lat, lon), ...])."""
-    a_ids, b_ids, mph, coords = [], [], [], {}
-    for tags, nodes in ways:
-        speed = _speed_mph(tags)
-        if speed is None or len(nodes) < 2:
-            continue
-        direction = _direction(tags)
-        for nid, lat, lon in nodes:
-            coords[nid] = (lat, lon)
-        ids = [n[0] for n in nodes]
-        for u, v in zip(ids[:-1], ids[1:], strict=True):
-            if u == v:
-                continue
-            if direction >= 0:
-                a_ids.append(u), b_ids.append(v), mph.append(speed)
-            if direction <= 0:
-                a_ids.append(v), b_ids.append(u), mph.append(speed)
-    if not a_ids:
-        raise BlueprintError("the road file holds no drivable roads (no highway=* ways cars may use)")
-    node_ids = np.array(sorted(coords))
-    lat = np.array([coords[i][0] for i in node_ids])
-    lon = np.array([coords[i][1] for i in node_ids])
-    src = np.searchsorted(node_ids, np.array(a_ids))
-    dst = np.searchsorted(node_ids, np.array(b_ids))
-    miles = haversine_miles(lat[src], lon[src], lat[dst], lon[dst])
-    minutes = miles / np.array(mph) * 60.0
-    return _dedupe(RoadGraph(lat, lon, src.astype(np.int64), dst.astype(np.int64), minutes, miles))
-
-
-def _dedupe(g: RoadGraph) -> RoadGraph:
-    """Keep the fastest of parallel edges (a sparse matrix would otherwise add their weights up)."""
-    key = g.src * g.n + g.dst
-    order = np.lexsort((g.minutes, key))
-    key_sorted = key[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = key_sorted[1:] != key_sorted[:-1]
-    keep = order[first]
-    # Zero-length edges (duplicate coordinates) get a tiny positive weight: csgraph treats 0 as "no edge".
-    minutes = np.maximum(g.minutes[keep], 1e-6)
-    return RoadGraph(g.node_lat, g.node_lon, g.src[keep], g.dst[keep], minutes, g.miles[keep], g.sha256)
-
-
-def read_osm_xml(path: Path) -> RoadGraph:
-    coords: dict[int, tuple[float, float]] = {}
-    ways = []
-    try:
-        for _, el in ET.iterparse(path, events=("end",)):
-            if el.tag == "node":
-                coords[int(el.get("id"))] = (float(el.get("lat")), float(el.get("lon")))
-                el.clear()
-            elif el.tag == "way":
-                tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
-                if "highway" in tags:
-                    ways.append((tags, [int(nd.get("ref")) for nd in el.findall("nd")]))
-                el.clear()
-    except ET.ParseError as exc:
-        raise InputFileError(f"{path}: not a readable OSM XML file ({exc})") from None
-    resolved = []
-    for tags, refs in ways:
-        nodes = [(r, *coords[r]) for r in refs if r in coords]
-        resolved.append((tags, nodes))
-    return build_graph(resolved)
-
-
-def read_osm_pbf(path: Path) -> RoadGraph:
-    try:
-        import osmium
-    except ImportError:  # pragma: no cover - osmium is a declared dependency
-        raise BlueprintError("reading .osm.pbf needs the 'osmium' package (pip install osmium)") from None
-
-    ways = []
-    try:
-        fp = osmium.FileProcessor(str(path), osmium.osm.WAY).with_locations()
-        for way in fp:
-            tags = {t.k: t.v for t in way.tags}
-            if tags.get("highway") not in SPEEDS_KMH:
-                continue
-            nodes = [(n.ref, n.location.lat, n.location.lon) for n in way.nodes if n.location.valid()]
-            ways.append((tags, nodes))
-    except RuntimeError as exc:
-        raise InputFileError(f"{path}: not a readable OSM PBF file ({exc})") from None
-    return build_graph(ways)
-
-
-def read_osm(path: Path) -> RoadGraph:
-    name = path.name.lower()
-    if name.endswith(".osm.pbf") or name.endswith(".pbf"):
-        return read_osm_pbf(path)
-    if name.endswith(".osm") or name.endswith(".xml"):
-        return read_osm_xml(path)
-    raise InputFileError(
-        f"{path}: expected an OpenStreetMap extract ending .osm.pbf or .osm, got {path.suffix!r}"
+    points = population_points(area, project)
+    points = points[points.weight > 0]
+    cidx = {f: i for i, f in enumerate(area)}
+    points = points[points.county_fips.isin(cidx)]
+    limits = off_network_miles([standards_for_county(project, f) for f in area])
+    tree = cKDTree(to_unit_vectors(graph.node_lat, graph.node_lon))
+    chord, _ = tree.query(to_unit_vectors(points.lat.to_numpy(float), points.lon.to_numpy(float)), k=1)
+    return Coverage.measure(
+        area,
+        limits,
+        points.county_fips.map(cidx).to_numpy(dtype=np.int64),
+        points.weight.to_numpy(float),
+        chord_to_miles(chord),
     )
 
 
 def import_roads(project, path: str | Path, progress: Progress | None = None) -> dict:
-    """Read an OSM extract into the project's road graph (replacing the active one)."""
+    """Read an OSM extract into the project's road graph (replacing the active one).
+
+    Refuses (``InputFileError``, one line, nothing changed) an unreadable file, one without drivable
+    roads, and one whose roads lie far from the service area.
+    """
     from blueprint_desktop.store.project import sha256_file, utc_now
 
     progress = progress or Progress()
@@ -235,18 +100,25 @@ def import_roads(project, path: str | Path, progress: Progress | None = None) ->
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     sha = sha256_file(path)
-    progress.update(0.05, "reading roads")
-    graph = read_osm(path)
-    progress.update(0.8, "saving road graph")
+    graph = read_osm(path, progress.scaled(0.0, 0.8))
+    area = project.service_area()
+    progress.update(0.82, "checking the roads cover the service area")
+    check_extract_near(graph.node_lat, graph.node_lon, area, path.name)
+    coverage = _service_area_coverage(project, graph, area)
+    progress.update(0.9, "saving road graph")
+    bbox = graph.bbox()
+    info = dict(graph.info)
+    info["bbox"] = [round(v, 6) for v in bbox]
+    info["coverage"] = coverage.as_dict() if coverage is not None else None
     with project.transaction():
         batch = project.record_batch(
             "roads",
             path.name,
             sha,
-            len(graph.src),
+            info.get("drivable_ways", len(graph.src)),
             len(graph.src),
             0,
-            {"nodes": graph.n, "edges": len(graph.src)},
+            info,
         )
         project.conn.execute("UPDATE road_graphs SET active = 0")
         cur = project.conn.execute(
@@ -259,30 +131,92 @@ def import_roads(project, path: str | Path, progress: Progress | None = None) ->
                 batch,
                 graph.n,
                 len(graph.src),
-                float(graph.node_lat.min()),
-                float(graph.node_lon.min()),
-                float(graph.node_lat.max()),
-                float(graph.node_lon.max()),
-                json.dumps({"source": SPEED_SOURCE, "kmh": SPEEDS_KMH, "access_mph": ACCESS_SPEED_MPH}),
+                *bbox,
+                json.dumps(
+                    {
+                        "source": SPEED_SOURCE,
+                        "kmh": SPEEDS_KMH,
+                        "service_kmh": SERVICE_SPEEDS_KMH,
+                        "legs": "straight-line model by county designation (engine/travel_time.py)",
+                        "off_network_miles_min": OFF_NETWORK_MILES,
+                        "max_off_network_share": MAX_OFF_NETWORK_SHARE,
+                    }
+                ),
                 graph.to_bytes(),
             ),
         )
         project.audit(
-            "import.roads", "road_graphs", cur.lastrowid, {"file": path.name, "edges": len(graph.src)}
+            "import.roads",
+            "road_graphs",
+            cur.lastrowid,
+            {
+                "file": path.name,
+                "nodes": graph.n,
+                "edges": len(graph.src),
+                "dropped_nodes": info.get("dropped_nodes", 0),
+                "dropped_edges": info.get("dropped_edges", 0),
+                "off_network_share": None if coverage is None else round(coverage.overall_share, 4),
+            },
         )
     progress.update(1.0, "roads imported", force=True)
-    return {"graph_id": cur.lastrowid, "file": path.name, "nodes": graph.n, "edges": int(len(graph.src))}
+    out = {
+        "graph_id": cur.lastrowid,
+        "file": path.name,
+        "nodes": graph.n,
+        "edges": int(len(graph.src)),
+        "dropped_nodes": info.get("dropped_nodes", 0),
+        "dropped_edges": info.get("dropped_edges", 0),
+        "components": info.get("components", 1),
+        "highway_ways": info.get("highway_ways"),
+        "drivable_ways": info.get("drivable_ways"),
+        "bbox": info["bbox"],
+        "coverage": info["coverage"],
+    }
+    if coverage is not None:
+        out["coverage_summary"] = coverage.summary()
+        out["refused_counties"] = [f for f, _ in coverage.missed()]
+        if coverage.refused:
+            out["warning"] = coverage.refusal(path.name, prefix="drive-time scoring will be refused")
+    return out
+
+
+def describe_import(info: dict) -> list[str]:
+    """Lines for the CLI: nodes, edges, what was dropped, the bounding box and the coverage."""
+    lines = [
+        f"{info['file']}: {info['nodes']:,} nodes, {info['edges']:,} directed road segments imported "
+        f"(from {info.get('drivable_ways') or 0:,} drivable of {info.get('highway_ways') or 0:,} highway ways)",
+        f"  kept the largest strongly connected part: dropped {info.get('dropped_nodes', 0):,} nodes and "
+        f"{info.get('dropped_edges', 0):,} segments in {max(0, info.get('components', 1) - 1):,} smaller parts",
+        f"  bounding box: {bbox_text(*info['bbox'])}",
+    ]
+    cov = info.get("coverage")
+    if cov is None:
+        lines.append("  coverage: no service area yet; it is checked when the project is scored by road")
+        return lines
+    lines.append(f"  coverage: {info['coverage_summary']}")
+    worst = sorted(cov["counties"].items(), key=lambda kv: (-kv[1]["off_network_share"], kv[0]))
+    for fips, c in worst[:SHOWN_COUNTIES]:
+        lines.append(
+            f"    {fips}: {c['off_network_share'] * 100:.1f}% of the population weight farther than "
+            f"{c['off_network_miles']:g} mi from a road"
+        )
+    if len(worst) > SHOWN_COUNTIES:
+        rest = max(c["off_network_share"] for _, c in worst[SHOWN_COUNTIES:])
+        lines.append(f"    ... and {len(worst) - SHOWN_COUNTIES} more counties, none above {rest * 100:.1f}%")
+    if info.get("warning"):
+        lines.append(f"  warning: {info['warning']}")
+    return lines
 
 
 def load_graph(project) -> RoadGraph:
     if "road_graphs" not in project.db.table_names():
         raise BlueprintError(f"{project.path}: no road network imported; run `blueprint import roads` first")
     row = project.conn.execute(
-        "SELECT arrays, file_sha256 FROM road_graphs WHERE active = 1 ORDER BY id DESC LIMIT 1"
+        "SELECT arrays, file_sha256, file_name FROM road_graphs WHERE active = 1 ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         raise BlueprintError(f"{project.path}: no road network imported; run `blueprint import roads` first")
-    return RoadGraph.from_bytes(row[0], row[1])
+    return RoadGraph.from_bytes(row[0], row[1], row[2])
 
 
 # -- measuring -----------------------------------------------------------------------------------------
@@ -331,41 +265,75 @@ class _Prepared:
 
 
 class RoadMeasure:
-    """Drive minutes and miles on the imported graph (see the module doc)."""
+    """Drive minutes and miles on the imported graph (see the module doc).
+
+    ``designations`` (per county) set the straight-line model for the legs to the network (default
+    Metro); ``off_network_miles`` (per county) the leg beyond which a trip is off the network (default
+    ``OFF_NETWORK_MILES``).
+    """
 
     estimated_time = False
     name = "road"
 
-    def __init__(self, graph: RoadGraph, point_county, lat, lon, n_counties: int) -> None:
+    def __init__(
+        self,
+        graph: RoadGraph,
+        point_county,
+        lat,
+        lon,
+        n_counties: int,
+        designations: Sequence[str] | None = None,
+        off_network_miles: np.ndarray | None = None,
+    ) -> None:
         self.g = graph
         self.prep = _Prepared(graph)
         self.point_county = np.asarray(point_county, dtype=np.int64)
+        self.n_counties = n_counties
+        designations = list(designations) if designations is not None else [DEFAULT_DESIGNATION] * n_counties
+        # Straight-line miles covered per minute on a leg, per county (travel_time.estimated_minutes).
+        self.mpm = np.array([straight_miles_per_minute(d) for d in designations], dtype=float)
+        self.off_miles = (
+            np.full(n_counties, OFF_NETWORK_MILES)
+            if off_network_miles is None
+            else np.asarray(off_network_miles, dtype=float)
+        )
         self.p_node, p_leg = self.prep.snap(lat, lon)
         self.p_leg_mi = p_leg
-        self.p_leg_min = p_leg / ACCESS_SPEED_MPH * 60.0
-        self.n_counties = n_counties
+        self.p_leg_min = p_leg / self.mpm[self.point_county] if len(p_leg) else np.zeros(0)
+        self.p_off = p_leg > self.off_miles[self.point_county] if len(p_leg) else np.zeros(0, bool)
         self.county_limit = np.full(n_counties, np.inf)
-        self._county_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._county_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # After each nearest(): whether each point's trip used an off-network leg (its own or the location's).
+        self.off_network = self.p_off.copy()
 
-    def _source_legs(self, nodes: np.ndarray, leg_min: np.ndarray, leg_mi: np.ndarray):
-        """Per distinct node, the location/point with the shortest leg (its minutes and miles)."""
-        order = np.lexsort((leg_min, nodes))
+    def snap_miles(self, lat, lon) -> np.ndarray:
+        """Straight-line miles from each position to its nearest road node."""
+        if len(lat) == 0:
+            return np.zeros(0)
+        return self.prep.snap(lat, lon)[1]
+
+    def _source_legs(self, nodes: np.ndarray, leg_mi: np.ndarray):
+        """Per distinct node, the location/point with the shortest leg: the nodes and, per node, its miles.
+
+        Leg time is a fixed multiple of leg miles within one county, so the shortest leg is also the
+        quickest.
+        """
+        order = np.lexsort((leg_mi, nodes))
         nodes_s = nodes[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = nodes_s[1:] != nodes_s[:-1]
         pick = order[first]
-        best_min = np.zeros(self.prep.n)
         best_mi = np.zeros(self.prep.n)
-        best_min[nodes[pick]] = leg_min[pick]
         best_mi[nodes[pick]] = leg_mi[pick]
-        return nodes[pick], best_min, best_mi
+        return nodes[pick], best_mi
 
     def nearest(self, locs, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         n_p = len(self.p_node)
         if len(locs) == 0:
+            self.off_network = self.p_off.copy()
             return np.full(n_p, np.inf), np.full(n_p, np.inf)
         l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
-        sources, leg_min, leg_mi = self._source_legs(l_node, l_leg / ACCESS_SPEED_MPH * 60.0, l_leg)
+        sources, leg_mi = self._source_legs(l_node, l_leg)
         dist, pred, src = dijkstra(
             self.prep.reverse,
             directed=True,
@@ -378,16 +346,18 @@ class RoadMeasure:
         t = dist[self.p_node]
         ok = np.isfinite(t)
         s = np.where(ok, src[self.p_node], 0)
-        minutes = np.where(ok, t + self.p_leg_min + leg_min[s], np.inf)
-        miles = np.where(ok, miles_tree[self.p_node] + self.p_leg_mi + leg_mi[s], np.inf)
+        loc_leg = leg_mi[s]
+        pc = self.point_county
+        minutes = np.where(ok, t + self.p_leg_min + loc_leg / self.mpm[pc], np.inf)
+        miles = np.where(ok, miles_tree[self.p_node] + self.p_leg_mi + loc_leg, np.inf)
+        self.off_network = self.p_off | (ok & (loc_leg > self.off_miles[pc]))
         return minutes, miles
 
     def _county_search(self, c: int):
         if c not in self._county_cache:
             mask = self.point_county == c
-            sources, leg_min, leg_mi = self._source_legs(
-                self.p_node[mask], self.p_leg_min[mask], self.p_leg_mi[mask]
-            )
+            sources, leg_mi = self._source_legs(self.p_node[mask], self.p_leg_mi[mask])
+            leg_min = leg_mi / self.mpm[c]
             limit = self.county_limit[c]
             dist, pred, src = dijkstra(
                 self.prep.forward,
@@ -409,13 +379,12 @@ class RoadMeasure:
         if len(locs) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
-        l_leg_min = l_leg / ACCESS_SPEED_MPH * 60.0
         cs, ls = [], []
         for c in range(self.n_counties):
             if not np.isfinite(max_minutes[c]) or not (self.point_county == c).any():
                 continue
             t, mi = self._county_search(c)
-            ok = (t[l_node] + l_leg_min <= max_minutes[c] + 1e-6) & (
+            ok = (t[l_node] + l_leg / self.mpm[c] <= max_minutes[c] + 1e-6) & (
                 mi[l_node] + l_leg <= max_miles[c] + 1e-6
             )
             idx = np.flatnonzero(ok)

@@ -31,6 +31,7 @@ from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
+    SPEED_ERROR,
     CellStats,
     CountyLineResult,
     county_shares,
@@ -113,6 +114,7 @@ class ScoreRun:
     fingerprint: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    coverage: dict[str, Any] | None = None  # road runs: how much lay off the road network (road_coverage.py)
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.results]
@@ -143,8 +145,14 @@ def compute_results(
     method: str = "straight",
     graph=None,
     progress: Progress | None = None,
+    info: dict[str, Any] | None = None,
 ) -> list[CountyLineResult]:
-    """Score every county x line of ``inputs`` (pure: reads nothing from disk)."""
+    """Score every county x line of ``inputs`` (pure: reads nothing from disk).
+
+    A road run first checks that the graph covers the counties' population (``road_coverage.py``) and
+    refuses with the counties it misses; ``info``, when given, receives that coverage
+    (``info["road_coverage"]``).
+    """
     progress = progress or Progress()
     counties = list(inputs.counties)
     n_c = len(counties)
@@ -164,7 +172,12 @@ def compute_results(
             raise BlueprintError(
                 "drive-time scoring needs a road network: run `blueprint import roads` first"
             )
-        measure = RoadMeasure(graph, p_county, p_lat, p_lon, n_c)
+        from blueprint_desktop.engine.road_coverage import off_network_miles
+
+        off_miles = off_network_miles([inputs.standards[f] for f in counties])
+        measure = RoadMeasure(
+            graph, p_county, p_lat, p_lon, n_c, designations=designations, off_network_miles=off_miles
+        )
         # One forward search per county serves the counts of every line: search as far as its widest time.
         measure.county_limit = np.array(
             [max((s.max_minutes for s in inputs.standards[f].lines.values()), default=0.0) for f in counties],
@@ -183,9 +196,18 @@ def compute_results(
     )
     npi_code = pd.factorize(cred.npi)[0] if len(cred) else np.zeros(0, np.int64)
     loc_scores = conf.location_scores(cred, inputs.today)
-    rules_frac = np.array(
-        [conf.rules_fraction(bool(inputs.standards[f].estimated), measure.estimated_time) for f in counties]
-    )
+    standards_estimated = np.array([bool(inputs.standards[f].estimated) for f in counties], dtype=bool)
+    resolution = conf.population_resolution(p_county, p_w, n_c)
+    rules_frac = conf.rules_fraction(standards_estimated, measure.estimated_time, 0.0, resolution)
+    max_point_pct = (1.0 - resolution) * 100.0
+    population = _population_labels(pts, p_county, n_c)
+    if method == "road":
+        coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
+        if info is not None:
+            info["road_coverage"] = coverage.as_dict()
+            info["road_coverage_summary"] = coverage.summary()
+        if coverage.refused:
+            raise BlueprintError(coverage.refusal(getattr(graph, "name", "")))
     lines = list(inputs.lines) if inputs.lines else _all_line_codes(inputs.standards, counties)
     # Group rows by line once (string comparisons per line on a 1M-row column cost seconds).
     by_line: dict[str, np.ndarray] = {}
@@ -216,6 +238,20 @@ def compute_results(
 
         ctx = _LineContext(measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds)
         minutes, miles, share, total, count, pc, pr, pairs = ctx.measure_cells(rows, sub)
+        off_share = None
+        line_rules = rules_frac
+        if method == "road":
+            # Share of each county's weight whose trip used a leg longer than its off-network distance.
+            off_share = county_shares(p_county, p_w, measure.off_network, n_c)[0] / 100.0
+            line_rules = conf.rules_fraction(standards_estimated, False, off_share, resolution)
+        # Plausible error for "near the line" (rollup.near_the_line): the share with travel 15% slower/faster.
+        ok_mi = miles <= d_max[p_county] + EPS
+        slower = county_shares(
+            p_county, p_w, ok_mi & (minutes * (1 + SPEED_ERROR) <= t_max[p_county] + EPS), n_c
+        )[0]
+        faster = county_shares(
+            p_county, p_w, ok_mi & (minutes * (1 - SPEED_ERROR) <= t_max[p_county] + EPS), n_c
+        )[0]
         p90_t = weighted_percentile(p_county, p_w, minutes, n_c)
         p90_d = weighted_percentile(p_county, p_w, miles, n_c)
         share_a = count_a = None
@@ -229,7 +265,7 @@ def compute_results(
             _, _, share_a, _, count_a, _, _, _ = ctx.measure_cells(
                 rows[keep], sub.iloc[keep], pairs=(pair_c[kept], renumber[pair_l[kept]])
             )
-        score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, rules_frac)
+        score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, line_rules)
         for i in have:
             stats = CellStats(
                 pct_measured=float(share[i]),
@@ -239,6 +275,9 @@ def compute_results(
                 pct_active_only=None if share_a is None else float(share_a[i]),
                 count_active_only=None if count_a is None else float(count_a[i]),
                 total_weight=float(total[i]),
+                pct_slower=float(slower[i]),
+                pct_faster=float(faster[i]),
+                max_point_pct=float(max_point_pct[i]),
             )
             res = evaluate(
                 counties[i], stds[i], stats, tele.applies(code, counties[i]), measure.estimated_time
@@ -249,6 +288,17 @@ def compute_results(
             res.confidence_parts = breakdown[i]
             res.detail["designation"] = designations[i]
             res.detail["method"] = method
+            res.detail["population"] = population[i]
+            if off_share is not None:
+                res.detail["off_network_share"] = round(float(off_share[i]), 4)
+                res.detail["off_network_miles"] = float(off_miles[i])
+                if off_share[i] > 0:
+                    res.reasons.append(
+                        f"Road network: {off_share[i] * 100:.1f}% of the population weight here lives farther "
+                        f"than {off_miles[i]:g} mi from the imported roads, or its nearest location does; those "
+                        "legs are estimated from straight-line distance, and confidence counts the drive time as "
+                        "measured only for the rest."
+                    )
             dropped = excluded.get((code, counties[i]))
             if dropped:
                 res.detail["excluded"] = dropped
@@ -264,6 +314,50 @@ def compute_results(
             results.append(res)
     progress.update(1.0, "scored", force=True)
     return results
+
+
+# What each point source is, in the words shown with every result (geo/points.py names the sources).
+_POPULATION_WORDS = {
+    "census-sample": "65+ residents (ACS 2018-22) spread over their ZIP areas",
+    "census-zcta": "65+ residents (ACS 2018-22), one point per ZIP area",
+    "grid": "the county's 65+ residents on a grid",
+    "enrollees": "the plan's enrollees",
+    "population-file": "the loaded population file",
+}
+
+
+def _population_labels(pts: pd.DataFrame, p_county: np.ndarray, n_c: int) -> list[str]:
+    """Per county, what its population points are: "65+ residents (ACS 2018-22) spread over their ZIP
+    areas, 112 sample points" (the README's "say what the numbers rest on")."""
+    if "source" not in pts.columns or len(pts) == 0:
+        return ["" for _ in range(n_c)]
+    codes, names = pd.factorize(pts.source.fillna("").astype(str))
+    out = []
+    counts = np.zeros((n_c, len(names)), dtype=np.int64)
+    np.add.at(counts, (p_county, codes), 1)
+    for c in range(n_c):
+        parts = [
+            f"{_POPULATION_WORDS.get(str(names[k]), str(names[k]))}, {counts[c, k]:,} "
+            f"point{'s' if counts[c, k] != 1 else ''}"
+            for k in np.flatnonzero(counts[c])
+        ]
+        out.append("; ".join(parts))
+    return out
+
+
+def _road_coverage(measure, counties, cidx, p_county, p_w, cred: pd.DataFrame, off_miles: np.ndarray):
+    """Off-network population weight per county, and off-network credited locations among those in the
+    scored counties (a national roster's offices elsewhere are no concern of this run) (``road_coverage.py``)."""
+    from blueprint_desktop.engine.road_coverage import Coverage
+
+    loc_leg = loc_limit = None
+    if len(cred):
+        where = cred.county_fips.map(cidx)
+        inside = where.notna().to_numpy()
+        sub = cred[inside]
+        loc_leg = measure.snap_miles(sub.lat.to_numpy(float), sub.lon.to_numpy(float))
+        loc_limit = off_miles[where[inside].to_numpy(dtype=np.int64)]
+    return Coverage.measure(counties, off_miles, p_county, p_w, measure.p_leg_mi, loc_leg, loc_limit)
 
 
 def _excluded_by_cell(
@@ -413,7 +507,8 @@ def score_project(
 
         graph = load_graph(project)
     gathered = time.perf_counter()
-    results = compute_results(inputs, method, graph, progress.scaled(0.15, 0.95))
+    info: dict[str, Any] = {}
+    results = compute_results(inputs, method, graph, progress.scaled(0.15, 0.95), info=info)
     computed = time.perf_counter()
     run = runs.store_run(project, method, inputs, results, graph, progress.scaled(0.95, 1.0))
     run.timings = {
@@ -421,4 +516,8 @@ def score_project(
         "compute_s": round(computed - gathered, 3),
         "store_s": round(time.perf_counter() - computed, 3),
     }
+    if "road_coverage" in info:
+        run.coverage = dict(info["road_coverage"], summary=info["road_coverage_summary"])
+        run.coverage["file"] = getattr(graph, "name", "")
+        run.coverage["nodes"] = int(graph.n)
     return run
