@@ -514,3 +514,9 @@ def test_cms_reference_import_and_telehealth_basis_from_the_window(qtbot, tmp_pa
     assert action == "settings.telehealth_basis"
     # A settings change is an input change (run_freshness.INPUT_ACTIONS): the results say they are stale.
     assert not window.results_pane.stale_banner.isHidden()
+    # Scoring > Population points: the beneficiary sample by default, one point per ZIP area on request.
+    from blueprint_desktop.geo.points import population_model
+
+    assert window.act_pop_sample.isChecked() and not window.act_pop_zcta.isChecked()
+    window.act_pop_zcta.trigger()
+    assert population_model(window.project) == "zcta-points" and window.act_pop_zcta.isChecked()

@@ -59,3 +59,12 @@ def test_errors_are_one_line(capsys, project_path, tmp_path):
     bad.write_text("zip,count,first_name\n77002,1,Ann\n")
     assert main(["import", "enrollees", str(project_path), str(bad)]) == 2
     assert "'first_name'" in capsys.readouterr().err
+
+
+def test_population_and_credits_commands_show_and_set(capsys, project_path):
+    shown = _json(capsys, ["population", str(project_path), "--json"])
+    assert shown["model"] == "sample" and set(shown["points_by_source"]) == {"census-sample"}
+    coarse = _json(capsys, ["population", str(project_path), "--model", "zcta-points", "--json"])
+    assert coarse["model"] == "zcta-points" and set(coarse["points_by_source"]) == {"census-zcta"}
+    credits = _json(capsys, ["credits", str(project_path), "--telehealth-basis", "plan", "--json"])
+    assert credits["telehealth_basis"] == "plan" and credits["stacking"].startswith("no")

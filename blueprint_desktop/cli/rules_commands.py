@@ -41,6 +41,18 @@ def register(groups) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_credits)
 
+    p = groups.top.add_parser("population", help="show (or set) the population points scoring measures from")
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--model",
+        choices=("sample", "zcta-points"),
+        default=None,
+        help="sample: each ZIP area's 65+ residents spread over its land area (default); "
+        "zcta-points: one point per ZIP area (the older, coarser model, for comparison)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_population)
+
     p = groups.imports.add_parser("reference", help="load the CMS HSD Reference File (xlsx or reference CSV)")
     p.add_argument("project", type=Path)
     p.add_argument("file", type=Path)
@@ -240,5 +252,27 @@ def cmd_credits(args: argparse.Namespace) -> int:
     print(f"Certificate of Need credit: from the CON tab of {data['criteria']} (T/D customised N only)")
     print(f"each credit adds {data['credit_points']:g} points; {data['stacking']}")
     if args.telehealth_basis is not None:
+        print("score again (blueprint score) to apply it")
+    return 0
+
+
+def cmd_population(args: argparse.Namespace) -> int:
+    from blueprint_desktop.geo import points
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project, read_only=args.model is None) as project:
+        if args.model is not None:
+            points.set_population_model(project, args.model)
+        model = points.population_model(project)
+        pts = points.population_points(project.service_area(), project)
+    by_source = {str(k): int(v) for k, v in pts.groupby("source").size().items()} if len(pts) else {}
+    data = {"model": model, "means": points.MODELS[model], "points_by_source": by_source}
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"population model: {model}: {data['means']}")
+    for source, n in sorted(by_source.items()):
+        print(f"  {n:,} points from {source}")
+    if args.model is not None:
         print("score again (blueprint score) to apply it")
     return 0

@@ -24,13 +24,15 @@ from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_un
 COUNTY_SEPARATION = 4.0  # > 2, the largest chord between two unit vectors
 
 
-def nearest_miles(point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None):
-    """(miles, index) of the nearest location for each point; inf / -1 when there are no locations."""
+def nearest_miles(point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None, point_xyz=None):
+    """(miles, index) of the nearest location for each point; inf / -1 when there are no locations.
+    ``point_xyz``: the points' unit vectors when the caller keeps them (a run queries them once per line)."""
     n = len(point_lat)
     if len(loc_lat) == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     tree = tree or cKDTree(to_unit_vectors(loc_lat, loc_lon))
-    chord, idx = tree.query(to_unit_vectors(point_lat, point_lon), k=1, workers=-1)
+    xyz = point_xyz if point_xyz is not None else to_unit_vectors(point_lat, point_lon)
+    chord, idx = tree.query(xyz, k=1, workers=-1)
     return chord_to_miles(chord), idx.astype(np.int64)
 
 

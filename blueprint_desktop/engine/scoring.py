@@ -84,7 +84,9 @@ class StraightMeasure:
         self.points = CountyPoints(point_county, lat, lon)
 
     def nearest(self, locs: LocSet, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        miles, _ = nearest_miles(self.lat, self.lon, locs.lat, locs.lon, tree=locs.tree)
+        miles, _ = nearest_miles(
+            self.lat, self.lon, locs.lat, locs.lon, tree=locs.tree, point_xyz=self.points.xyz
+        )
         return miles / self.mpm[self.point_county], miles
 
     def reach(self, locs: LocSet, max_minutes: np.ndarray, max_miles: np.ndarray):

@@ -224,6 +224,19 @@ class MainWindow(QMainWindow):
         )
         for act in (self.act_tele_county, self.act_tele_plan):
             act.setCheckable(True)
+        # Population points (geo/points.py): the beneficiary sample (default) or one point per ZIP area.
+        self.act_pop_sample = self._action(
+            "Beneficiary sample (65+ spread over each ZIP area)",
+            lambda: self.set_population_model("sample"),
+            tip="Each ZIP area's 65+ residents spread over its land area in its county",
+        )
+        self.act_pop_zcta = self._action(
+            "One point per ZIP area (coarser, for comparison)",
+            lambda: self.set_population_model("zcta-points"),
+            tip="Each ZIP area's 65+ residents at its interior point",
+        )
+        for act in (self.act_pop_sample, self.act_pop_zcta):
+            act.setCheckable(True)
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, "Ctrl+Shift+R")
         self.act_about = self._action("&About Blueprint Desktop", self.show_about, "F1")
 
@@ -253,6 +266,9 @@ class MainWindow(QMainWindow):
         tele = scoring.addMenu("&Telehealth credit basis")
         tele.addAction(self.act_tele_county)
         tele.addAction(self.act_tele_plan)
+        pop = scoring.addMenu("&Population points")
+        pop.addAction(self.act_pop_sample)
+        pop.addAction(self.act_pop_zcta)
         view = bar.addMenu("&View")
         for i, dock in enumerate(self.docks.values(), start=1):
             toggle = dock.toggleViewAction()
@@ -592,12 +608,29 @@ class MainWindow(QMainWindow):
             )
         self._sync_telehealth_basis()
 
+    def set_population_model(self, model: str) -> None:
+        """Store the project's population model (audited); results are stale until the next score."""
+        from blueprint_desktop.geo import points
+
+        writable = self.project is not None and not self.project.read_only and not self.tasks.busy
+        if writable and model != points.population_model(self.project):
+            points.set_population_model(self.project, model)
+            self._refresh_stale()
+            self.statusBar().showMessage(
+                f"Population points: {points.MODELS[model]}. Press F5 to score again.", 8000
+            )
+        self._sync_telehealth_basis()
+
     def _sync_telehealth_basis(self) -> None:
         from blueprint_desktop.engine import credits
+        from blueprint_desktop.geo import points
 
         basis = credits.telehealth_basis(self.project) if self.project is not None else None
         self.act_tele_county.setChecked(basis == "county")
         self.act_tele_plan.setChecked(basis == "plan")
+        model = points.population_model(self.project) if self.project is not None else None
+        self.act_pop_sample.setChecked(model == "sample")
+        self.act_pop_zcta.setChecked(model == "zcta-points")
 
     def score(self) -> bool:
         if self.project is None or self.project.read_only or self.tasks.busy:
@@ -677,7 +710,7 @@ class MainWindow(QMainWindow):
         self.act_notice.setEnabled(writable and not busy)
         self.act_reference.setEnabled(writable and not busy)
         self.act_score.setEnabled(writable and not busy)
-        for act in (self.act_tele_county, self.act_tele_plan):
+        for act in (self.act_tele_county, self.act_tele_plan, self.act_pop_sample, self.act_pop_zcta):
             act.setEnabled(writable and not busy)
         self._sync_telehealth_basis()
         self.act_cancel.setEnabled(busy)
