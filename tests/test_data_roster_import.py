@@ -29,6 +29,7 @@ from roster_files import (
 )
 
 from blueprint_desktop.data.roster_import import (
+    MODE_REPLACE,
     ROSTER_FIELDS,
     RosterRejected,
     import_roster,
@@ -203,6 +204,7 @@ def test_a_newer_roster_replaces_the_previous_one_and_records_the_diff(project, 
                 template_row(ONCO, "Dr. Di Onco", specialty_code="021"),  # added; NEURO dropped
             ],
         ),
+        mode=MODE_REPLACE,
     )
     assert second.changes["counts"] == {"added": 1, "dropped": 1, "changed": 1}
     assert (second.changes["added"], second.changes["dropped"]) == ([ONCO], [NEURO])
@@ -231,7 +233,7 @@ def test_a_newer_roster_replaces_the_previous_one_and_records_the_diff(project, 
         (second.batch_id, None),
     ]
     # The first file is no longer the current roster: importing it again is a real import (a rollback).
-    back = import_roster(project, tmp_path / "march.csv")
+    back = import_roster(project, tmp_path / "march.csv", mode=MODE_REPLACE)
     assert not back.already_imported and back.changes["counts"] == {"added": 1, "dropped": 1, "changed": 1}
 
 
@@ -279,7 +281,9 @@ def test_provider_and_facility_tables_replace_only_their_own_kind(project, tmp_p
     assert {n for n, *_ in roster(project)} == {CARDIO, NEURO, HOSPITAL, SNF}
     # A newer provider table drops NEURO; the facilities stay.
     result = import_roster(
-        project, provider_table(tmp_path / "p2.csv", [provider_row(CARDIO, "Dr. A", "008")])
+        project,
+        provider_table(tmp_path / "p2.csv", [provider_row(CARDIO, "Dr. A", "008")]),
+        mode=MODE_REPLACE,
     )
     assert result.changes["dropped"] == [NEURO]
     assert {n for n, *_ in roster(project)} == {CARDIO, HOSPITAL, SNF}
@@ -293,6 +297,7 @@ def test_provider_and_facility_tables_replace_only_their_own_kind(project, tmp_p
                 template_row(SNF, "Oak Manor", specialty_code="043"),
             ],
         ),
+        mode=MODE_REPLACE,
     )
     assert both.table_kinds == ["facility", "provider"]
     assert sorted(both.changes["dropped"]) == sorted([CARDIO, HOSPITAL])

@@ -54,6 +54,32 @@ class Result:
     already_imported: bool = False
 
 
+@dataclass
+class Plan:
+    suggested_mode: str
+    already_imported: bool
+    current_providers: int
+    file_providers: int
+    added: list
+    updated: list
+    dropped_if_replaced: list
+
+
+DR_A = {"npi": "1234567893", "name": "Maria Garcia, MD"}
+DR_B = {"npi": "1245319599", "name": "James Lee, MD"}
+DROPS = [{"npi": f"10000000{i:02d}", "name": f"Dr. Gone {i}"} for i in range(3)]
+# The contract's plan: 2 providers in a file against 40 on the roster (a partial file).
+PLAN = {
+    "suggested_mode": "add-update",
+    "already_imported": False,
+    "current_providers": 40,
+    "file_providers": 2,
+    "added": [DR_A],
+    "updated": [DR_B],
+    "dropped_if_replaced": DROPS,
+}
+
+
 class RosterRejected(InputFileError):
     def __init__(self, message: str, problems: list) -> None:
         super().__init__(message)
@@ -82,8 +108,12 @@ def _contract_double(calls: list) -> types.ModuleType:
             HEADERS, [dict(zip(HEADERS, r, strict=True)) for r in ROWS], None, auto, missing, problems
         )
 
-    def import_roster(project, path, mapping=None, skip_bad_rows=False, progress=None):
-        calls.append(("import", dict(mapping or {}), skip_bad_rows))
+    def plan_roster_import(project, path, mapping=None, skip_bad_rows=False, mode=None):
+        calls.append(("plan", dict(mapping or {}), skip_bad_rows))
+        return Plan(**PLAN)
+
+    def import_roster(project, path, mapping=None, skip_bad_rows=False, progress=None, mode="add-update"):
+        calls.append(("import", dict(mapping or {}), skip_bad_rows, mode))
         progress.update(0.5, "reading rows")
         if not skip_bad_rows:
             raise RosterRejected(
@@ -94,6 +124,7 @@ def _contract_double(calls: list) -> types.ModuleType:
         return Result(12, 3, 2, 1, [], [{"change": "added"}, {"change": "added"}, {"change": "changed"}])
 
     module.preview_roster = preview_roster
+    module.plan_roster_import = plan_roster_import
     module.import_roster = import_roster
     return module
 
@@ -176,11 +207,36 @@ def test_wizard_steps_against_the_importer_contract(qtbot, tmp_path, monkeypatch
     assert not check.isComplete()
     check.skip.setChecked(True)
     assert check.isComplete()
+    # What the import will do, before it does it: a partial file preselects "add and update".
+    wizard.next()
+    summary = wizard.summary_page
+    assert wizard.currentPage() is summary and calls[-1] == ("plan", calls[-2][2], True)
+    assert summary.add_update.isChecked() and "partial file" in summary.hint.text()
+    assert (
+        summary.counts.text()
+        == "1 added, 1 updated, 0 dropped; 3 providers not in the file stay on the roster."
+    )
+    assert [summary.table.item(r, 0).text() for r in range(summary.table.rowCount())] == ["added", "updated"]
+    assert summary.confirm.isHidden() and summary.isComplete()
+    # Replace lists the providers it would drop and needs a confirmation naming how many.
+    summary.replace.setChecked(True)
+    assert wizard.flow.mode == "replace"
+    assert summary.counts.text().startswith("1 added, 1 updated, 3 dropped")
+    rows = [(summary.table.item(r, 0).text(), summary.table.item(r, 2).text()) for r in range(3)]
+    assert rows == [("dropped", "Dr. Gone 0"), ("dropped", "Dr. Gone 1"), ("dropped", "Dr. Gone 2")]
+    assert not summary.confirm.isHidden() and summary.confirm.text().startswith(
+        "Drop 3 providers from the roster"
+    )
+    assert not summary.isComplete()
+    summary.confirm.setChecked(True)
+    assert summary.isComplete()
+    summary.add_update.setChecked(True)  # back to add and update: nothing dropped, no confirmation left
+    assert not summary.confirm.isChecked() and summary.isComplete()
     # Import runs in the window's worker; the summary counts what changed.
     with qtbot.waitSignal(wizard.imported, timeout=10000) as blocker:
         wizard.next()
     assert blocker.args[0].rows_imported == 2
-    assert calls[-1][0] == "import" and calls[-1][2] is True
+    assert calls[-1][0] == "import" and calls[-1][2] is True and calls[-1][3] == "add-update"
     text = wizard.import_page.status.text()
     assert "Imported 2 of 3 rows (1 rows with problems were skipped) as batch #12" in text
     assert "added: 2, dropped: 0, changed: 1" in text
@@ -266,10 +322,73 @@ def test_wizard_imports_a_roster_with_the_real_importer(qtbot, tmp_path) -> None
     rows = {check.table.item(r, 0).text() for r in range(check.table.rowCount())}
     assert rows == {"3"}  # the bad NPI on spreadsheet row 3 (the header is row 1)
     check.skip.setChecked(True)
+    wizard.next()
+    assert wizard.currentPage() is wizard.summary_page and wizard.summary_page.add_update.isChecked()
     with qtbot.waitSignal(wizard.imported, timeout=60000) as blocker:
         wizard.next()
     result = blocker.args[0]
+    assert result.mode == "add-update" and result.changes["counts"]["dropped"] == 0
     assert (result.rows_imported, result.rows_rejected) == (2, 1)
     assert window.project.conn.execute("SELECT count(*) FROM import_batches").fetchone()[0] == before + 1
     window._roster_imported(result)
     assert window.results_pane.is_stale
+
+
+def _state(project) -> list[tuple]:
+    return project.conn.execute(
+        "SELECT p.id, p.npi, p.contract_status, p.credentialing_status, p.batch_id,"
+        " (SELECT group_concat(line_code) FROM provider_lines WHERE provider_id = p.id),"
+        " (SELECT group_concat(id || ':' || latitude) FROM locations WHERE provider_id = p.id)"
+        " FROM providers p WHERE source = 'roster' ORDER BY p.id"
+    ).fetchall()
+
+
+def test_replace_asks_before_dropping_and_the_last_page_undoes(qtbot, tmp_path) -> None:
+    """The issue's case: a 2-row file in "replace" mode would drop the whole provider roster of the demo;
+    the wizard says how many, needs the confirmation, and the last page's Undo puts everyone back."""
+    from roster_files import template_file, template_row
+
+    from blueprint_desktop.demo import npi_with_check_digit
+    from blueprint_desktop.gui.import_wizard import RosterImportWizard
+
+    path = template_file(
+        tmp_path / "signings.csv",
+        [template_row(npi_with_check_digit(f"14567890{i}"), f"Dr. New {i}") for i in range(2)],
+    )
+    window = make_window(qtbot, tmp_path)
+    before = _state(window.project)
+    wizard = RosterImportWizard(window.project, window.tasks, window)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    for _ in range(4):  # preview, mapping, problems (none), what will change
+        wizard.next()
+    summary = wizard.summary_page
+    assert wizard.currentPage() is summary
+    plan = wizard.flow.plan
+    # A 2-provider file against the demo's provider roster: add and update is preselected.
+    assert plan.suggested_mode == "add-update" and summary.add_update.isChecked()
+    assert plan.counts == {"added": 2, "updated": 0, "dropped": 0}
+    drops = len(plan.dropped_if_replaced)
+    assert drops > 100 and summary.isComplete()
+    summary.replace.setChecked(True)
+    assert summary.table.rowCount() == drops + 2
+    assert summary.confirm.text().startswith(f"Drop {drops:,} providers from the roster")
+    assert not summary.isComplete()
+    wizard.next()  # refused without the confirmation
+    assert wizard.currentPage() is summary
+    summary.confirm.setChecked(True)
+    with qtbot.waitSignal(wizard.imported, timeout=60000) as blocker:
+        wizard.next()
+    result = blocker.args[0]
+    assert result.changes["counts"]["dropped"] == drops and result.changes["counts"]["added"] == 2
+    page = wizard.import_page
+    assert not page.undo_button.isHidden()
+    with qtbot.waitSignal(wizard.undone, timeout=60000) as undone:
+        page.undo_button.click()
+    # Back: every dropped provider; out: the 2 new ones; restored: any provider that only lost the
+    # provider-kind lines (it also held facility lines).
+    changed = result.changes["counts"]["changed"]
+    assert undone.args[0].counts == {"added": drops, "dropped": 2, "changed": changed}
+    assert page.status.text().startswith("Undone: roster restored to before batch")
+    assert _state(window.project) == before

@@ -51,8 +51,36 @@ def register(groups) -> None:
         metavar="OUT.csv",
         help=f"where to write the problem report (default: FILE{PROBLEMS_SUFFIX} next to the file, else here)",
     )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace this table: drop the providers of the file's table kind that it no longer lists "
+        "(without it the import adds and updates only, and nobody is dropped)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only say what the import would add, update and drop; change nothing",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_roster)
+
+    p = groups.imports.add_parser(
+        "undo",
+        help="undo a roster import: restore the roster as it was before it (a new, audited batch)",
+        description="Restores every provider the import (and any later roster import) added, dropped or "
+        "changed as it was before, with its statuses, lines and locations. Nothing is deleted from the "
+        "history: the restore is a new batch, and can itself be undone. See docs/data-in.md.",
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="the roster batch to undo (default: the last import not undone)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import_undo)
 
     p = groups.imports.add_parser(
         "geocodes", help="load a Census Bureau batch geocoder result file (upgrades locations to exact)"
@@ -146,14 +174,27 @@ def _print_warnings(file: Path, result, report: Path | None) -> None:
 
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
-    from blueprint_desktop.data.roster_import import RosterRejected, import_roster, write_problem_report
+    from blueprint_desktop.data.roster_import import (
+        MODE_ADD_UPDATE,
+        MODE_REPLACE,
+        RosterRejected,
+        import_roster,
+        plan_roster_import,
+        write_problem_report,
+    )
     from blueprint_desktop.data.roster_layouts import load_mapping_file
     from blueprint_desktop.store import open_project
 
     mapping = load_mapping_file(args.mapping) if args.mapping else None
-    with open_project(args.project) as project:
+    mode = MODE_REPLACE if args.replace else MODE_ADD_UPDATE
+    with open_project(args.project, read_only=args.dry_run) as project:
         try:
-            result = import_roster(project, args.file, mapping, args.skip_bad_rows, terminal_progress())
+            if args.dry_run:
+                plan = plan_roster_import(project, args.file, mapping, args.skip_bad_rows, mode)
+            else:
+                result = import_roster(
+                    project, args.file, mapping, args.skip_bad_rows, terminal_progress(), mode=mode
+                )
         except RosterRejected as exc:
             _print_problem_lines(args.file, exc.problems)
             report = write_problem_report(exc.problems, _report_path(args))
@@ -172,6 +213,13 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
             print(f"blueprint: error: {exc}", file=sys.stderr)
             print(f"blueprint: problem report written to {report}", file=sys.stderr)
             return EXIT_ERROR
+    if args.dry_run:
+        if args.json:
+            json.dump(plan.as_dict(), sys.stdout, indent=2, default=str)
+            print()
+        else:
+            print("dry run, nothing changed: " + "\n".join(plan.summary_lines()))
+        return 0
     report = None
     if result.problems:
         _print_problem_lines(args.file, result.problems)
@@ -196,10 +244,27 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         f"  changes: {counts['added']:,} added, {counts['dropped']:,} dropped, {counts['changed']:,} changed"
     )
     print("  geocodes: " + ", ".join(f"{q} {n:,}" for q, n in sorted(result.geocodes.items())))
+    for line in result.summary_lines():
+        print(line)
+    print(f"  undo with: blueprint import undo {args.project} --batch {result.batch_id}")
     if result.rows_rejected:
         print(f"  {result.rows_rejected:,} rows skipped; problem report written to {report}")
     if result.warnings:
         _print_warnings(args.file, result, report)
+    return 0
+
+
+def cmd_import_undo(args: argparse.Namespace) -> int:
+    from blueprint_desktop.data.roster_undo import undo_roster_import
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project) as project:
+        result = undo_roster_import(project, args.batch)
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, indent=2)
+        print()
+        return 0
+    print(result.describe())
     return 0
 
 

@@ -8,7 +8,12 @@ lists every problem. ``import_roster`` imports it:
   on record in ``import_problems``;
 * the same file (by SHA-256) imported again is recognised and nothing is re-imported, unless a newer
   roster has since replaced it;
-* a newer roster replaces the previous roster OF THE SAME TABLE KIND (the HSD Provider table replaces
+* two modes: MODE_ADD_UPDATE (the default) adds and updates and never drops anyone; MODE_REPLACE (asked
+  for explicitly) also drops what the file no longer lists, as below. ``plan_roster_import`` returns
+  exactly what an import would do (added / updated / dropped NPIs with names) without writing;
+* every import keeps in its batch's summary the state before it of each NPI it touched (and the market
+  rows it removed), so ``roster_undo.undo_roster_import`` can restore the roster as a new audited batch;
+* in replace mode a newer roster replaces the previous roster OF THE SAME TABLE KIND (the HSD Provider table replaces
   providers, the Facility table replaces facilities; a template or mapped file replaces the kinds its
   rows hold, both for a mixed file): roster providers of that kind whose NPI is not in the new file are
   dropped, NPIs still there are updated in place (provider and location ids stay stable, and a location
@@ -57,6 +62,7 @@ from blueprint_desktop.data.roster_layouts import (
     save_mapping,
     saved_mapping,
 )
+from blueprint_desktop.data.roster_undo import drop_market_rows_with_snapshots, make_snapshot
 from blueprint_desktop.data.roster_validate import Context, Problem, RosterRow, code_kind, validate_table
 from blueprint_desktop.data.tabular import Table, read_table
 from blueprint_desktop.errors import InputFileError
@@ -112,6 +118,21 @@ _TRACKED = (
     "offers_telehealth",
 )
 _DEFAULTS = {"contract_status": "none", "credentialing_status": "none", "panel_status": "unknown"}
+
+# Import modes. "add and update" never drops anyone (a partial file: new signings, a correction); "replace
+# this table" drops the providers of the file's table kind that it no longer lists (a full roster refresh)
+# and must be asked for explicitly (CLI --replace, the wizard's confirmation step).
+MODE_ADD_UPDATE = "add-update"
+MODE_REPLACE = "replace"
+IMPORT_MODES = {
+    MODE_ADD_UPDATE: "add and update (adds new NPIs, updates listed ones, never drops anyone)",
+    MODE_REPLACE: "replace this table (also drops the providers the file no longer lists)",
+}
+# A file holding fewer providers than this share of the current roster (of its table kinds) is taken for
+# a partial file and "add and update" is suggested: a full monthly roster differs from the last one by a
+# few percent of turnover, so a file with under half the network is almost surely a list of additions or
+# corrections, and replacing with it would drop most of the network (3,828 providers for 20 signings).
+PARTIAL_FILE_SHARE = 0.5
 _BETTER_GEOCODES = ("exact", "interpolated")
 
 
@@ -176,12 +197,100 @@ class RosterImportResult:
     warning_counts: dict[str, int] = field(default_factory=dict)  # kind -> warnings
     # The dropped credits: {row_number, npi, name, line, submitted_code, rule, reason}.
     credit_exclusions: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = MODE_ADD_UPDATE
+    updated: list[str] = field(default_factory=list)  # NPIs of the file already on the roster (rewritten)
+    # {added, updated, dropped}: [{npi, name}] (the names the summary shows, as the plan gives them)
+    people: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def summary_lines(self, names: int = 5) -> list[str]:
+        """Mode, counts and the first ``names`` names of each list (the same lines as the plan's)."""
+        if self.already_imported:
+            return []
+        c = self.changes["counts"]
+        return [
+            f"  mode: {IMPORT_MODES[self.mode]}",
+            f"  {c['added']:,} added, {len(self.updated):,} updated ({c['changed']:,} with changes), "
+            f"{c['dropped']:,} dropped",
+            *name_lines(self.people, names),
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["problems"] = [p.as_dict() for p in self.problems]
         out["warnings"] = [p.as_dict() for p in self.warnings]
         return out
+
+
+@dataclass
+class RosterImportPlan:
+    """Exactly what ``import_roster`` would do with a file in a mode, without writing anything."""
+
+    file_name: str
+    mode: str
+    suggested_mode: str  # MODE_ADD_UPDATE for a partial file (PARTIAL_FILE_SHARE), else MODE_REPLACE
+    already_imported: bool
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    table_kinds: list[str]
+    current_providers: int  # roster providers of the file's table kinds now
+    file_providers: int  # distinct NPIs the file imports
+    added: list[dict[str, str]] = field(default_factory=list)  # {npi, name}
+    updated: list[dict[str, str]] = field(default_factory=list)
+    dropped: list[dict[str, str]] = field(default_factory=list)  # empty unless mode is replace
+    trimmed: list[dict[str, str]] = field(default_factory=list)  # lose this kind's lines only (replace)
+    # What "replace" would drop, whatever the mode (the wizard shows it next to the choice).
+    dropped_if_replaced: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {k: len(getattr(self, k)) for k in ("added", "updated", "dropped")}
+
+    def summary_lines(self, names: int = 5) -> list[str]:
+        """The counts and the first ``names`` names of each list (the CLI and the wizard print these)."""
+        if self.already_imported:
+            return [f"{self.file_name}: already imported; nothing would change"]
+        c = self.counts
+        out = [
+            f"{self.file_name}: {IMPORT_MODES[self.mode]}: {self.file_providers:,} providers in the file, "
+            f"{self.current_providers:,} on the roster ({', '.join(self.table_kinds)})",
+            f"  {c['added']:,} added, {c['updated']:,} updated, {c['dropped']:,} dropped",
+        ]
+        out += name_lines({k: getattr(self, k) for k in ("added", "updated", "dropped", "trimmed")}, names)
+        if self.mode != MODE_REPLACE and self.dropped_if_replaced:
+            out.append(
+                f"  not in the file and kept: {len(self.dropped_if_replaced):,} (replace mode would drop them)"
+            )
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["counts"] = self.counts
+        return out
+
+
+def name_lines(lists: dict[str, list[dict[str, str]]], names: int = 5) -> list[str]:
+    """'  added: Dr. A (NPI); Dr. B (NPI); ... and 15 more' for each non-empty list."""
+    out = []
+    for key, items in lists.items():
+        if items:
+            first = "; ".join(f"{x['name']} ({x['npi']})" for x in items[:names])
+            more = f"; ... and {len(items) - names:,} more" if len(items) > names else ""
+            out.append(f"  {key}: {first}{more}")
+    return out
+
+
+def suggest_mode(file_providers: int, current_providers: int) -> str:
+    """ "add and update" for a file much smaller than the roster (``PARTIAL_FILE_SHARE``), else "replace"."""
+    if current_providers and file_providers < PARTIAL_FILE_SHARE * current_providers:
+        return MODE_ADD_UPDATE
+    return MODE_REPLACE if current_providers else MODE_ADD_UPDATE
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in IMPORT_MODES:
+        raise InputFileError(f"roster import mode {mode!r} is not one of {', '.join(IMPORT_MODES)}")
+    return mode
 
 
 # -- mapping ---------------------------------------------------------------------------------------------
@@ -318,6 +427,11 @@ class _Existing:
     batch_id: int | None
     lines: dict[str, str | None] = field(default_factory=dict)
     locations: list[dict[str, Any]] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What an undo writes back (``roster_undo.restore_provider``)."""
+        return make_snapshot(self.row, self.lines, self.locations, self.counties)
 
     @property
     def kinds(self) -> set[str]:
@@ -351,6 +465,31 @@ def _load_existing(project) -> dict[str, _Existing]:
     for values in cur.fetchall():
         loc = dict(zip(names, values, strict=True))
         by_id[loc["provider_id"]].locations.append(loc)
+    if "provider_id" in _columns(project, "provider_counties"):
+        for pid, fips in project.conn.execute(
+            "SELECT pc.provider_id, pc.county_fips FROM provider_counties pc"
+            " JOIN providers p ON p.id = pc.provider_id WHERE p.source = 'roster' ORDER BY 1, 2"
+        ):
+            by_id[pid].counties.append(fips)
+    return out
+
+
+def _decide(
+    existing: dict[str, _Existing], new: dict[str, Any], bad_npis: set[str], kinds: set[str], mode: str
+) -> dict[str, list[str]]:
+    """What an import does, NPI by NPI (the preview and the import both use this, so they agree):
+    ``added`` (not on the roster), ``updated`` (on it and in the file), and, in replace mode only,
+    ``dropped`` (on the roster with the file's table kind, not in the file, no rejected row) and
+    ``trimmed`` (the same, but holding lines of the other table kind too: only this kind's lines go)."""
+    out: dict[str, list[str]] = {"added": [], "updated": [], "dropped": [], "trimmed": []}
+    for npi in sorted(new):
+        out["updated" if npi in existing else "added"].append(npi)
+    if mode == MODE_REPLACE:
+        for npi, old in sorted(existing.items()):
+            if npi in new or npi in bad_npis or not (old.kinds & kinds):
+                continue
+            keeps_other = any(code_kind(c) not in kinds for c in old.lines)
+            out["trimmed" if keeps_other else "dropped"].append(npi)
     return out
 
 
@@ -614,14 +753,120 @@ def _warnings_from_summary(summary: dict[str, Any]) -> list[Problem]:
     ]
 
 
+@dataclass
+class _Prepared:
+    layout: RosterLayout
+    used: dict[str, str]
+    source: str
+    validation: Any
+    new: dict[str, _NewProvider]
+    kinds: set[str]
+
+
+def _prepare(
+    project, table: Table, path: Path, mapping, skip_bad_rows: bool, progress: Progress
+) -> _Prepared:
+    """Layout, mapping and validation of a file (raises as the import does), its rows grouped by NPI."""
+    layout, used, source = _resolve(table, project, mapping)
+    if layout is None:
+        raise InputFileError(
+            f"{path.name}: the columns are not a CMS HSD Provider or Facility table nor the Blueprint roster template; "
+            'give a column mapping (--mapping MAPPING.json, {"npi": "Your NPI column", ...}; see '
+            "'blueprint template roster' and docs/data-in.md)"
+        )
+    missing = missing_required(used, layout)
+    if missing:
+        raise InputFileError(
+            f"{path.name}: no column for the required field(s) {', '.join(missing)} ({layout.title}); "
+            "map one with --mapping"
+        )
+    if not table.rows:
+        raise InputFileError(f"{path.name}: no data rows under the header; nothing was imported")
+    validation = validate_table(table, used, layout, Context.for_project(project), progress.scaled(0.02, 0.6))
+    if validation.problems and not skip_bad_rows:
+        raise RosterRejected(path.name, validation.problems, len(validation.bad_rows))
+    if not validation.rows:
+        raise InputFileError(
+            f"{path.name}: every one of the {len(table.rows)} rows has a problem; nothing was imported "
+            f"(the first: {validation.problems[0]})"
+        )
+    new = _group(validation.rows)
+    return _Prepared(layout, used, source, validation, new, _table_kinds(layout, validation.rows))
+
+
+def _who(npis: list[str], names: dict[str, str | None]) -> list[dict[str, str]]:
+    return [{"npi": n, "name": names.get(n) or ""} for n in npis]
+
+
+def plan_roster_import(
+    project,
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    mode: str | None = None,
+) -> RosterImportPlan:
+    """What ``import_roster(project, path, mapping, skip_bad_rows, mode=mode)`` would do: the NPIs (with
+    names) it would add, update and drop, without writing anything. ``mode`` None: the suggested one.
+    Raises what the import raises (RosterRejected for bad rows without ``skip_bad_rows``)."""
+    path = Path(path)
+    table = read_table(path)
+    prior = _current_batch(project, sha256_file(path))
+    existing = _load_existing(project)
+    if prior:
+        return RosterImportPlan(
+            file_name=path.name,
+            mode=_check_mode(mode or MODE_ADD_UPDATE),
+            suggested_mode=MODE_ADD_UPDATE,
+            already_imported=True,
+            rows_read=prior["rows_read"],
+            rows_imported=prior["rows_imported"],
+            rows_rejected=prior["rows_rejected"],
+            table_kinds=[],
+            current_providers=len(existing),
+            file_providers=0,
+        )
+    prep = _prepare(project, table, path, mapping, skip_bad_rows, Progress())
+    current = sum(1 for e in existing.values() if e.kinds & prep.kinds)
+    suggested = suggest_mode(len(prep.new), current)
+    mode = _check_mode(mode or suggested)
+    bad = prep.validation.bad_npis
+    decided = _decide(existing, prep.new, bad, prep.kinds, mode)
+    replaced = _decide(existing, prep.new, bad, prep.kinds, MODE_REPLACE)
+    names = {n: e.row.get("name") for n, e in existing.items()} | {
+        n: p.provider.get("name") for n, p in prep.new.items()
+    }
+    return RosterImportPlan(
+        file_name=path.name,
+        mode=mode,
+        suggested_mode=suggested,
+        already_imported=False,
+        rows_read=len(table.rows),
+        rows_imported=len(prep.validation.rows),
+        rows_rejected=len(prep.validation.bad_rows),
+        table_kinds=sorted(prep.kinds),
+        current_providers=current,
+        file_providers=len(prep.new),
+        added=_who(decided["added"], names),
+        updated=_who(decided["updated"], names),
+        dropped=_who(decided["dropped"], names),
+        trimmed=_who(decided["trimmed"], names),
+        dropped_if_replaced=_who(replaced["dropped"], names),
+    )
+
+
 def import_roster(
     project,
     path: str | Path,
     mapping: dict[str, str] | None = None,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
+    mode: str = MODE_ADD_UPDATE,
 ) -> RosterImportResult:
-    """Import a roster file into ``project`` (see the module doc). Raises RosterRejected / InputFileError."""
+    """Import a roster file into ``project`` (see the module doc). Raises RosterRejected / InputFileError.
+
+    ``mode``: MODE_ADD_UPDATE (the default: nobody is dropped) or MODE_REPLACE (providers of the file's
+    table kinds that it no longer lists are dropped). ``plan_roster_import`` says beforehand what it does."""
+    mode = _check_mode(mode)
     progress = progress or Progress()
     path = Path(path)
     progress.update(0.0, f"reading {path.name}")
@@ -650,33 +895,11 @@ def import_roster(
             warning_counts=dict(summary.get("warning_counts", {})),
             credit_exclusions=list(summary.get("credit_exclusions", [])),
         )
-    layout, used, source = _resolve(table, project, mapping)
-    if layout is None:
-        raise InputFileError(
-            f"{path.name}: the columns are not a CMS HSD Provider or Facility table nor the Blueprint roster template; "
-            'give a column mapping (--mapping MAPPING.json, {"npi": "Your NPI column", ...}; see '
-            "'blueprint template roster' and docs/data-in.md)"
-        )
-    missing = missing_required(used, layout)
-    if missing:
-        raise InputFileError(
-            f"{path.name}: no column for the required field(s) {', '.join(missing)} ({layout.title}); "
-            "map one with --mapping"
-        )
-    if not table.rows:
-        raise InputFileError(f"{path.name}: no data rows under the header; nothing was imported")
-    validation = validate_table(table, used, layout, Context.for_project(project), progress.scaled(0.02, 0.6))
-    if validation.problems and not skip_bad_rows:
-        raise RosterRejected(path.name, validation.problems, len(validation.bad_rows))
-    if not validation.rows:
-        raise InputFileError(
-            f"{path.name}: every one of the {len(table.rows)} rows has a problem; nothing was imported "
-            f"(the first: {validation.problems[0]})"
-        )
+    prep = _prepare(project, table, path, mapping, skip_bad_rows, progress)
+    layout, used, source, validation = prep.layout, prep.used, prep.source, prep.validation
+    new, kinds = prep.new, prep.kinds
     progress.update(0.62, "placing locations")
-    new = _group(validation.rows)
     place_locations([loc for p in new.values() for loc in p.locations.values()])
-    kinds = _table_kinds(layout, validation.rows)
     given = ((set(used) | set(layout.implied)) & set(_PROVIDER_COLUMNS)) | _facts_given(used)
     progress.update(0.7, "comparing with the current roster")
     with project.transaction():
@@ -692,6 +915,11 @@ def import_roster(
             summary=summary,
         )
         writer = _Writer(project, batch_id, given, kinds, counties_given="county_served" in used)
+        decided = _decide(existing, new, validation.bad_npis, kinds, mode)
+        # What undo writes back (data/roster_undo.py): every NPI this import touches, as it was (None: added).
+        restore: dict[str, Any] = {n: None for n in decided["added"]}
+        for key in ("updated", "dropped", "trimmed"):
+            restore.update({n: existing[n].snapshot() for n in decided[key]})
         items = sorted(new.items())
         for i, (npi, provider) in enumerate(items):
             if i % 500 == 0:
@@ -703,10 +931,8 @@ def import_roster(
                 writer.add(provider)
             else:
                 writer.update(old, provider, merge_only=npi in validation.bad_npis)
-        for npi, old in sorted(existing.items()):
-            if npi in new or npi in validation.bad_npis or not (old.kinds & kinds):
-                continue
-            writer.drop(old)
+        for npi in decided["dropped"] + decided["trimmed"]:
+            writer.drop(existing[npi])
         project.conn.executemany(
             "INSERT INTO roster_changes(batch_id, previous_batch_id, npi, change, detail_json) VALUES (?,?,?,?,?)",
             [
@@ -732,9 +958,7 @@ def import_roster(
             (batch_id, ROSTER_KIND, batch_id),
         )
         # A provider now on the network is no longer a recruit: its NPPES market row goes (docs/data-in.md).
-        from blueprint_desktop.data.nppes_import import drop_market_rows_for_network
-
-        market_removed = drop_market_rows_for_network(project)
+        market_removed, market_snapshots = drop_market_rows_with_snapshots(project)
         if source == "given" and layout is MAPPED:
             save_mapping(project, used, table.headers)
         changes = _summarise(writer.changes)
@@ -757,6 +981,10 @@ def import_roster(
             warning_counts=warning_counts,
             warnings=[w.as_dict() for w in warnings],
             credit_exclusions=credit,
+            mode=mode,
+            updated=len(decided["updated"]),
+            restore=restore,
+            restore_market=market_snapshots,
         )
         project.conn.execute(
             "UPDATE import_batches SET summary_json = ? WHERE id = ?",
@@ -772,6 +1000,8 @@ def import_roster(
                 "rows_imported": len(validation.rows),
                 "rows_rejected": len(validation.bad_rows),
                 "warnings": len(warnings),
+                "mode": mode,
+                "updated": len(decided["updated"]),
                 **changes["counts"],
             },
         )
@@ -794,6 +1024,13 @@ def import_roster(
         warnings=warnings,
         warning_counts=warning_counts,
         credit_exclusions=credit,
+        mode=mode,
+        updated=decided["updated"],
+        people={
+            "added": _who(decided["added"], {n: p.provider.get("name") for n, p in new.items()}),
+            "updated": _who(decided["updated"], {n: p.provider.get("name") for n, p in new.items()}),
+            "dropped": _who(decided["dropped"], {n: e.row.get("name") for n, e in existing.items()}),
+        },
     )
 
 

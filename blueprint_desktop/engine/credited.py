@@ -110,7 +110,11 @@ def _active_today(deactivated: pd.Series, today: date | None) -> np.ndarray:
 
 
 def contracted_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
-    """Executed contract, credentialing active/provisional, not deactivated, not a market row."""
+    """Executed contract, credentialing active/provisional, not deactivated, not a market row.
+
+    Market (NPPES) rows never count, whatever their statuses: signing a recruit in the Roster pane
+    creates a ``manual`` network row for its NPI (``store.roster_queries._sign_market_provider``), and that
+    row is what counts, so one NPI is credited once and the NPPES file never decides who is contracted."""
     if df.empty:
         return np.zeros(0, dtype=bool)
     return (

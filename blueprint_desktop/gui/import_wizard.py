@@ -1,12 +1,15 @@
-"""The roster import wizard: file -> preview -> column mapping -> problems -> import -> summary.
+"""The roster import wizard: file -> preview -> column mapping -> problems -> what will change -> import.
 
 The steps follow ``blueprint_desktop.data.roster_import``: ``preview_roster`` reads the file's headers
 and first rows and proposes a mapping of our roster fields to its columns (and lists the problems it
 finds); the user confirms or fixes the mapping with one combo per field; the problems are listed row by
 row (row number as in the spreadsheet, column, value, what was expected) and the user may choose to
-import only the good rows; ``import_roster`` then runs in the window's worker (one transaction, so a
+import only the good rows; ``plan_roster_import`` then says exactly what the import will do (added,
+updated and dropped providers, with NPI and name) in the chosen mode, "add and update" (never drops
+anyone) or "replace this table" (drops the providers the file no longer lists, only after the user ticks
+a confirmation naming how many); ``import_roster`` runs in the window's worker (one transaction, so a
 cancel or a refusal leaves the project unchanged) and the last page says what was added, dropped and
-changed.
+changed, with a button that undoes the import (``roster_undo.undo_roster_import``: a new audited batch).
 
 ``RosterImportFlow`` holds the wizard's state without Qt, so tests can drive the same steps.
 """
@@ -18,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -39,10 +45,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from blueprint_desktop.data import roster_import
+from blueprint_desktop.data import roster_import, roster_undo
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.gui.worker import TaskError, TaskRunner
 
+# The import modes (the values of roster_import.MODE_ADD_UPDATE / MODE_REPLACE).
+ADD_UPDATE, REPLACE = "add-update", "replace"
 FILE_FILTER = "Rosters (*.csv *.txt *.xlsx *.xlsm);;All files (*)"
 NOT_MAPPED = "(not in this file)"
 ERROR_STYLE = "color: #b3261e;"
@@ -95,6 +103,9 @@ class RosterImportFlow:
     mapping: dict[str, str] = field(default_factory=dict)
     skip_bad_rows: bool = False
     result: Any = None
+    plan: Any = None  # roster_import.RosterImportPlan of the current file, mapping and skip choice
+    mode: str = ADD_UPDATE
+    undo_result: Any = None
 
     def load(self, path: str | Path) -> Any:
         """Preview the file and take the importer's proposed mapping."""
@@ -127,14 +138,55 @@ class RosterImportFlow:
     def missing_required(self) -> list[str]:
         return list(getattr(self.preview, "missing_required", None) or [])
 
+    def make_plan(self) -> Any:
+        """What the import would do (nothing written), and the mode it suggests, which becomes the mode.
+
+        "add and update" is suggested for a file much smaller than the current roster (under
+        ``roster_import.PARTIAL_FILE_SHARE`` of it): such a file is a list of new signings or corrections,
+        and replacing the table with it would drop most of the network; the user may still choose replace.
+        """
+        if self.path is None:
+            raise BlueprintError("choose a roster file first")
+        self.plan = roster_import.plan_roster_import(
+            self.project, self.path, dict(self.mapping), self.skip_bad_rows
+        )
+        self.mode = self.plan.suggested_mode
+        return self.plan
+
+    def planned(self, key: str) -> list[dict[str, str]]:
+        """The plan's ``added`` / ``updated`` / ``dropped`` list for the chosen mode."""
+        if self.plan is None:
+            return []
+        if key == "dropped":
+            return list(self.plan.dropped_if_replaced) if self.mode == REPLACE else []
+        return list(getattr(self.plan, key))
+
+    @property
+    def drops(self) -> int:
+        """How many providers the import will drop in the chosen mode."""
+        return len(self.planned("dropped"))
+
     def run(self, progress=None) -> Any:
         """Import (in the worker thread): one transaction in the core."""
         if self.path is None:
             raise BlueprintError("choose a roster file first")
         self.result = roster_import.import_roster(
-            self.project, self.path, dict(self.mapping), skip_bad_rows=self.skip_bad_rows, progress=progress
+            self.project,
+            self.path,
+            dict(self.mapping),
+            skip_bad_rows=self.skip_bad_rows,
+            progress=progress,
+            mode=self.mode,
         )
         return self.result
+
+    def undo(self, progress=None) -> Any:
+        """Undo the import just made (a new audited batch restoring the roster as it was before)."""
+        r = self.result
+        if r is None or getattr(r, "already_imported", False):
+            raise BlueprintError("nothing was imported; nothing to undo")
+        self.undo_result = roster_undo.undo_roster_import(self.project, r.batch_id)
+        return self.undo_result
 
     def summary(self) -> str:
         r = self.result
@@ -146,11 +198,15 @@ class RosterImportFlow:
                 "Import a newer roster to update the network."
             )
         counts = summarise_changes(getattr(r, "changes", None))
+        updated = getattr(r, "updated", None)
         return (
-            f"Imported {r.rows_imported:,} of {r.rows_read:,} rows"
+            ("Replaced the table. " if getattr(r, "mode", None) == REPLACE else "")
+            + f"Imported {r.rows_imported:,} of {r.rows_read:,} rows"
             + (f" ({r.rows_rejected:,} rows with problems were skipped)" if r.rows_rejected else "")
             + f" as batch #{r.batch_id}. Providers added: {counts['added']:,}, dropped: {counts['dropped']:,},"
-            f" changed: {counts['changed']:,}. Re-score (F5) to see the effect on adequacy."
+            f" changed: {counts['changed']:,}"
+            + (f" (of {len(updated):,} updated)" if updated else "")
+            + ". Re-score (F5) to see the effect on adequacy."
             + self._warning_text(getattr(r, "warnings", None) or [])
         )
 
@@ -364,6 +420,121 @@ class ValidationPage(QWizardPage):
         return not self.table.rowCount() or self.skip.isChecked()
 
 
+CHANGE_COLORS = {"dropped": QColor("#b3261e"), "added": QColor("#1b6e3a")}
+
+
+class SummaryPage(QWizardPage):
+    """What the import will do, before it does it: the mode, the counts and every NPI with its name; a
+    confirmation naming how many providers will be dropped is required before a replace that drops."""
+
+    def __init__(self, flow: RosterImportFlow) -> None:
+        super().__init__()
+        self.flow = flow
+        self.setTitle("What the import will do")
+        self.setButtonText(QWizard.WizardButton.NextButton, "Import")
+        self.add_update = QRadioButton(
+            "Add and update: add new NPIs and update listed ones; never drop anyone"
+        )
+        self.add_update.setObjectName("modeAddUpdate")
+        self.replace = QRadioButton("Replace this table: also drop the providers the file no longer lists")
+        self.replace.setObjectName("modeReplace")
+        group = QButtonGroup(self)
+        group.addButton(self.add_update)
+        group.addButton(self.replace)
+        self.add_update.toggled.connect(lambda _c: self._mode_changed())
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.counts = QLabel()
+        self.counts.setObjectName("planCounts")
+        self.counts.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("planTable")
+        self.table.setHorizontalHeaderLabels(["Change", "NPI", "Name"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.confirm = QCheckBox()
+        self.confirm.setObjectName("confirmDrop")
+        self.confirm.setStyleSheet(ERROR_STYLE)
+        self.confirm.toggled.connect(lambda _c: self.completeChanged.emit())
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.add_update)
+        layout.addWidget(self.replace)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.error)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt override
+        self.error.setText("")
+        try:
+            plan = self.flow.make_plan()
+        except BlueprintError as exc:
+            self.flow.plan = None
+            self.error.setText(f"Cannot import: {exc}")
+            self.completeChanged.emit()
+            return
+        self.add_update.blockSignals(True)
+        (self.replace if self.flow.mode == REPLACE else self.add_update).setChecked(True)
+        self.add_update.blockSignals(False)
+        if plan.already_imported:
+            self.hint.setText("This file was imported before and is the current roster: nothing will change.")
+        elif plan.suggested_mode == ADD_UPDATE and plan.current_providers:
+            self.hint.setText(
+                f"The file lists {plan.file_providers:,} providers against {plan.current_providers:,} on the "
+                "roster: it looks like a partial file (new signings or corrections), so add and update is "
+                "selected. Choose replace only for a complete roster."
+            )
+        else:
+            self.hint.setText(
+                f"The file lists {plan.file_providers:,} providers against {plan.current_providers:,} on the roster."
+            )
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        self.flow.mode = REPLACE if self.replace.isChecked() else ADD_UPDATE
+        self.confirm.setChecked(False)
+        self.show_plan()
+
+    def show_plan(self) -> None:
+        lists = {k: self.flow.planned(k) for k in ("dropped", "added", "updated")}
+        rows = [(k, x) for k in ("dropped", "added", "updated") for x in lists[k]]
+        self.table.setRowCount(len(rows))
+        for r, (kind, who) in enumerate(rows):
+            for c, text in enumerate((kind, who.get("npi", ""), who.get("name", ""))):
+                item = QTableWidgetItem(text)
+                if kind in CHANGE_COLORS:
+                    item.setForeground(CHANGE_COLORS[kind])
+                self.table.setItem(r, c, item)
+        kept = len(self.flow.plan.dropped_if_replaced) if self.flow.plan and self.flow.mode != REPLACE else 0
+        self.counts.setText(
+            f"{len(lists['added']):,} added, {len(lists['updated']):,} updated, {len(lists['dropped']):,} dropped"
+            + (f"; {kept:,} providers not in the file stay on the roster." if kept else ".")
+        )
+        drops = self.flow.drops
+        self.confirm.setText(
+            f"Drop {drops:,} provider{'s' if drops != 1 else ''} from the roster (listed in red above); "
+            "Undo on the last page or in the Roster pane puts them back."
+        )
+        self.confirm.setVisible(bool(drops))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        if self.flow.plan is None:
+            return False
+        return not self.flow.drops or self.confirm.isChecked()
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        # The Next button is disabled until isComplete, but QWizard.next() does not ask: never drop
+        # anyone without the confirmation, whoever calls next().
+        return self.isComplete()
+
+
 class ImportPage(QWizardPage):
     def __init__(self, flow: RosterImportFlow, runner: TaskRunner, wizard: RosterImportWizard) -> None:
         super().__init__()
@@ -377,15 +548,25 @@ class ImportPage(QWizardPage):
         self.bar.setRange(0, 1000)
         self.problems = _problems_table()
         self.problems.hide()
+        self.undo_button = QPushButton("Undo this import")
+        self.undo_button.setObjectName("undoImport")
+        self.undo_button.setToolTip(
+            "Restore the roster as it was before this import (a new, audited batch; nothing is deleted "
+            "from the history)."
+        )
+        self.undo_button.clicked.connect(self.undo)
+        self.undo_button.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.problems, 1)
+        layout.addWidget(self.undo_button)
         runner.progressed.connect(self._progress)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.done = False
         self.problems.hide()
+        self.undo_button.hide()
         self.bar.setValue(0)
         self.status.setText(f"Importing {self.flow.path.name if self.flow.path else ''}…")
         started = self.runner.run(
@@ -409,8 +590,35 @@ class ImportPage(QWizardPage):
         self.done = True
         self.bar.setValue(1000)
         self.status.setText(self.flow.summary())
+        r = self.flow.result
+        self.undo_button.setVisible(r is not None and not getattr(r, "already_imported", False))
+        self.undo_button.setEnabled(True)
         self.completeChanged.emit()
         self._wizard.imported.emit(self.flow.result)
+
+    def undo(self) -> None:
+        """Undo the import just made, in the worker; the wizard's ``undone`` signal carries the result."""
+        self.undo_button.setEnabled(False)
+        started = self.runner.run(
+            "undo-import",
+            self.flow.undo,
+            label="Undoing the roster import",
+            on_done=self._undone,
+            on_error=self._undo_failed,
+        )
+        if not started:
+            self.undo_button.setEnabled(True)
+            self.status.setText(self.status.text() + "\n\nAnother operation is running; try Undo again.")
+
+    def _undone(self, result: object) -> None:
+        self.undo_button.hide()
+        self.status.setText(f"Undone: {result.describe()}. Re-score (F5) to see the effect on adequacy.")
+        self._wizard.undone.emit(result)
+
+    def _undo_failed(self, err: TaskError) -> None:
+        self.undo_button.setEnabled(True)
+        self.status.setText(f"Could not undo: {err.message}")
+        self.status.setStyleSheet(ERROR_STYLE)
 
     def _failed(self, err: TaskError) -> None:
         self.done = True
@@ -433,6 +641,7 @@ class RosterImportWizard(QWizard):
 
     imported = Signal(object)  # the RosterImportResult
     failed = Signal(str)
+    undone = Signal(object)  # roster_undo.RosterUndoResult, when the last page's Undo was used
 
     def __init__(self, project, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -447,12 +656,14 @@ class RosterImportWizard(QWizard):
         self.preview_page = PreviewPage(self.flow)
         self.mapping_page = MappingPage(self.flow)
         self.validation_page = ValidationPage(self.flow)
+        self.summary_page = SummaryPage(self.flow)
         self.import_page = ImportPage(self.flow, runner, self)
         for page in (
             self.file_page,
             self.preview_page,
             self.mapping_page,
             self.validation_page,
+            self.summary_page,
             self.import_page,
         ):
             self.addPage(page)

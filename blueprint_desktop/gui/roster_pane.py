@@ -3,7 +3,13 @@
 The table is a ``RosterModel`` (ids per filter, rows by page); typing in the search box re-queries after
 a short pause rather than on every key. Contract, credentialing and panel status are edited in place
 with a combo; each edit is one audited transaction, and the pane re-emits ``status_changed`` so the
-window can offer Undo and mark the results stale.
+window can offer Undo and mark the results stale. Setting a market (NPPES) candidate to contract
+executed and credentialing active signs it: a network row is created for its NPI (see
+``store.roster_queries``), which counts at the next score.
+
+"Undo last import" restores the roster as it was before the last roster import not undone yet
+(``data.roster_undo``: a new audited batch, history kept), after a confirmation naming the batch; the
+pane re-emits ``import_undone`` so the window can mark the results stale.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,6 +55,7 @@ class RosterPane(QWidget):
 
     status_changed = Signal(object)  # StatusChange
     edit_failed = Signal(str)
+    import_undone = Signal(object)  # data.roster_undo.RosterUndoResult
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,10 +127,15 @@ class RosterPane(QWidget):
         hint = QLabel("Double-click a Contract, Credentialing or Panel cell to change it; Ctrl+Z undoes.")
         hint.setObjectName("rosterHint")
         hint.setStyleSheet("color: #52606d;")
+        self.undo_import = QPushButton("Undo last import")
+        self.undo_import.setObjectName("undoLastImport")
+        self.undo_import.clicked.connect(lambda _c=False: self.undo_last_import())
+        self._editable = True
         foot = QHBoxLayout()
         foot.addWidget(self.count_label)
         foot.addStretch(1)
         foot.addWidget(hint)
+        foot.addWidget(self.undo_import)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -134,11 +148,15 @@ class RosterPane(QWidget):
     def set_project(self, project) -> None:
         self.project = project
         self._fill_choices()
+        self._editable = True
         self.model.set_editable(True)
         self.model.set_project(project, self.current_filter())
+        self._update_undo()
 
     def set_editable(self, editable: bool) -> None:
+        self._editable = editable
         self.model.set_editable(editable)
+        self._update_undo()
 
     def current_filter(self) -> rq.RosterFilter:
         return rq.RosterFilter(
@@ -158,6 +176,48 @@ class RosterPane(QWidget):
     def refresh(self) -> None:
         """Re-read the roster (after an import, an undo or a re-score)."""
         self.model.reload()
+        self._update_undo()
+
+    def last_import(self) -> dict | None:
+        """The roster import "Undo last import" would undo, or None."""
+        if self.project is None:
+            return None
+        from blueprint_desktop.data.roster_undo import last_undoable_batch
+
+        return last_undoable_batch(self.project)
+
+    def confirm_undo(self, text: str) -> bool:
+        """Ask before undoing (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Undo last import", text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def undo_last_import(self):
+        """Restore the roster as it was before the last import (after a confirmation); the result or None."""
+        batch = self.last_import()
+        if batch is None or not self.undo_import.isEnabled():
+            return None
+        c = batch.get("counts") or {}
+        text = (
+            f"Restore the roster as it was before batch #{batch['id']} ({batch['file_name']}, "
+            f"{(batch.get('imported_at') or '')[:16]})? It added {c.get('added', 0):,}, dropped "
+            f"{c.get('dropped', 0):,} and changed {c.get('changed', 0):,} providers; the undo is recorded as "
+            "a new batch and can itself be undone."
+        )
+        if not self.confirm_undo(text):
+            return None
+        from blueprint_desktop.data.roster_undo import undo_roster_import
+        from blueprint_desktop.errors import BlueprintError
+
+        try:
+            result = undo_roster_import(self.project, batch["id"])
+        except BlueprintError as exc:
+            self.edit_failed.emit(str(exc))
+            return None
+        self.refresh()
+        self.import_undone.emit(result)
+        return result
 
     # -- internals -------------------------------------------------------------------------------
     def _fill_choices(self) -> None:
@@ -179,6 +239,21 @@ class RosterPane(QWidget):
                 self.county.addItem(rq.county_label(fips), fips)
         for combo in (self.line, self.county):
             combo.blockSignals(False)
+
+    def _update_undo(self) -> None:
+        batch = None
+        writable = self.project is not None and not getattr(self.project, "read_only", False)
+        if writable and self._editable:
+            try:
+                batch = self.last_import()
+            except Exception:  # noqa: BLE001 - a project without roster batches yet: nothing to undo
+                batch = None
+        self.undo_import.setEnabled(batch is not None)
+        self.undo_import.setToolTip(
+            f"Restore the roster as it was before batch #{batch['id']} ({batch['file_name']})"
+            if batch
+            else "No roster import to undo"
+        )
 
     def _show_count(self, n: int) -> None:
         self.count_label.setText(f"{n:,} provider{'s' if n != 1 else ''}")

@@ -8,6 +8,9 @@ Status edits (contract, credentialing, panel) go through ``set_provider_status``
 updates the provider and appends an audit entry with the old and new values. Undo is never a delete:
 ``undo_status_change`` writes the old value back as a new, audited change that names the entry it undoes
 (the audit log is append-only; schema V1 triggers refuse UPDATE and DELETE on it).
+
+Signing a recruit: a market (NPPES) row set to contract executed and credentialing active/provisional
+gets a ``manual`` network provider for its NPI (``_sign_market_provider``), which the engine credits.
 """
 
 from __future__ import annotations
@@ -107,9 +110,11 @@ class StatusChange:
     field: str
     old: str
     new: str
+    network_provider_id: int | None = None  # the manual network row a market edit signed or reached
 
     def describe(self) -> str:
-        return f"{STATUS_LABELS[self.field]} status of {self.name} ({self.npi}): {self.old} -> {self.new}"
+        text = f"{STATUS_LABELS[self.field]} status of {self.name} ({self.npi}): {self.old} -> {self.new}"
+        return text + (" (on the network)" if self.network_provider_id is not None else "")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -266,11 +271,97 @@ def set_provider_status(
         detail = {"field": field, "old": old, "new": value, "npi": npi}
         if undoes is not None:
             detail["undoes"] = undoes
+        network_id = _sign_market_provider(project, provider_id, npi, field, value)
+        if network_id is not None:
+            detail["network_provider_id"] = network_id
         project.audit(
             "roster.status.undo" if undoes is not None else "roster.status", "providers", provider_id, detail
         )
         audit_id = int(project.conn.execute("SELECT max(id) FROM audit_log").fetchone()[0])
-    return StatusChange(audit_id, int(provider_id), npi, name, field, old, value)
+    return StatusChange(audit_id, int(provider_id), npi, name, field, old, value, network_id)
+
+
+# A recruit counts once signed: contract executed and credentialing active or provisional (the statuses
+# engine.credited credits; kept here so the store does not import the engine).
+SIGNED_CONTRACT = ("executed",)
+SIGNED_CREDENTIALING = ("active", "provisional")
+
+
+def _sign_market_provider(project, provider_id: int, npi: str, field: str, value: str) -> int | None:
+    """A status edit on a market (NPPES) row reaches the network: returns the network provider's id.
+
+    Why a network row and not "let the engine credit executed market rows": a market row is the NPPES
+    file's view of a candidate, replaced wholesale by the next NPPES import and never shown in the network
+    view, exported in the HSD tables or counted by the checks, which all read roster/manual rows. So a
+    market candidate whose contract is executed and credentialing active/provisional is SIGNED: a
+    ``manual`` provider for its NPI is created (name, entity type, lines, locations and counties copied
+    from the market row, the statuses as set), audited as ``roster.sign``; the market row stays a market
+    row (with the statuses set) so the Market view shows what happened, and the engine still never credits
+    market rows. One NPI still counts once: the engine counts distinct NPIs, the market row is not
+    credited, and ``credited.candidate_mask`` drops a market row whose NPI is credited on its line.
+
+    Once a manual row exists for the NPI, every later status edit of the market row (an undo included)
+    is mirrored onto it, so un-signing a recruit takes its credit away again. Runs inside the caller's
+    transaction."""
+    conn = project.conn
+    row = conn.execute(
+        "SELECT source, contract_status, credentialing_status FROM providers WHERE id = ?", (provider_id,)
+    ).fetchone()
+    if row is None or row[0] != "market":
+        return None
+    manual = conn.execute("SELECT id FROM providers WHERE npi = ? AND source = 'manual'", (npi,)).fetchone()
+    if manual is not None:
+        conn.execute(
+            f"UPDATE providers SET {field} = ?, updated_at = ? WHERE id = ?", (value, utc_now(), manual[0])
+        )
+        return int(manual[0])
+    if row[1] not in SIGNED_CONTRACT or row[2] not in SIGNED_CREDENTIALING:
+        return None
+    if conn.execute("SELECT 1 FROM providers WHERE npi = ? AND source = 'roster'", (npi,)).fetchone():
+        return None  # already on the network through the roster: nothing to create
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(providers)") if r[1] not in ("id", "source")]
+    copied = [c for c in columns if c not in ("batch_id", "updated_at")]
+    cur = conn.execute(
+        f"INSERT INTO providers({', '.join(copied)}, source, batch_id, updated_at)"
+        f" SELECT {', '.join(copied)}, 'manual', NULL, ? FROM providers WHERE id = ?",
+        (utc_now(), provider_id),
+    )
+    new_id = int(cur.lastrowid)
+    conn.execute(
+        "INSERT INTO provider_lines(provider_id, line_code, taxonomy_code)"
+        " SELECT ?, line_code, taxonomy_code FROM provider_lines WHERE provider_id = ?",
+        (new_id, provider_id),
+    )
+    loc_cols = [
+        r[1]
+        for r in conn.execute("PRAGMA table_info(locations)")
+        if r[1] not in ("id", "provider_id", "batch_id")
+    ]
+    conn.execute(
+        f"INSERT INTO locations(provider_id, {', '.join(loc_cols)}) SELECT ?, {', '.join(loc_cols)}"
+        " FROM locations WHERE provider_id = ? ORDER BY id",
+        (new_id, provider_id),
+    )
+    if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'provider_counties'"
+    ).fetchone():
+        conn.execute(
+            "INSERT OR IGNORE INTO provider_counties(provider_id, county_fips)"
+            " SELECT ?, county_fips FROM provider_counties WHERE provider_id = ?",
+            (new_id, provider_id),
+        )
+    project.audit(
+        "roster.sign",
+        "providers",
+        new_id,
+        {
+            "npi": npi,
+            "market_provider_id": provider_id,
+            "contract_status": row[1],
+            "credentialing_status": row[2],
+        },
+    )
+    return new_id
 
 
 def undo_status_change(project, change: StatusChange) -> StatusChange:
