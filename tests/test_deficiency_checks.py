@@ -1,4 +1,4 @@
-"""The six checks: each fires on the data that breaks it and clears when the data is fixed."""
+"""The checks: each fires on the data that breaks it and clears when the data is fixed."""
 
 from __future__ import annotations
 
@@ -117,3 +117,115 @@ def test_cli_checks_json(project_path, tmp_path, capsys) -> None:
     assert {"check": "hpms-not-entered", "gap_id": 1, "npi": CURE_CARDIO} in [
         {k: f[k] for k in ("check", "gap_id", "npi")} for f in findings
     ]
+
+
+def test_declined_cure_follows_the_entries_in_force(project, tmp_path) -> None:
+    gap = import_scenario_notice(project, tmp_path)[0]
+    pathways.choose_pathway(project, gap, "cure", today=ON)
+    assert _found(project, "declined-cure") == set()  # no outreach yet
+    # Dr. Okafor (LOI) is one of the providers the cure rests on; his latest entry in force declines.
+    outreach.add_entry(project, LOI_CARDIO, "phone", "interested", "R. Ortiz", at="2027-02-03T10:00")
+    entry = outreach.add_entry(
+        project, LOI_CARDIO, "phone", "declined", "R. Ortiz", at="2027-02-05T10:00", reason="rates too low"
+    )
+    findings = [f for f in run_checks(project, today=ON) if f.check == "declined-cure"]
+    assert [(f.gap_id, f.npi) for f in findings] == [(gap, LOI_CARDIO)]
+    assert "Dr. Ben Okafor" in findings[0].message and "declined" in findings[0].message
+    # The declination was logged against the wrong provider's call: a correction supersedes it.
+    outreach.add_entry(
+        project,
+        LOI_CARDIO,
+        "phone",
+        "interested",
+        "R. Ortiz",
+        at="2027-02-05T10:00",
+        supersedes=entry["id"],
+        note="was a callback, not a refusal",
+    )
+    assert _found(project, "declined-cure") == set()
+    # Not a cure: the same declination under an exception pathway is not this check's business.
+    outreach.add_entry(
+        project, LOI_CARDIO, "email", "declined", "R. Ortiz", at="2027-02-07T10:00", reason="no"
+    )
+    assert _found(project, "declined-cure") == {(gap, LOI_CARDIO)}
+    pathways.choose_pathway(project, gap, "exception", "not-contracting", today=ON)
+    assert _found(project, "declined-cure") == set()
+
+
+def test_exception_curable_names_the_recruit_that_flips_the_county(project, tmp_path) -> None:
+    from deficiency_scenario import add_provider, npi
+
+    gap = import_scenario_notice(project, tmp_path)[1]  # Fort Bend neurology, needs 2 neurologists
+    pathways.choose_pathway(
+        project, gap, "exception", "not-contracting", target_npis=[TARGET_NEURO_1, TARGET_NEURO_2], today=ON
+    )
+    # No contracted neurologist: one signature cannot close a count gap of two.
+    assert _found(project, "exception-curable") == set()
+    # A contracted neurologist in the far south-west corner reaches few people (about 10% within
+    # standard); either market neurologist in Fort Bend would now make the county pass on its own.
+    add_provider(
+        project, npi("200000009"), "Dr. Far Away", "019", (29.36, -96.02), "48157", executed="2025-06-01"
+    )
+    findings = [f for f in run_checks(project, today=ON) if f.check == "exception-curable"]
+    assert [(f.gap_id, f.npi) for f in findings] == [(gap, TARGET_NEURO_1)]
+    assert "Dr. Carla Reyes" in findings[0].message and "Dr. Dev Patel" in findings[0].message
+    assert "any one of these candidates" in findings[0].message
+    # A candidate who declined is no recruit: the other is still named, alone.
+    outreach.add_entry(
+        project, TARGET_NEURO_1, "phone", "declined", "M. Chen", at="2027-02-04T09:00", reason="panel full"
+    )
+    findings = [f for f in run_checks(project, today=ON) if f.check == "exception-curable"]
+    assert [(f.gap_id, f.npi) for f in findings] == [(gap, TARGET_NEURO_2)]
+    assert "Dr. Carla Reyes" not in findings[0].message and "this candidate" in findings[0].message
+    outreach.add_entry(
+        project, TARGET_NEURO_2, "letter", "declined", "M. Chen", at="2027-02-05T09:00", reason="fees"
+    )
+    assert _found(project, "exception-curable") == set()
+
+
+def test_no_pathway_near_due_is_the_package_check_too(project, tmp_path) -> None:
+    from blueprint_desktop.reports import completeness
+    from blueprint_desktop.reports.package_data import gather
+
+    gaps = import_scenario_notice(project, tmp_path)
+    pathways.choose_pathway(project, gaps[0], "cure", today=ON)
+    assert _found(project, "no-pathway-near-due", date(2027, 2, 20)) == set()  # 11 days left
+    near = date(2027, 2, 24)  # 7 days left (plan.WARN_DAYS)
+    assert _found(project, "no-pathway-near-due", near) == {(gaps[1], None), (gaps[2], None)}
+    message = next(f.message for f in run_checks(project, today=near) if f.check == "no-pathway-near-due")
+    assert "no pathway chosen" in message and "7 day(s) left until the due date 2027-03-03" in message
+    missed = [f for f in run_checks(project, today=date(2027, 3, 5)) if f.check == "no-pathway-near-due"]
+    assert len(missed) == 2 and "due 2027-03-03 (2 day(s) ago)" in missed[0].message
+    # `export check` lists the same gaps, with the same words, whatever the date.
+    lacks = completeness.check(gather(project, today=near))
+    assert [x.message for x in lacks if "no pathway chosen" in x.message] == [
+        f.message for f in run_checks(project, today=near) if f.check == "no-pathway-near-due"
+    ]
+    pathways.choose_pathway(project, gaps[1], "exception", "no-supply", today=near)
+    notice.mark_submitted(project, 1, "2027-03-03")
+    assert _found(project, "no-pathway-near-due", date(2027, 3, 5)) == set()
+
+
+def test_every_check_has_a_plain_title_in_the_cli_and_the_window_list() -> None:
+    from blueprint_desktop.deficiency import checks
+
+    for key in ("declined-cure", "exception-curable", "no-pathway-near-due"):
+        assert key in checks.CHECKS and checks.CHECKS[key][0].isupper()
+        assert not any(tag in checks.CHECKS[key] for tag in ("[", ".md", "seed"))
+
+
+def test_window_checks_list_shows_the_new_checks_by_title(qtbot, project, tmp_path) -> None:
+    from deficiency_scenario import build_realistic
+
+    from blueprint_desktop.deficiency import checks
+    from blueprint_desktop.gui.timeline_pane import TimelinePane
+
+    today = date(2027, 3, 10)
+    build_realistic(project, tmp_path, today)  # 6 days left; gap 4 (allergy) has no pathway
+    pane = TimelinePane(today=today)
+    qtbot.addWidget(pane)
+    pane.set_project(project)
+    texts = [pane.findings.item(i).text() for i in range(pane.findings.count())]
+    title = checks.CHECKS["no-pathway-near-due"]
+    near = [t for t in texts if t.startswith(title + ": ")]
+    assert len(near) == 1 and "#4 " in near[0] and "6 day(s) left" in near[0]

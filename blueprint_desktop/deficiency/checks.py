@@ -1,13 +1,13 @@
-"""The checks of a deficiency response (seed 000), one finding per gap x provider concerned.
+"""The checks of a deficiency response, one finding per gap x provider concerned.
 
 1. ``uncredentialed-cure``: a cure rests on a provider whose credentialing is not active or provisional.
 2. ``incomplete-outreach``: an outreach entry in force lacks its date, channel, staff member or outcome.
 3. ``window``: the response window is at risk (``plan.WARN_DAYS`` or fewer days left, or a phase overdue)
    or missed (past the due date without submission).
 4. ``loi-cure``: a cure rests on a letter of intent (or a pending contract) without an executed contract
-   (only fully executed contracts may be listed: 2017 guidance 4.1.1 [G]).
+   (only fully executed contracts may be listed: CMS Medicare Advantage Network Adequacy Guidance).
 5. ``exception-attempts``: an exception request lacks four documented attempts for a targeted provider
-   (best practice, not CMS text: regulation.md 5).
+   (best practice, not CMS text).
 6. ``hpms-not-entered``: a provider contracted during the response (executed on or after the notice date)
    is not yet marked as entered in HPMS (``providers.hpms_entered_date``).
 7. ``credit-exclusions`` (warning): a network provider x line that does not count whatever its contract, by
@@ -16,6 +16,16 @@
    products ((a)(3)(i)(C)), 068 of a provider listed as 029/036/037 and PAs/NPs not recorded as the primary
    care source (HSD Reference File Notes). Not tied to a gap (``gap_id`` None), so listing them before a
    notice arrives lets the plan fix the roster or recruit in time.
+8. ``declined-cure``: a cure rests on a provider whose latest outreach entry in force (corrections
+   supersede: ``outreach.attempt_counts``) is "declined", the log's only refusal outcome.
+9. ``exception-curable``: an exception is requested for a county x line that one uncontracted candidate
+   (market or roster, ``engine.credited.candidate_mask``) would make pass alone
+   (``engine.targeting.counties_flipped``: it closes the share gap and, with one more NPI or its beds,
+   the count gap). Candidates whose latest outreach entry in force is "declined" are not offered: a
+   refusal is what an exception rests on. The finding names the candidates.
+10. ``no-pathway-near-due``: a gap of a notice not yet submitted has no pathway chosen and the due date is
+    ``plan.WARN_DAYS`` or fewer days away, or past (``unanswered_gaps``, which the package's completeness
+    check also uses for its "no pathway chosen" lack).
 
 Checks are recomputed from the data on every call (after refreshing the providers each gap concerns),
 so a finding clears as soon as the data that caused it is fixed.
@@ -38,7 +48,45 @@ CHECKS = {
     "exception-attempts": f"Exception without {outreach.ATTEMPT_STANDARD} documented attempts per targeted provider",
     "hpms-not-entered": "Provider added mid-cycle not yet entered in HPMS",
     "credit-exclusions": "Contracted provider that does not count",
+    "declined-cure": "Cure resting on a provider who declined",
+    "exception-curable": "Exception requested where one recruit would make the county pass",
+    "no-pathway-near-due": "No pathway chosen close to the due date",
 }
+# How many candidates a finding names before "and N more".
+NAMED_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A cited gap with no pathway chosen, and how far its due date is."""
+
+    gap: dict[str, Any]
+    days_left: int
+
+    @property
+    def near_due(self) -> bool:
+        """Within ``plan.WARN_DAYS`` of the due date, or past it, and not yet submitted."""
+        return not self.gap["submitted_date"] and self.days_left <= plan.WARN_DAYS
+
+    def message(self) -> str:
+        when = (
+            f"the response was due {self.gap['due_date']} ({-self.days_left} day(s) ago)"
+            if self.days_left < 0
+            else f"{self.days_left} day(s) left until the due date {self.gap['due_date']}"
+        )
+        return (
+            f"{gapmod.gap_label(self.gap)}: no pathway chosen (cure, exception or service area "
+            f"reduction); {when}"
+        )
+
+
+def unanswered_gaps(gaps: list[dict[str, Any]], today: date | None = None) -> list[Unanswered]:
+    """The gaps (as ``gaps.list_gaps`` gives them) with no pathway chosen, in the order given.
+
+    One function for both the checks (``no-pathway-near-due``: those ``near_due``) and the package's
+    completeness check (every one of them is a lack)."""
+    today = today or date.today()
+    return [Unanswered(g, plan.days_left(g["due_date"], today)) for g in gaps if not g["pathway"]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +126,62 @@ def _credit_exclusion_findings(project) -> list[Finding]:
     return [out[k] for k in sorted(out)]
 
 
+def _exception_curable_findings(
+    project, gaps: list[dict[str, Any]], declined: set[str], today: date
+) -> list[Finding]:
+    """Check 9: per exception gap, the candidates that alone would make its county x line pass."""
+    excepted = [g for g in gaps if g["pathway"] == "exception"]
+    if not excepted:
+        return []
+    from blueprint_desktop.engine.credited import candidate_mask, load_locations
+    from blueprint_desktop.engine.targeting import counties_flipped
+
+    df = load_locations(project)
+    if df.empty:
+        return []
+    candidates = df[candidate_mask(df, today)]
+    candidates = candidates[~candidates.npi.isin(declined)]
+    out: list[Finding] = []
+    for line in sorted({g["line_code"] for g in excepted}):
+        cand = candidates[candidates.line_code == line]
+        if cand.empty:
+            continue
+        flips = counties_flipped(project, line, cand, today=today)
+        who = cand.drop_duplicates("provider_id").set_index("provider_id")
+        for g in (g for g in excepted if g["line_code"] == line):
+            pids = [pid for pid, counties in flips.items() if g["county_fips"] in counties]
+            if not pids:
+                continue
+            named = sorted(
+                (
+                    str(who.loc[pid, "npi"]),
+                    str(who.loc[pid, "name"] or "").strip(),
+                    str(who.loc[pid, "source"]),
+                )
+                for pid in pids
+            )
+            text = "; ".join(
+                f"{npi} {name}".strip() + (" (market)" if source == "market" else " (roster, not executed)")
+                for npi, name, source in named[:NAMED_CANDIDATES]
+            )
+            more = len(named) - NAMED_CANDIDATES
+            one = len(named) == 1
+            out.append(
+                Finding(
+                    "exception-curable",
+                    g["id"],
+                    named[0][0],
+                    f"{gapmod.gap_label(g)}: an exception is requested, but signing "
+                    + ("this candidate" if one else "any one of these candidates")
+                    + f" alone would make the county pass: {text}"
+                    + (f" and {more} more (blueprint targets)" if more > 0 else "")
+                    + "; cure the gap, or record the refusal in the outreach log",
+                    "error",
+                )
+            )
+    return out
+
+
 def run_checks(project, today: date | None = None, refresh: bool = True) -> list[Finding]:
     """Every finding of the checks, in check order then gap then NPI."""
     today = today or date.today()
@@ -88,7 +192,9 @@ def run_checks(project, today: date | None = None, refresh: bool = True) -> list
     providers = {g["id"]: gapmod.gap_providers(project, g["id"]) for g in gaps}
     labels = {g["id"]: gapmod.gap_label(g) for g in gaps}
 
-    # 1 and 4: the cure's providers.
+    latest = outreach.attempt_counts(project)  # per NPI: the latest outcome of the entries in force
+
+    # 1, 4 and 8: the cure's providers.
     for g in gaps:
         if g["pathway"] != "cure":
             continue
@@ -117,6 +223,18 @@ def run_checks(project, today: date | None = None, refresh: bool = True) -> list
                         g["id"],
                         p["npi"],
                         f"{labels[g['id']]}: the cure rests on {who} with {status}, not an executed contract",
+                        "error",
+                    )
+                )
+            said = latest.get(p["npi"])
+            if said is not None and said.latest_outcome == "declined":
+                findings.append(
+                    Finding(
+                        "declined-cure",
+                        g["id"],
+                        p["npi"],
+                        f"{labels[g['id']]}: the cure rests on {who}, whose latest outreach entry in force "
+                        "says declined; record the contract or a superseding entry, or change the pathway",
                         "error",
                     )
                 )
@@ -219,6 +337,15 @@ def run_checks(project, today: date | None = None, refresh: bool = True) -> list
 
     # 7: network providers x lines that do not count (42 CFR 422.116(a)(3); HSD Notes).
     findings.extend(_credit_exclusion_findings(project))
+
+    # 9: exceptions that one recruit would make unnecessary.
+    declined = {npi for npi, c in latest.items() if c.latest_outcome == "declined"}
+    findings.extend(_exception_curable_findings(project, gaps, declined, today))
+
+    # 10: gaps still without a pathway close to (or past) the due date.
+    for u in unanswered_gaps(gaps, today):
+        if u.near_due:
+            findings.append(Finding("no-pathway-near-due", u.gap["id"], None, u.message(), "error"))
 
     order = {c: i for i, c in enumerate(CHECKS)}
     findings.sort(key=lambda f: (order[f.check], f.gap_id or 0, f.npi or ""))

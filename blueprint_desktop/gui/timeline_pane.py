@@ -3,7 +3,8 @@
 A Gantt chart (pyqtgraph) has one band per cited gap with a bar per phase (triage, identify and
 contract, compile documentation, submit); overdue phases are red, finished ones green. A dashed line
 marks today and a solid red line the due date. A banner warns as the deadline nears (plan.WARN_DAYS) and
-says so when it has passed. Below, the cure progress over the window and the six checks' findings.
+says so when it has passed. Below, the cure progress over the window and the findings of every check
+(``checks.CHECKS``, each listed under its title).
 
 All numbers come from ``blueprint_desktop.deficiency``; this pane only draws them.
 """

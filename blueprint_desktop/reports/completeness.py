@@ -1,10 +1,11 @@
 """What each section of the corrective action package still lacks before it can go to CMS.
 
-Seed 000: CMS rejects incomplete packages. Every lack names its section and what to do; a package
-with any lack exports only as a draft (watermarked DRAFT on every page). The rules follow the evidence
-the package must carry (regulation.md 5) and the deficiency checklists (``deficiency.pathways``), whose
-unfinished items are repeated here under the gap summary, except the officer attestation, which is
-signed on this package's own cover sheet.
+CMS rejects incomplete packages. Every lack names its section and what to do; a package with any lack
+exports only as a draft (watermarked DRAFT on every page). The rules follow the evidence the package must
+carry and the deficiency checklists (``deficiency.pathways``), whose unfinished items are repeated here
+under the gap summary, except the officer attestation, which is signed on this package's own cover
+sheet. Gaps with no pathway come from ``deficiency.checks.unanswered_gaps``, the function behind the
+``no-pathway-near-due`` check, so ``export check`` and ``blueprint checks`` name the same gaps.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from blueprint_desktop.deficiency import gaps as gapmod
+from blueprint_desktop.deficiency.checks import unanswered_gaps
 from blueprint_desktop.reports.narrative import SHORTAGE_PLACEHOLDER
 from blueprint_desktop.reports.package_data import PackageData
 
@@ -47,12 +49,12 @@ def check(data: PackageData) -> list[Lack]:
         out.append(Lack("cover", "the notice has no contract ID (H/R/S number) to print on the cover"))
     if not data.gaps:
         out.append(Lack("summary", "the notice has no cited gaps"))
+    # The same gaps the checks' "no-pathway-near-due" watches (one function), each with its days left.
+    unanswered = {u.gap["id"]: u for u in unanswered_gaps(data.gaps, data.today)}
     for g in data.gaps:
         label = gapmod.gap_label(g)
-        if not g["pathway"]:
-            out.append(
-                Lack("summary", f"{label}: no pathway chosen (cure, exception or service area reduction)")
-            )
+        if g["id"] in unanswered:
+            out.append(Lack("summary", unanswered[g["id"]].message()))
             continue
         for item in data.checklists[g["id"]]["items"]:
             if not item["done"] and item["key"] not in SIGNED_ON_COVER:

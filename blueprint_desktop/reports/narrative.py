@@ -1,12 +1,15 @@
 """The exception narrative of a cited gap: generated from project data, edited by a person, kept.
 
-The CY2017 Exception Request Template asks for the selected justification and "your plan for ensuring
-access to services", with the non-contracted providers near the deficient area and why each is not
-contracted (regulation.md 5 [G]). The draft states, from the project's own data: the county type
-(42 CFR 422.116(c)), the market supply of the specialty in and around the county, the outreach attempts
-and declinations (the four-attempt standard is best practice, not CMS text: regulation.md 5), the
-distances measured by the latest scoring run against the county's standard, and shortage designations
-(no HRSA shortage-area data is loaded offline, so the draft says so and asks the author to add it).
+CMS's Exception Request Template asks for the selected justification and the plan for ensuring access
+to services, with the non-contracted providers near the deficient area and why each is not contracted.
+The draft states, from the project's own data: the county type (42 CFR 422.116(c)) and its standards
+(time, distance, share and minimum count: 42 CFR 422.116(d)-(e)); which standard the county fails and by
+how much (the share short of the requirement, and the 90th-percentile time and distance each compared
+with its own standard, so the narrative never argues a standard the county meets); the market supply of
+the specialty in and around the county; the outreach attempts and declinations (the attempt standard is
+the plan's, not CMS text); and shortage designations (no HRSA shortage-area data is loaded offline, so
+the draft says so and asks the author to add it). The text is regulator-facing: it cites only the CFR
+and CMS's publications, and counts carry their noun in the right number.
 
 Saving appends a version to ``package_narratives`` (schema v6) and writes the text to
 ``cited_gaps.narrative`` through ``deficiency.pathways.set_narrative`` so the pathway checklist sees it.
@@ -20,6 +23,7 @@ from typing import Any
 
 from blueprint_desktop.deficiency import gaps as gapmod
 from blueprint_desktop.deficiency import outreach, pathways
+from blueprint_desktop.reports.pdf_document import plural
 from blueprint_desktop.store.project import utc_now
 
 SHORTAGE_PLACEHOLDER = (
@@ -99,6 +103,7 @@ def facts(project, gap: dict[str, Any]) -> dict[str, Any]:
         "max_minutes": ls.max_minutes if ls else None,
         "max_miles": ls.max_miles if ls else None,
         "min_count": ls.min_count if ls else None,
+        "counts_beds": bool(getattr(ls, "counts_beds", False)),
         "required_pct": ls.required_pct if ls else None,
         "exception_type": gap.get("exception_type"),
         "market_in_county": market,
@@ -123,6 +128,71 @@ def _num(x: Any, unit: str) -> str:
     return "unknown" if x is None else f"{float(x):.1f} {unit}".replace(".0 ", " ")
 
 
+def _whole(x: float) -> str:
+    """A number as the package prints it: one decimal, or none when it is whole."""
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def _beyond(p90: float | None, limit: float | None, unit: str, what: str) -> tuple[bool, str]:
+    """(fails, words) for one of the two standards: the 90th percentile against its maximum."""
+    if p90 is None or limit is None:
+        return False, ""
+    p90, limit = float(p90), float(limit)
+    if p90 > limit + 1e-9:
+        return (
+            True,
+            f"{_whole(p90)} {unit}, {_whole(p90 - limit)} beyond the {_whole(limit)}-{unit[:-1]} {what} standard",
+        )
+    return False, f"{_whole(p90)} {unit}, within the {_whole(limit)}-{unit[:-1]} {what} standard"
+
+
+def distances(f: dict[str, Any]) -> str:
+    """The 'Distances' paragraph: the standard that fails and by how much (time and distance both stated)."""
+    s = f.get("score") or {}
+    if s.get("pct_within") is None:
+        return "Distances. The county has not been scored yet; run a scoring run before export."
+    when = str(s.get("started_at", ""))[:10]
+    pct = float(s["pct_within"])
+    need = float(s.get("required_pct") or f.get("required_pct") or 90)
+    standard = f"{_num(f['max_minutes'], 'minutes')} and {_num(f['max_miles'], 'miles')}"
+    provider = f"a contracted provider of {f['line_code']} {f['line_name']}"
+    short = need - pct
+    if pct <= 0:
+        share = f"no beneficiary lives within {standard} of {provider} ({need:.0f}% required)"
+    elif short > 1e-9:
+        share = (
+            f"only {pct:.1f}% of beneficiaries live within {standard} of {provider} ({need:.0f}% required): "
+            f"{short:.1f} percentage points short"
+        )
+    else:
+        share = f"{pct:.1f}% of beneficiaries live within {standard} of {provider} ({need:.0f}% required)"
+    parts = [f"Distances. Latest scoring run ({when}): {share}."]
+    if s.get("p90_minutes") is not None or s.get("p90_miles") is not None:
+        t_fails, t_text = _beyond(s.get("p90_minutes"), f.get("max_minutes"), "minutes", "time")
+        d_fails, d_text = _beyond(s.get("p90_miles"), f.get("max_miles"), "miles", "distance")
+        if t_fails and d_fails:
+            parts.append(f"The 90th percentile fails both standards: {t_text}, and {d_text}.")
+        elif t_fails or d_fails:
+            failing, met = (t_text, d_text) if t_fails else (d_text, t_text)
+            which = "time" if t_fails else "distance"
+            parts.append(
+                f"The {which} standard is the one that fails: the 90th percentile is {failing}"
+                + (f" (its {'distance' if t_fails else 'time'} is {met})" if met else "")
+                + "."
+            )
+        elif short > 1e-9:
+            parts.append(
+                f"The 90th percentile is {t_text} and {d_text}, but fewer than {need:.0f}% of beneficiaries "
+                "meet both at once."
+            )
+    have, need_n = s.get("credited_count"), s.get("min_count")
+    if have is not None and need_n is not None:
+        noun = "Medicare-certified bed" if f.get("counts_beds") else "provider"
+        count = f"The plan credits {plural(have, noun)}; {need_n} required"
+        parts.append(count + (f": {plural(need_n - have, noun)} short." if have < need_n else "."))
+    return " ".join(parts)
+
+
 def generate(f: dict[str, Any]) -> str:
     """The draft narrative text for a set of facts (plain sentences, one paragraph per topic)."""
     etype = f.get("exception_type")
@@ -132,49 +202,34 @@ def generate(f: dict[str, Any]) -> str:
         if f["designation_source"] == "reference"
         else "its population and land area under 42 CFR 422.116(c), no CMS reference file being loaded"
     )
+    noun = "Medicare-certified bed" if f.get("counts_beds") else "provider"
+    minimum = plural(f["min_count"], noun) if f.get("min_count") else f"the required number of {noun}s"
     paras = [
         f"Justification: {justification}.",
         f"County type. {f['county']} is a {f['designation']} county (from {source}). For {f['line_code']} "
         f"{f['line_name']} the standard is {_num(f['max_minutes'], 'minutes')} and {_num(f['max_miles'], 'miles')} "
-        f"for {f['required_pct'] or 90:.0f}% of beneficiaries, with at least {f['min_count'] or 'the required number of'} "
-        "providers (42 CFR 422.116(d)-(e)).",
+        f"for {f['required_pct'] or 90:.0f}% of beneficiaries, with at least {minimum} "
+        "(42 CFR 422.116(d)-(e)).",
+        distances(f),
+        f"Market supply. The market file lists {plural(f['market_in_county'], 'uncontracted provider')} of the "
+        f"specialty located in the county. The plan contracts with {plural(f['network_in_county'], 'provider')} "
+        f"of the specialty in the county and {f['network_outside_county']} outside it.",
     ]
-    s = f.get("score") or {}
-    if s.get("pct_within") is not None and s.get("p90_miles") is None:
-        paras.append(
-            f"Distances. The latest scoring run ({str(s.get('started_at', ''))[:10]}) finds "
-            f"{s['pct_within']:.1f}% of beneficiaries within the standard: no contracted provider of the "
-            f"specialty is within reach of the county's beneficiaries. The plan credits {s.get('credited_count')} of "
-            f"{s.get('min_count')} required providers."
-        )
-    elif s.get("pct_within") is not None:
-        paras.append(
-            f"Distances. The latest scoring run ({str(s.get('started_at', ''))[:10]}) finds "
-            f"{s['pct_within']:.1f}% of beneficiaries within the standard; 90% live within "
-            f"{_num(s.get('p90_miles'), 'miles')} ({_num(s.get('p90_minutes'), 'minutes')}) of a contracted provider, "
-            f"against a standard of {_num(f['max_miles'], 'miles')}. The plan credits {s.get('credited_count')} of "
-            f"{s.get('min_count')} required providers."
-        )
-    else:
-        paras.append("Distances. The county has not been scored yet; run a scoring run before export.")
-    paras.append(
-        f"Market supply. The market file lists {f['market_in_county']} uncontracted provider(s) of the specialty "
-        f"located in the county. The plan contracts with {f['network_in_county']} provider(s) of the specialty in the "
-        f"county and {f['network_outside_county']} outside it."
-    )
     targets = f.get("targets") or []
     if targets:
         parts = []
         for t in targets:
-            text = f"{t['name'] or t['npi']} (NPI {t['npi']}): {t['attempts']} documented attempt(s)"
+            text = f"{t['name'] or t['npi']} (NPI {t['npi']}): {plural(t['attempts'], 'documented attempt')}"
             if t.get("declined_reason"):
                 text += f", declined: {t['declined_reason']}"
             elif t.get("latest_outcome"):
                 text += f", latest outcome: {t['latest_outcome']}"
             parts.append(text)
         paras.append(
-            f"Outreach. The plan approached {len(targets)} provider(s) "
-            f"(best practice: {f['attempt_standard']} documented attempts each): " + "; ".join(parts) + "."
+            f"Outreach. The plan approached {plural(len(targets), 'provider')} "
+            f"(the plan's standard is {plural(f['attempt_standard'], 'documented attempt')} each): "
+            + "; ".join(parts)
+            + "."
         )
     else:
         paras.append("Outreach. No provider of the specialty in the county has been approached yet.")

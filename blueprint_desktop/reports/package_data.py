@@ -9,7 +9,6 @@ imported into the project (the network as it stood when the notice arrived; else
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from blueprint_desktop.deficiency import notice as noticemod
 from blueprint_desktop.deficiency import outreach, pathways, plan
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.reports import narrative as narrmod
+from blueprint_desktop.reports.pdf_document import plural
 
 
 @dataclass
@@ -41,6 +41,7 @@ class PackageData:
     documents: list[dict[str, Any]]
     service_area: list[str]
     locations: list[dict[str, Any]] = field(default_factory=list)  # cure and network offices of gap lines
+    today: date | None = None  # the day the package was gathered for (the checks' and the plan's "today")
 
 
 def pick_notice(project, notice_id: int | None) -> dict[str, Any]:
@@ -60,25 +61,26 @@ def _runs(project) -> list[dict[str, Any]]:
 
 
 def _cell(project, run_id: int | None, fips: str, line: str) -> dict[str, Any] | None:
+    """The newest score of one cell from any run up to ``run_id`` (a one-cell re-score overlays the full
+    run it follows: engine.runs.newest_cell), with what the result rests on."""
+    from blueprint_desktop.engine.runs import newest_cell
+
     if run_id is None:
         return None
-    cur = project.conn.execute(
-        "SELECT status, pct_within, required_pct, p90_minutes, p90_miles, credited_count, min_count, detail_json"
-        " FROM run_results WHERE run_id = ? AND county_fips = ? AND line_code = ?",
-        (run_id, fips, line),
-    )
-    row = cur.fetchone()
-    if not row:
+    res = newest_cell(project, fips, line, up_to_run=run_id)
+    if res is None:
         return None
-    out = dict(zip([d[0] for d in cur.description], row, strict=True))
-    # run_results.detail_json holds {"line_name", "reasons", "confidence_parts", "detail"} (engine/runs.py).
-    detail = json.loads(out.pop("detail_json") or "{}").get("detail") or {}
+    keys = ("status", "pct_within", "required_pct", "p90_minutes", "p90_miles", "credited_count", "min_count")
+    out = {k: res[k] for k in keys}
+    detail = res.get("detail") or {}
     # What the result rests on, for the package: the credits applied and the criteria year.
     out["credits"] = detail.get("credits") or []
     out["pct_measured"] = detail.get("pct_measured")
     out["criteria"] = detail.get("criteria") or ""
     out["population"] = detail.get("population") or ""
     out["method"] = detail.get("method") or ""
+    out["counts_beds"] = bool(detail.get("counts_beds"))
+    out["run_id"] = res.get("run_id")
     return out
 
 
@@ -141,7 +143,7 @@ def _timeline(notice, gaps, providers, entries, milestones) -> list[dict[str, An
         if e["at"] and e["in_force"]:
             days[e["at"][:10]] = days.get(e["at"][:10], 0) + 1
     for day, n in days.items():
-        events.append({"date": day, "event": f"{n} outreach attempt(s) logged", "who": ""})
+        events.append({"date": day, "event": f"{plural(n, 'outreach attempt')} logged", "who": ""})
     for m in milestones:
         if m["done_date"]:
             events.append(
@@ -239,4 +241,5 @@ def gather(project, notice_id: int | None = None, today: date | None = None) -> 
         documents=_documents(notice, entries),
         service_area=project.service_area(),
         locations=_locations(project, gaps),
+        today=today,
     )

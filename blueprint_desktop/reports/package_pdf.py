@@ -20,7 +20,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports import completeness, package_sections
 from blueprint_desktop.reports.package_data import gather
-from blueprint_desktop.reports.pdf_document import ReportPDF
+from blueprint_desktop.reports.pdf_document import ReportPDF, plural
 
 
 class PackageIncomplete(BlueprintError):
@@ -75,7 +75,7 @@ def export_package(
     if lacks and not draft:
         first = "; ".join(f"{completeness.SECTIONS[x.section]}: {x.message}" for x in lacks[:3])
         raise PackageIncomplete(
-            f"the package lacks {len(lacks)} item(s) ({first}{'; ...' if len(lacks) > 3 else ''}); "
+            f"the package lacks {plural(len(lacks), 'item')} ({first}{'; ...' if len(lacks) > 3 else ''}); "
             "complete them or export a draft (--draft)"
         )
     draft = draft or bool(lacks)

@@ -1,8 +1,11 @@
 """The sections of the corrective action package, in the order CMS reads them (one function each).
 
-Order (issue 8; seed 000): cover and attestation, summary of cited gaps with their pathways, gap
-analysis before and after the actions, map of the gap counties, provider evidence, outreach log,
-exception narratives, timeline of actions inside the response window, appendix of attached documents.
+Order: cover and attestation, summary of cited gaps with their pathways, gap analysis before and after
+the actions, map of the gap counties, provider evidence, outreach log, exception narratives, timeline of
+actions inside the response window, appendix of attached documents.
+
+Everything printed here is read by CMS: it cites only the CFR and CMS's own publications (``CITATIONS``),
+never the project's working notes, and counts carry their noun in the right number (``plural``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from blueprint_desktop.deficiency import pathways
 from blueprint_desktop.reports.completeness import SECTIONS, Lack
 from blueprint_desktop.reports.county_map import draw_county_map
 from blueprint_desktop.reports.package_data import PackageData
-from blueprint_desktop.reports.pdf_document import ACCENT, FONT, INK, MUTED, ReportPDF
+from blueprint_desktop.reports.pdf_document import ACCENT, FONT, INK, MUTED, ReportPDF, plural
 
 TITLES = {
     "summary": "1. Summary of cited gaps",
@@ -35,6 +38,20 @@ ATTESTATION = (
     "contract with the providers named in it."
 )
 SIGNERS = ("Authorized plan officer", "Compliance officer")
+SIGNATURE_HEIGHT = 50.0  # mm: the cover (facts, contents, attestation, both blocks) fits one Letter page
+# The regulator-facing basis of each exception type (the deficiency checklist keeps its own working notes).
+GUIDANCE = "CMS Medicare Advantage Network Adequacy Guidance"
+CITATIONS = {
+    "no-supply": "42 CFR 422.116(f)(1)(i); CMS HSD Provider Supply File",
+    "pattern-of-care": f"42 CFR 422.116(f)(1)(ii); {GUIDANCE}, Pattern of Care Rationales",
+    "not-contracting": f"42 CFR 422.116(f); {GUIDANCE}, Rationales for Not Contracting",
+}
+EXCEPTION_SHORT = {
+    "no-supply": "no providers available",
+    "pattern-of-care": "pattern of care",
+    "not-contracting": "providers will not contract",
+}
+METHODS = {"straight": "travel time estimated from straight-line distance", "road": "road network"}
 
 
 def _d(value: Any) -> str:
@@ -53,7 +70,7 @@ def cover(pdf: ReportPDF, data: PackageData) -> None:
     pdf.add_page()
     pdf.start_section("Cover and attestation", level=0)
     n = data.notice
-    pdf.set_y(32)
+    pdf.set_y(28)
     with pdf.local_context(font_family=FONT, font_style="B", font_size_pt=9, text_color=ACCENT):
         pdf.cell(
             0, 5, "MEDICARE ADVANTAGE NETWORK ADEQUACY  |  42 CFR 422.116", new_x="LMARGIN", new_y="NEXT"
@@ -69,7 +86,7 @@ def cover(pdf: ReportPDF, data: PackageData) -> None:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    pdf.ln(8)
+    pdf.ln(5)
     pathways_used = sorted({pathways.PATHWAY_NAMES.get(g["pathway"], "not chosen") for g in data.gaps})
     facts = [
         ("Organization / project", data.project_name or "-"),
@@ -77,21 +94,21 @@ def cover(pdf: ReportPDF, data: PackageData) -> None:
         ("Plan year", str(data.plan_year or "-")),
         ("Notice date", _d(n["notice_date"])),
         ("Response due", f"{_d(n['due_date'])} ({n['window_days']} {n['window_unit']} days, per the notice)"),
-        ("Cited gaps", f"{len(data.gaps)} county x specialty cell(s)"),
+        ("Cited gaps", plural(len(data.gaps), "county x specialty cell")),
         ("Pathways", ", ".join(pathways_used) or "-"),
         ("Submitted", _d(n.get("submitted_date")) if n.get("submitted_date") else "not yet"),
     ]
     pdf.set_font(FONT, "", 10)
     for label, value in facts:
         with pdf.local_context(text_color=MUTED):
-            pdf.cell(50, 6.5, label)
-        pdf.multi_cell(0, 6.5, value, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
+            pdf.cell(50, 6, label)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
     pdf.subheading("Contents")
     pdf.set_font(FONT, "", 9.5)
     for key in TITLES:
-        pdf.cell(0, 5, TITLES[key], new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
+        pdf.cell(0, 4.6, TITLES[key], new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
     pdf.subheading("Attestation")
     pdf.para(ATTESTATION, size=9.5)
     pdf.ln(2)
@@ -99,7 +116,7 @@ def cover(pdf: ReportPDF, data: PackageData) -> None:
 
 
 def _signature_blocks(pdf: ReportPDF) -> None:
-    with pdf.keep_together(62):
+    with pdf.keep_together(SIGNATURE_HEIGHT + 4):
         gap = 8
         w = (pdf.epw - gap) / 2
         top = pdf.get_y()
@@ -107,24 +124,24 @@ def _signature_blocks(pdf: ReportPDF) -> None:
             x = pdf.l_margin + i * (w + gap)
             pdf.set_draw_color(*ACCENT)
             pdf.set_line_width(0.3)
-            pdf.rect(x, top, w, 56)
+            pdf.rect(x, top, w, SIGNATURE_HEIGHT)
             pdf.set_xy(x + 3, top + 2.5)
             with pdf.local_context(font_family=FONT, font_style="B", font_size_pt=10, text_color=ACCENT):
                 pdf.cell(w - 6, 6, role)
             pdf.set_line_width(0.2)
             pdf.set_draw_color(*MUTED)
             for j, label in enumerate(("Signature", "Printed name", "Title", "Date")):
-                ly = top + 18 + j * 10.5
+                ly = top + 15 + j * 9.5
                 pdf.line(x + 3, ly, x + w - 3, ly)
                 with pdf.local_context(font_family=FONT, font_size_pt=7, text_color=MUTED):
                     pdf.text(x + 3, ly + 3, label)
-        pdf.set_y(top + 60)
+        pdf.set_y(top + SIGNATURE_HEIGHT + 4)
 
 
 def summary(pdf: ReportPDF, data: PackageData) -> None:
     pdf.section(TITLES["summary"])
     pdf.para(
-        f"The notice of {_d(data.notice['notice_date'])} cites {len(data.gaps)} county x specialty cell(s). "
+        f"The notice of {_d(data.notice['notice_date'])} cites {plural(len(data.gaps), 'county x specialty cell')}. "
         "Each is answered by one pathway: a cure (contracting providers until the standard is met), an exception "
         "request (42 CFR 422.116(f)), or a service area reduction."
     )
@@ -133,7 +150,7 @@ def summary(pdf: ReportPDF, data: PackageData) -> None:
         after = data.cells[g["id"]]["after"] or {}
         kind = pathways.PATHWAY_NAMES.get(g["pathway"], "NOT CHOSEN")
         if g["pathway"] == "exception" and g.get("exception_type"):
-            kind += f" ({g['exception_type']})"
+            kind += f" ({EXCEPTION_SHORT.get(g['exception_type'], g['exception_type'])})"
         cl = data.checklists[g["id"]]
         done = sum(1 for it in cl["items"] if it["done"])
         rows.append(
@@ -167,13 +184,14 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
         pdf.para("The project has not been scored; no analysis is available.")
         return
     pdf.para(
-        f"Before: scoring run {b['id']} of {_d(b['started_at'])} ({b['method']})"
+        f"Before: scoring run {b['id']} of {_d(b['started_at'])} ({METHODS.get(b['method'], b['method'])})"
         + (
             " - no run predates the notice, so the first run is shown"
             if data.before_is_fallback
             else ", the state at the notice"
         )
-        + f". After: scoring run {a['id']} of {_d(a['started_at'])} ({a['method']}), the latest."
+        + f". After: scoring run {a['id']} of {_d(a['started_at'])} ({METHODS.get(a['method'], a['method'])}), "
+        "the latest."
     )
     rows, bold = [], set()
     for g in data.gaps:
@@ -194,11 +212,11 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
                     else "-",
                     _num(c.get("p90_minutes"), " min"),
                     _num(c.get("p90_miles"), " mi"),
-                    f"{c.get('credited_count', '-')} of {c.get('min_count', '-')}" if c else "-",
+                    _counted(c) if c else "-",
                 ]
             )
     pdf.data_table(
-        ["Gap", "Run", "Status", "Share within", "p90 time", "p90 distance", "Providers vs min."],
+        ["Gap", "Run", "Status", "Share within", "p90 time", "p90 distance", "Credited (required)"],
         rows,
         [38, 24, 18, 38, 20, 22, 20],
         align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"],
@@ -223,10 +241,19 @@ def analysis(pdf: ReportPDF, data: PackageData) -> None:
         f"Standards applied: {criteria}, plan year {data.plan_year}.{basis} Share within: beneficiaries within the "
         "county's time and distance standard, credits included (42 CFR 422.116(d)): a telehealth or "
         "Certificate of Need credit adds 10 percentage points, at most one per county and specialty. p90: 90% "
-        "of beneficiaries live within this time and distance of a contracted provider. Providers vs min.: "
-        "credited providers against the county minimum (422.116(e)). Providers that 422.116(a)(3) excludes "
-        "are not counted."
+        "of beneficiaries live within this time and distance of a contracted provider. Credited (required): "
+        "credited providers (Medicare-certified beds for acute inpatient hospitals) against the county minimum "
+        "(42 CFR 422.116(e)). Providers that 42 CFR 422.116(a)(3) excludes are not counted."
     )
+
+
+def _counted(cell: dict[str, Any]) -> str:
+    """'5 providers; 4 required' (beds for hospitals: HSD Reference File, acute inpatient hospitals)."""
+    have, need = cell.get("credited_count"), cell.get("min_count")
+    if have is None:
+        return "-"
+    noun = "bed" if cell.get("counts_beds") else "provider"
+    return plural(have, noun) + ("" if need is None else f"\n{need} required")
 
 
 def _credit_text(credits: list[str] | None) -> str:
@@ -259,7 +286,7 @@ def providers(pdf: ReportPDF, data: PackageData) -> None:
     pdf.section(TITLES["providers"])
     pdf.para(
         "Each provider added to cure a gap: only fully executed contracts may be listed in the HSD tables "
-        "(2017 HSD guidance 4.1.1), and a provider counts once credentialed and entered in HPMS."
+        f"({GUIDANCE}), and a provider counts once credentialed and entered in HPMS."
     )
     rows = [
         [
@@ -286,7 +313,8 @@ def outreach(pdf: ReportPDF, data: PackageData) -> None:
     pdf.section(TITLES["outreach"])
     pdf.para(
         f"Every attempt to contract, oldest first. Entries are append-only; a correction supersedes an entry and "
-        f"both are shown. Best practice: {outreachmod.ATTEMPT_STANDARD} documented attempts per targeted provider."
+        f"both are shown. The plan's standard is {plural(outreachmod.ATTEMPT_STANDARD, 'documented attempt')} "
+        "per targeted provider."
     )
     rows, bold = [], set()
     for e in data.outreach:
@@ -328,12 +356,13 @@ def narratives(pdf: ReportPDF, data: PackageData) -> None:
         return
     for g in excepted:
         n = data.narratives[g["id"]]
-        etype = pathways.EXCEPTION_TYPES.get(g.get("exception_type") or "", ("", ""))
+        etype = pathways.EXCEPTION_TYPES.get(g.get("exception_type") or "", ("", ""))[0]
+        citation = CITATIONS.get(g.get("exception_type") or "", "42 CFR 422.116(f)")
         pdf.subheading(
             f"Gap #{g['id']}: {gapmod.county_label(g['county_fips'])} - {g['line_code']} {gapmod.line_name(g['line_code'])}"
         )
-        if etype[0]:
-            pdf.note(f"Exception type: {etype[0]} ({etype[1]})")
+        if etype:
+            pdf.note(f"Exception type: {etype} ({citation})")
         for paragraph in n.text.split("\n\n"):
             pdf.para(paragraph.strip())
         if n.saved:
@@ -386,7 +415,8 @@ def appendix(pdf: ReportPDF, data: PackageData) -> None:
         [d["name"], d["what"], "-" if d["size"] is None else f"{d['size']:,} B", d["sha256"]]
         for d in data.documents
     ]
-    pdf.data_table(["Document", "Description", "Size", "SHA-256"], rows, [36, 44, 16, 84], mono_cols={3})
+    # The digest column is wide enough for the 64 hex digits on one line (Letter, 6.5 pt mono).
+    pdf.data_table(["Document", "Description", "Size", "SHA-256"], rows, [34, 38, 14, 92], mono_cols={3})
 
 
 def lacks_page(pdf: ReportPDF, lacks: list[Lack]) -> None:

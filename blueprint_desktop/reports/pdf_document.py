@@ -3,7 +3,10 @@
 Every page footer carries the generation time and the SHA-256 fingerprint of the project file the
 report was made from (``Project.file_sha256``), so a reader can tell which state of the project a page
 shows, and the page number out of the total. Fonts are DejaVu (Unicode; fpdf2's core fonts are latin-1
-only: stack.md). Long tables use fpdf2's ``table()``, which repeats the heading row on every page.
+only). Long tables use fpdf2's ``table()``, which repeats the heading row on every page.
+
+Pages are US Letter (8.5 x 11 in, 215.9 x 279.4 mm), the size of US filings, with 15 mm side margins,
+20 mm at the top (the running title sits in it) and 22 mm at the bottom (the footer sits in it).
 """
 
 from __future__ import annotations
@@ -24,6 +27,25 @@ ACCENT = (31, 78, 121)  # headings and rules: a sober dark blue
 HEAD_FILL = (226, 232, 240)
 ZEBRA = (247, 249, 251)
 WATERMARK = (246, 222, 222)
+PAGE_FORMAT = "Letter"
+SIDE_MARGIN, TOP_MARGIN, BOTTOM_MARGIN = 15.0, 20.0, 22.0
+
+_IRREGULAR = {
+    "county x specialty cell": "county x specialty cells",
+    "entry": "entries",
+    "facility": "facilities",
+}
+
+
+def plural(n: int | float, noun: str, many: str | None = None) -> str:
+    """'1 provider', '2 providers', '0 providers': a count with its noun in the right number.
+
+    ``many`` gives an irregular plural; a few of the package's nouns are known ("entry" -> "entries").
+    """
+    count = int(n) if float(n).is_integer() else n
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {many or _IRREGULAR.get(noun) or noun + 's'}"
 
 
 def _font_files() -> dict[tuple[str, str], Path]:
@@ -44,12 +66,12 @@ def _font_files() -> dict[tuple[str, str], Path]:
 
 
 class ReportPDF(FPDF):
-    """A4 portrait report with a running title, a fingerprint footer and an optional DRAFT watermark."""
+    """US Letter portrait report with a running title, a fingerprint footer and an optional DRAFT watermark."""
 
     def __init__(
         self, title: str, running_title: str, generated_at: str, fingerprint: str, draft: bool
     ) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        super().__init__(orientation="P", unit="mm", format=PAGE_FORMAT)
         for (family, style), path in _font_files().items():
             self.add_font(family, style, str(path))
         self.report_title = title
@@ -59,8 +81,8 @@ class ReportPDF(FPDF):
         self.draft = draft
         self.set_title(title)
         self.set_creator("Blueprint Desktop")
-        self.set_margins(15, 20, 15)
-        self.set_auto_page_break(True, margin=22)
+        self.set_margins(SIDE_MARGIN, TOP_MARGIN, SIDE_MARGIN)
+        self.set_auto_page_break(True, margin=BOTTOM_MARGIN)
         self.set_text_color(*INK)
 
     # -- furniture --------------------------------------------------------------------------------
