@@ -220,3 +220,45 @@ def test_exception_viability_counts_outreach_in_force(scored):
     after = exception_viability(project, "48157", "008")
     assert after.outreach_documented == after.candidates_in_reach == len(in_reach)
     assert after.verdict == "Possible"
+
+
+def test_a_one_cell_rescore_overlays_the_full_run(scored):
+    """A full run, then a one-cell run: every cell keeps a score, the one cell from the newer run."""
+    project, pts, ids = scored
+    full = score_project(project, lines=["008", "007"])
+    assert len(full.results) == 4  # Harris and Fort Bend x 2 lines
+    # Sign one of the market candidates in Fort Bend, then re-score that cell only (cure --rescore does).
+    with project.transaction():
+        project.conn.execute(
+            "UPDATE providers SET contract_status = 'executed', source = 'roster' WHERE id = ?", (ids[0],)
+        )
+    one = score_project(project, lines=["008"], counties=["48157"])
+    assert one.run_id > full.run_id and len(one.results) == 1
+    newest = runs.newest_per_cell(project)
+    assert runs.latest_results(project) == newest
+    assert [(r["county_fips"], r["line_code"]) for r in newest] == [
+        ("48157", "007"),
+        ("48157", "008"),
+        ("48201", "007"),
+        ("48201", "008"),
+    ]
+    by_cell = {(r["county_fips"], r["line_code"]): r for r in newest}
+    assert by_cell[("48157", "008")]["run_id"] == one.run_id
+    assert by_cell[("48157", "008")]["credited_count"] == one.results[0].credited_count
+    assert by_cell[("48157", "008")]["credited_count"] > full_cell(full, "48157", "008").credited_count
+    assert {k: r["run_id"] for k, r in by_cell.items() if k != ("48157", "008")} == {
+        k: full.run_id for k in by_cell if k != ("48157", "008")
+    }
+    assert all(r["run_started_at"] for r in newest)
+    # The view as of the full run, one cell, and a cell never scored.
+    assert {r["run_id"] for r in runs.newest_per_cell(project, up_to_run=full.run_id)} == {full.run_id}
+    assert [r["run_id"] for r in runs.newest_per_cell(project, cells=[("48157", "008")])] == [one.run_id]
+    assert runs.newest_cell(project, "48157", "008")["run_id"] == one.run_id
+    assert runs.newest_cell(project, "48157", "008", up_to_run=full.run_id)["run_id"] == full.run_id
+    assert runs.newest_cell(project, "48157", "011") is None
+    # The run itself still holds exactly what it scored.
+    assert len(runs.run_results(project, one.run_id)) == 1
+
+
+def full_cell(run, fips, line):
+    return next(r for r in run.results if (r.county_fips, r.line_code) == (fips, line))

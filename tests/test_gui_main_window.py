@@ -305,18 +305,44 @@ def test_open_errors_show_one_line_and_keep_the_project(qtbot, tmp_path, monkeyp
     assert window.project is current
 
 
-def test_read_only_open_says_why_and_disables_edits(qtbot, tmp_path) -> None:
+def test_two_windows_both_edit_and_each_sees_the_other(qtbot, tmp_path) -> None:
     first = make_window(qtbot, tmp_path)
     second = make_window(qtbot, tmp_path, open_demo=False, settings=temp_settings(tmp_path / "b"))
     assert second.open_project_path(first.project.path)
-    assert second.project.read_only
-    assert not second.banner_bar.isHidden() and "read-only" in second.banner.text()
-    assert "another Blueprint Desktop window" in second.banner.text()
-    assert not second.status_ro.isHidden()
-    assert not second.act_score.isEnabled() and not second.act_import.isEnabled()
-    index = second.roster_pane.model.index(0, KEYS.index("contract_status"))
-    assert not second.roster_pane.model.flags(index) & Qt.ItemFlag.ItemIsEditable
-    assert not second.score()
+    assert not second.project.read_only and second.banner_bar.isHidden() and second.status_ro.isHidden()
+    assert second.act_score.isEnabled() and second.act_import.isEnabled()
+    assert first.watch_timer.isActive() and second.watch_timer.isActive()
+    assert not first.results_pane.is_stale
+    # An edit in the second window shows in the first at its next look (the timer; called directly here).
+    model = second.roster_pane.model
+    column = KEYS.index("panel_status")
+    old = model.index(0, column).data()
+    new = "closed" if old != "closed" else "open"
+    assert model.setData(model.index(0, column), new)
+    assert not second.check_outside_changes()  # its own commit is not an outside change
+    with qtbot.waitSignal(first.outside_change, timeout=5000):
+        assert first.check_outside_changes()
+    assert first.roster_pane.model.index(0, column).data() == new
+    assert first.results_pane.is_stale
+    assert not first.check_outside_changes()  # nothing new since
+
+
+def test_read_only_file_opens_read_only_says_why_and_disables_edits(qtbot, tmp_path, monkeypatch) -> None:
+    import os
+
+    path = demo_copy(tmp_path, "locked.bpproj")
+    # Root may write any file, so the permission check is simulated for this one file.
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK or Path(p) != path)
+    window = make_window(qtbot, tmp_path, open_demo=False)
+    assert window.open_project_path(path)
+    assert window.project.read_only
+    assert not window.banner_bar.isHidden() and "read-only" in window.banner.text()
+    assert "locked.bpproj is read-only on disk" in window.banner.text()
+    assert not window.status_ro.isHidden()
+    assert not window.act_score.isEnabled() and not window.act_import.isEnabled()
+    index = window.roster_pane.model.index(0, KEYS.index("contract_status"))
+    assert not window.roster_pane.model.flags(index) & Qt.ItemFlag.ItemIsEditable
+    assert not window.score()
 
 
 def test_settings_round_trip_geometry_docks_and_recent(qtbot, tmp_path) -> None:
@@ -520,3 +546,22 @@ def test_cms_reference_import_and_telehealth_basis_from_the_window(qtbot, tmp_pa
     assert window.act_pop_sample.isChecked() and not window.act_pop_zcta.isChecked()
     window.act_pop_zcta.trigger()
     assert population_model(window.project) == "zcta-points" and window.act_pop_zcta.isChecked()
+
+
+@pytest.mark.timeout(180)
+def test_exports_from_the_file_menu(qtbot, tmp_path, captured) -> None:
+    """File > Export writes the HSD tables, the results matrix, the servicing providers and the executive
+    summary from the window, in the worker, with the same core functions as `blueprint export`."""
+    window = make_window(qtbot, tmp_path)
+    out = tmp_path / "hsd"
+    assert window.export_hsd_dialog(str(out))
+    qtbot.waitUntil(lambda: not window.tasks.busy and bool(captured), timeout=60_000)
+    assert captured[-1][0] == "HSD tables" and "0 row problem(s) CMS would reject" in captured[-1][1]
+    assert (out / "hsd_providers.xlsx").is_file() and (out / "hsd_facilities.csv").is_file()
+    for kind, name in (("matrix", "m.xlsx"), ("providers", "p.csv"), ("summary", "s.pdf")):
+        assert window.export_report_dialog(kind, str(tmp_path / name))
+        qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
+        assert (tmp_path / name).is_file() and (tmp_path / name).stat().st_size > 0, kind
+    # The demo has no notice: the package is refused with a one-line reason, nothing written.
+    assert not window.export_package_dialog(str(tmp_path / "pkg.pdf"))
+    assert captured[-1][0] == "Corrective action package" and not (tmp_path / "pkg.pdf").exists()

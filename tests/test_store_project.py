@@ -1,4 +1,4 @@
-"""The project file: creation, refusal of bad files (unchanged), migrations, locking, transactions."""
+"""The project file: creation, refusal of bad files (unchanged), migrations, sharing between writers, transactions."""
 
 from __future__ import annotations
 
@@ -139,17 +139,69 @@ def test_failed_migration_rolls_back(project_path: Path) -> None:
         assert "gadgets" not in project.db.table_names()
 
 
-def test_second_opener_gets_read_only(project_path: Path) -> None:
-    with open_project(project_path) as writer:
-        assert not writer.read_only
-        with open_project(project_path) as second:
-            assert second.read_only
-            assert second.name == "Test plan"
-            with pytest.raises(ProjectReadOnly):
-                second.set_meta("name", "hijack")
-    # Once the writer closed, the next opener writes again.
+def test_two_writers_share_the_project(project_path: Path) -> None:
+    """The window and the command line (or two windows) both write; each sees the other's commits."""
+    with open_project(project_path) as first, open_project(project_path) as second:
+        assert not first.read_only and not second.read_only
+        assert first.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+        seen = first.data_version()
+        second.set_meta("name", "Renamed elsewhere")
+        assert first.data_version() != seen  # another connection committed
+        assert first.name == "Renamed elsewhere"
+        seen = first.data_version()
+        first.set_meta("name", "Renamed here")
+        assert first.data_version() == seen  # our own commits do not count as outside changes
+        assert second.name == "Renamed here"
+    # A second path to the same file (a symlink) shares SQLite's locks: still one consistent file.
+    link = project_path.with_name("link.bpproj")
+    link.symlink_to(project_path)
+    with open_project(link) as via_link, open_project(project_path) as direct:
+        via_link.set_meta("k", "1")
+        direct.set_meta("k2", "2")
+        assert direct.get_meta("k") == "1" and via_link.get_meta("k2") == "2"
+
+
+def test_a_writer_waits_then_says_busy_and_changes_nothing(project_path: Path) -> None:
+    from blueprint_desktop.store.lock import ProjectBusy
+
+    with open_project(project_path) as project:
+        project.conn.execute("PRAGMA busy_timeout = 200")  # 10 s in real use
+        other = sqlite3.connect(project_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process mid-write
+        try:
+            with pytest.raises(ProjectBusy, match="busy writing"):
+                project.set_meta("name", "blocked")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert project.name == "Test plan" and project._depth == 0
+        project.set_meta("name", "after")  # the other writer finished: writes go through again
+        assert project.name == "after"
+
+
+def test_an_idle_project_holds_no_lock(project_path: Path) -> None:
+    with open_project(project_path) as project:
+        project.set_meta("name", "x")
+        other = sqlite3.connect(project_path, isolation_level=None, timeout=0)
+        other.execute("BEGIN EXCLUSIVE")  # would fail at once if the open project held any lock
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_read_only_file_opens_read_only_and_says_why(project_path: Path, monkeypatch) -> None:
+    import os
+
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK or Path(p) != project_path)
+    with open_project(project_path) as project:
+        assert project.read_only and "read-only on disk" in project.read_only_reason
+        assert project.name == "Test plan"
+        with pytest.raises(ProjectReadOnly, match="read-only on disk"):
+            project.set_meta("name", "hijack")
+    monkeypatch.undo()
+    with open_project(project_path, read_only=True) as asked:
+        assert asked.read_only and asked.read_only_reason == "opened read-only as asked"
     with open_project(project_path) as again:
-        assert not again.read_only
+        assert not again.read_only and again.read_only_reason == ""
 
 
 def test_transaction_is_all_or_nothing(project) -> None:

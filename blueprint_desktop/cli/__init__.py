@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.export_commands",
     "blueprint_desktop.cli.market_commands",
     "blueprint_desktop.cli.data_commands",  # after export_commands: adds ``export geocode-request``
+    "blueprint_desktop.cli.report_commands",  # adds ``export matrix``, ``export providers``, ``export summary``
 ]
 
 EXIT_ERROR = 2

@@ -65,6 +65,22 @@ def rescore_cell(
     return score_project(project, method=method, lines=[line_code], counties=[county_fips], progress=progress)
 
 
+_SCORE_KEYS = ("run_id", "status", "pct_within", "required_pct", "credited_count", "min_count")
+
+
+def newest_score(project, county_fips: str, line_code: str) -> dict[str, Any] | None:
+    """The newest score of a county x line from any run (a one-cell re-score overlays the full run),
+    through ``engine.runs.newest_cell``, the one source the matrix and the package read too."""
+    try:
+        from blueprint_desktop.engine.runs import newest_cell
+    except ImportError:  # the engine is optional for the deficiency workflow's bookkeeping
+        return latest_cell_result(project, county_fips, line_code)
+    result = newest_cell(project, county_fips, line_code)
+    if result is None:
+        return None
+    return {k: result[k] for k in _SCORE_KEYS} | {"started_at": result["run_started_at"]}
+
+
 def gap_status(project, gap_id: int, method: str = "straight", use_whatif: bool = True) -> dict[str, Any]:
     """The cure state of one gap with the reason and the numbers behind it (no snapshot is written)."""
     gap = gapmod.get_gap(project, gap_id)
@@ -77,7 +93,7 @@ def gap_status(project, gap_id: int, method: str = "straight", use_whatif: bool 
     ]
     counts = outreach.attempt_counts(project, [p["npi"] for p in providers if p["role"] == "target"])
     open_targets = [n for n, c in counts.items() if c.latest_outcome != "declined" and not c.meets_standard]
-    result = latest_cell_result(project, gap["county_fips"], gap["line_code"])
+    result = newest_score(project, gap["county_fips"], gap["line_code"])
     out: dict[str, Any] = {
         "gap_id": gap_id,
         "label": gapmod.gap_label(gap),

@@ -161,37 +161,45 @@ def list_runs(project) -> list[dict[str, Any]]:
     return out
 
 
+_RESULT_COLUMNS = (
+    "r.county_fips, r.line_code, r.status, r.pct_within, r.required_pct, r.p90_minutes, r.p90_miles,"
+    " r.credited_count, r.min_count, r.confidence, r.confidence_band, r.estimated_time, r.detail_json,"
+    " r.run_id, s.started_at"
+)
+
+
+def _result_dict(row) -> dict[str, Any]:
+    detail = json.loads(row[12] or "{}")
+    return {
+        "county_fips": row[0],
+        "line_code": row[1],
+        "line_name": detail.get("line_name", ""),
+        "status": row[2],
+        "pct_within": row[3],
+        "required_pct": row[4],
+        "p90_minutes": row[5],
+        "p90_miles": row[6],
+        "credited_count": row[7],
+        "min_count": row[8],
+        "confidence": row[9],
+        "confidence_band": row[10],
+        "estimated_time": bool(row[11]),
+        "reasons": detail.get("reasons", []),
+        "confidence_parts": detail.get("confidence_parts", {}),
+        "detail": detail.get("detail", {}),
+        "run_id": row[13],
+        "run_started_at": row[14],
+    }
+
+
 def run_results(project, run_id: int) -> list[dict[str, Any]]:
+    """Every result of one run (with its ``run_id`` and ``run_started_at``)."""
     cur = project.conn.execute(
-        "SELECT county_fips, line_code, status, pct_within, required_pct, p90_minutes, p90_miles, credited_count,"
-        " min_count, confidence, confidence_band, estimated_time, detail_json FROM run_results WHERE run_id = ?"
-        " ORDER BY county_fips, line_code",
+        f"SELECT {_RESULT_COLUMNS} FROM run_results r JOIN scoring_runs s ON s.id = r.run_id"
+        " WHERE r.run_id = ? ORDER BY r.county_fips, r.line_code",
         (run_id,),
     )
-    out = []
-    for row in cur:
-        detail = json.loads(row[12] or "{}")
-        out.append(
-            {
-                "county_fips": row[0],
-                "line_code": row[1],
-                "line_name": detail.get("line_name", ""),
-                "status": row[2],
-                "pct_within": row[3],
-                "required_pct": row[4],
-                "p90_minutes": row[5],
-                "p90_miles": row[6],
-                "credited_count": row[7],
-                "min_count": row[8],
-                "confidence": row[9],
-                "confidence_band": row[10],
-                "estimated_time": bool(row[11]),
-                "reasons": detail.get("reasons", []),
-                "confidence_parts": detail.get("confidence_parts", {}),
-                "detail": detail.get("detail", {}),
-            }
-        )
-    return out
+    return [_result_dict(row) for row in cur.fetchall()]
 
 
 def latest_run_id(project) -> int | None:
@@ -199,10 +207,60 @@ def latest_run_id(project) -> int | None:
     return row[0] if row and row[0] is not None else None
 
 
+def newest_per_cell(
+    project,
+    up_to_run: int | None = None,
+    cells: list[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per county x line, the newest result from any run that scored it (with its ``run_id`` and
+    ``run_started_at``), ordered by county and line.
+
+    This is the one answer to "what is the score of this cell now": a partial re-score (``cure
+    --rescore`` stores one-cell runs, a what-if re-score) overlays the latest full run instead of hiding
+    it. ``up_to_run`` gives the view as of that run (runs after it ignored); ``cells`` limits it to
+    those (county_fips, line_code) pairs. The matrix, the map, cure progress and the package all read
+    scores through here (or ``newest_cell``).
+    """
+    where, params = [], []
+    if up_to_run is not None:
+        where.append("run_id <= ?")
+        params.append(int(up_to_run))
+    newest = (
+        "SELECT county_fips, line_code, max(run_id) AS run_id FROM run_results"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " GROUP BY county_fips, line_code"
+    )
+    cur = project.conn.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM ({newest}) n"
+        " JOIN run_results r ON r.run_id = n.run_id AND r.county_fips = n.county_fips"
+        " AND r.line_code = n.line_code JOIN scoring_runs s ON s.id = r.run_id"
+        " ORDER BY r.county_fips, r.line_code",
+        params,
+    )
+    out = [_result_dict(row) for row in cur.fetchall()]
+    if cells is not None:
+        wanted = set(cells)
+        out = [r for r in out if (r["county_fips"], r["line_code"]) in wanted]
+    return out
+
+
+def newest_cell(
+    project, county_fips: str, line_code: str, up_to_run: int | None = None
+) -> dict[str, Any] | None:
+    """The newest result for one county x line (any run that scored it), or None when never scored."""
+    cur = project.conn.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM run_results r JOIN scoring_runs s ON s.id = r.run_id"
+        " WHERE r.county_fips = ? AND r.line_code = ? AND r.run_id <= ? ORDER BY r.run_id DESC LIMIT 1",
+        (county_fips, line_code, up_to_run if up_to_run is not None else 2**62),
+    )
+    row = cur.fetchone()
+    return _result_dict(row) if row else None
+
+
 def latest_results(project) -> list[dict[str, Any]]:
-    """The results of the most recent run (empty when the project was never scored)."""
-    run_id = latest_run_id(project)
-    return [] if run_id is None else run_results(project, run_id)
+    """The current score of every cell: the newest result per county x line from any run (empty when
+    the project was never scored). See ``newest_per_cell``."""
+    return newest_per_cell(project)
 
 
 def _run_inputs(project, run_id: int) -> dict[str, Any]:

@@ -7,15 +7,22 @@ one at a time, with a progress bar and Cancel) and ``lookups`` for the chart's r
 newest request wins). While a task runs, nothing else writes: edit actions and roster editing are off.
 
 Every change is committed when made (there is no Save); File > Save As writes a consistent copy.
+
+Other windows and the command line may work on the same project at the same time (no lock is held while
+idle; see ``store/lock.py``). While idle the window polls SQLite's ``PRAGMA data_version`` every
+``WATCH_INTERVAL_MS``; when another connection has committed, it re-reads its panes (results, roster,
+timeline, outreach, the stale banner) and says so in the status bar.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -47,6 +54,7 @@ from blueprint_desktop.store import roster_queries as rq
 
 APP_TITLE = "Blueprint Desktop"
 METHOD_LABELS = {"straight": "straight line", "road": "drive time"}
+WATCH_INTERVAL_MS = 1500  # how often an idle window looks for changes made by others
 
 
 def make_map_pane(parent: QWidget | None = None) -> QWidget:
@@ -64,6 +72,7 @@ def make_map_pane(parent: QWidget | None = None) -> QWidget:
 class MainWindow(QMainWindow):
     project_changed = Signal()  # a project was opened or closed
     scoring_finished = Signal(bool)  # True when a run was stored
+    outside_change = Signal()  # another window or command changed the project; the panes were re-read
 
     def __init__(self, settings: QSettings | None = None, with_map: bool = True) -> None:
         super().__init__()
@@ -78,6 +87,11 @@ class MainWindow(QMainWindow):
         self._pending_lookup: tuple[str, str] | None = None
         self._map_line: str | None = None
         self._generation = 0  # bumped per project, so late results of a closed project are dropped
+        self._data_version: int | None = None  # PRAGMA data_version last seen (outside changes)
+        self._results_key: tuple | None = None  # what the results pane shows (newest run, service area)
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(WATCH_INTERVAL_MS)
+        self.watch_timer.timeout.connect(self.check_outside_changes)
 
         self.results_pane = ResultsPane(self.tasks)
         self.roster_pane = RosterPane()
@@ -193,6 +207,27 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+F",
             "Load a CMS HSD Reference File (the 2026 criteria are built in; load a newer year's file)",
         )
+        # File > Export: the same core functions as `blueprint export ...`, run in the worker.
+        self.act_export_package = self._action(
+            "Corrective action &package (PDF)…", self.export_package_dialog, "Ctrl+Shift+P",
+            "Export the corrective action package for CMS",
+        )  # fmt: skip
+        self.act_export_hsd = self._action(
+            "&HSD tables for HPMS…", self.export_hsd_dialog, "Ctrl+Shift+H",
+            "Export the HSD provider and facility tables and their rejection list",
+        )  # fmt: skip
+        self.act_export_matrix = self._action(
+            "Results &matrix (Excel)…", lambda: self.export_report_dialog("matrix"), "Ctrl+Shift+M",
+            "Export the county x specialty results to Excel, one sheet per view",
+        )  # fmt: skip
+        self.act_export_providers = self._action(
+            "&Servicing providers (Excel)…", lambda: self.export_report_dialog("providers"), "Ctrl+Shift+V",
+            "One row per provider x county served, with the lines it credits",
+        )  # fmt: skip
+        self.act_export_summary = self._action(
+            "&Executive summary (PDF)…", lambda: self.export_report_dialog("summary"), "Ctrl+Shift+E",
+            "A one-page summary: counts, worst gaps, map, trend",
+        )  # fmt: skip
         self.act_save_as = self._action(
             "Save &As…",
             self.save_as_dialog,
@@ -251,6 +286,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_import)
         file_menu.addAction(self.act_notice)
         file_menu.addAction(self.act_reference)
+        export_menu = file_menu.addMenu("&Export")
+        for act in (
+            self.act_export_package,
+            self.act_export_hsd,
+            self.act_export_matrix,
+            self.act_export_providers,
+            self.act_export_summary,
+        ):
+            export_menu.addAction(act)
         file_menu.addAction(self.act_save_as)
         file_menu.addSeparator()
         file_menu.addAction(self.act_close)
@@ -316,6 +360,8 @@ class MainWindow(QMainWindow):
         self.lookups.finished.connect(self._lookup_finished)
         self.roster_pane.status_changed.connect(self._status_changed)
         self.roster_pane.edit_failed.connect(lambda msg: show_error(self, "Status not changed", msg))
+        # An undone import refreshes like an import (data/roster_undo.py restores as a new batch).
+        self.roster_pane.import_undone.connect(self._roster_imported)
         self.results_pane.cell_selected.connect(self._cell_selected)
         self.results_pane.whatif_changed.connect(self._whatif_changed)
         if hasattr(self.map_pane, "county_clicked"):
@@ -365,12 +411,18 @@ class MainWindow(QMainWindow):
             self.map_pane.set_project(project)
         if old is not None and old is not project:
             old.close()
+        self._data_version = None
+        self._results_key = None
+        self.watch_timer.stop()
         if project is not None:
             from blueprint_desktop.engine.runs import list_runs
 
             runs = list_runs(project)
             self.set_method(runs[-1]["method"] if runs else "straight")
             self._refresh_stale()
+            self._data_version = project.data_version()
+            self._results_key = self._results_signature()
+            self.watch_timer.start()
         self._update_status()
         self._update_actions()
         self.project_changed.emit()
@@ -384,13 +436,82 @@ class MainWindow(QMainWindow):
         self.status_ro.setVisible(bool(p and p.read_only))
         self.status_run.setText(self._last_run_text())
         if p is not None and p.read_only:
+            why = p.read_only_reason or "it cannot be written"
             self.banner.setText(
-                f"Opened read-only: another Blueprint Desktop window is editing {Path(p.path).name}. "
-                "You can look around, but editing, importing and scoring are off until it is closed there."
+                f"Opened read-only: {why}. You can look around (changes made elsewhere still show here), "
+                "but editing, importing and scoring are off."
             )
             self.banner_bar.show()
         else:
             self.banner_bar.hide()
+
+    # -- other hands on the same project -----------------------------------------------------------
+    def _results_signature(self) -> tuple | None:
+        if self.project is None:
+            return None
+        row = self.project.conn.execute("SELECT max(id), count(*) FROM scoring_runs").fetchone()
+        return (row[0], row[1], tuple(self.project.service_area()))
+
+    def _idle(self) -> bool:
+        from PySide6.QtWidgets import QApplication
+
+        if self.tasks.busy or self.lookups.busy:
+            return False  # the worker uses the connection; look again when it is done
+        table = getattr(self.roster_pane, "table", None)
+        if table is not None and table.state() == QAbstractItemView.State.EditingState:
+            return False  # never pull a row out from under an open editor
+        modal = QApplication.activeModalWidget()
+        return modal is None or modal is self
+
+    @Slot()
+    def check_outside_changes(self) -> bool:
+        """Re-read the panes when another window or command committed since the last look (polled every
+        ``WATCH_INTERVAL_MS`` while idle). Returns True when something changed."""
+        if self.project is None or not self._idle():
+            return False
+        try:
+            version = self.project.data_version()
+        except sqlite3.Error:
+            return False
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.refresh_from_project()
+        return True
+
+    def refresh_from_project(self) -> None:
+        """Re-read every pane from the file, keeping selections, filters, scroll positions and what-ifs
+        (the results matrix is re-read only when a run was stored or the service area changed)."""
+        if self.project is None:
+            return
+        key = self._results_signature()
+        if key != self._results_key:
+            self._results_key = key
+            self.results_pane.reload()
+            self.status_run.setText(self._last_run_text())
+            if self._map_line and hasattr(self.map_pane, "show_line"):
+                self.map_pane.show_line(self._map_line, self.results_pane.results_for_map(self._map_line))
+        table = getattr(self.roster_pane, "table", None)
+        scroll = table.verticalScrollBar().value() if table is not None else 0
+        self.roster_pane.refresh()
+        if table is not None:
+            table.verticalScrollBar().setValue(scroll)
+        notice = self.timeline_pane.notice_id()
+        self.timeline_pane.set_project(self.project)
+        box = getattr(self.timeline_pane, "notice_box", None)
+        if (
+            notice is not None
+            and box is not None
+            and box.findData(notice) >= 0
+            and box.currentData() != notice
+        ):
+            box.setCurrentIndex(box.findData(notice))
+        self.outreach_pane.refresh()
+        self._refresh_stale()
+        self._sync_telehealth_basis()
+        self.set_method(self.method)  # a road network imported elsewhere enables drive time
+        self.statusBar().showMessage("Updated with changes made in another window or command.", 6000)
+        self.outside_change.emit()
 
     def _last_run_text(self) -> str:
         if self.project is None:
@@ -528,6 +649,115 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("CMS reference file loaded; press F5 to score again.", 8000)
         show_info(self, "CMS reference file", message)
 
+    # -- exports ---------------------------------------------------------------------------------
+    _REPORTS = {
+        "matrix": ("Results matrix", "results-matrix.xlsx", "Excel workbook (*.xlsx)"),
+        "providers": (
+            "Servicing providers",
+            "servicing-providers.xlsx",
+            "Excel workbook (*.xlsx);;CSV (*.csv)",
+        ),
+        "summary": ("Executive summary", "executive-summary.pdf", "PDF (*.pdf)"),
+    }
+
+    def _export_ready(self) -> bool:
+        return self.project is not None and not self.tasks.busy
+
+    def _save_path(self, title: str, name: str, filters: str) -> str:
+        start = str(Path(self._start_folder()) / name)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filters)
+        return path
+
+    def export_report_dialog(self, kind: str, path: str | None = None) -> bool:
+        if not self._export_ready():
+            return False
+        title, name, filters = self._REPORTS[kind]
+        path = path or self._save_path(f"Export {title.lower()}", name, filters)
+        if not path:
+            return False
+        return self.tasks.run(
+            "export",
+            operations.export_report,
+            self.project,
+            kind,
+            path,
+            label=f"Exporting the {title.lower()}",
+            on_done=lambda out: self.statusBar().showMessage(f"{title} written to {out}", 10000),
+            on_error=lambda err: show_task_error(self, title, err),
+        )
+
+    def export_hsd_dialog(self, folder: str | None = None) -> bool:
+        if not self._export_ready():
+            return False
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(
+                self, "Export HSD tables into a folder", self._start_folder()
+            )
+        if not folder:
+            return False
+
+        def done(info: dict) -> None:
+            show_info(
+                self,
+                "HSD tables",
+                f"{info['provider_rows']:,} provider and {info['facility_rows']:,} facility rows written to "
+                f"{folder}.\n{info['rejected']:,} row problem(s) CMS would reject, listed in "
+                f"{Path(info['problems_file']).name}.\nSSA county codes and criteria: {info['ssa_source']}.",
+            )
+
+        return self.tasks.run(
+            "export",
+            operations.export_hsd,
+            self.project,
+            folder,
+            label="Exporting the HSD tables",
+            on_done=done,
+            on_error=lambda err: show_task_error(self, "HSD tables", err),
+        )
+
+    def export_package_dialog(self, path: str | None = None, draft: bool | None = None) -> bool:
+        """Export the package; when it lacks evidence, list what is missing and offer a DRAFT."""
+        from blueprint_desktop.gui.messages import ask
+        from blueprint_desktop.reports import package_pdf
+
+        if not self._export_ready():
+            return False
+        try:
+            lacks = package_pdf.check_package(self.project)
+        except BlueprintError as exc:
+            show_error(self, "Corrective action package", str(exc))
+            return False
+        if lacks and draft is None:
+            listing = "\n".join(f"- {lack.as_dict()['section_title']}: {lack.message}" for lack in lacks[:12])
+            more = f"\n... and {len(lacks) - 12} more" if len(lacks) > 12 else ""
+            if not ask(
+                self,
+                "Corrective action package",
+                f"The package still lacks {len(lacks)} item(s):\n{listing}{more}\n\nExport it as a DRAFT "
+                "(watermarked, with this list as its last page)?",
+            ):
+                return False
+            draft = True
+        path = path or self._save_path(
+            "Export the corrective action package", "corrective-action-package.pdf", "PDF (*.pdf)"
+        )
+        if not path:
+            return False
+        return self.tasks.run(
+            "export",
+            operations.export_package,
+            self.project,
+            path,
+            bool(draft),
+            label="Exporting the corrective action package",
+            on_done=lambda res: self.statusBar().showMessage(
+                f"Package written to {getattr(res, 'path', path)} ({getattr(res, 'pages', '?')} pages"
+                f"{', DRAFT' if getattr(res, 'draft', False) else ''})",
+                10000,
+            ),
+            on_error=lambda err: show_task_error(self, "Corrective action package", err),
+        )
+
     def import_roster(self) -> None:
         if self.project is None or self.project.read_only or self.tasks.busy:
             return
@@ -538,6 +768,7 @@ class MainWindow(QMainWindow):
             return
         wizard = RosterImportWizard(self.project, self.tasks, self)
         wizard.imported.connect(self._roster_imported)
+        wizard.undone.connect(self._roster_imported)
         wizard.exec()
 
     @Slot(object)
@@ -652,6 +883,7 @@ class MainWindow(QMainWindow):
 
     def _score_done(self, _run: object) -> None:
         self.results_pane.reload()
+        self._results_key = self._results_signature()
         self.results_pane.mark_stale(False)
         self._refresh_stale()
         self.status_run.setText(self._last_run_text())
@@ -709,6 +941,14 @@ class MainWindow(QMainWindow):
         self.act_import.setEnabled(writable and not busy)
         self.act_notice.setEnabled(writable and not busy)
         self.act_reference.setEnabled(writable and not busy)
+        for act in (
+            self.act_export_package,
+            self.act_export_hsd,
+            self.act_export_matrix,
+            self.act_export_providers,
+            self.act_export_summary,
+        ):
+            act.setEnabled(has and not busy)
         self.act_score.setEnabled(writable and not busy)
         for act in (self.act_tele_county, self.act_tele_plan, self.act_pop_sample, self.act_pop_zcta):
             act.setEnabled(writable and not busy)
@@ -836,6 +1076,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.watch_timer.stop()
         if self.tasks.busy:
             self.tasks.cancel()
             self.tasks.wait(60000)

@@ -87,3 +87,54 @@ def import_reference(project, path: str, progress: Progress | None = None):
     from blueprint_desktop.rules.reference_file import import_reference_file
 
     return import_reference_file(project, path, progress=progress)
+
+
+# -- exports (File > Export): the same core functions as `blueprint export ...` ----------------------------
+def export_package(project, path: str, draft: bool = False, progress: Progress | None = None):
+    """The corrective action package PDF (``reports.package_pdf.export_package``); raises
+    ``PackageIncomplete`` naming what is missing unless ``draft``."""
+    from blueprint_desktop.reports import package_pdf
+
+    return package_pdf.export_package(project, path, draft=draft, progress=progress)
+
+
+def export_hsd(project, folder: str, progress: Progress | None = None) -> dict[str, Any]:
+    """The HSD provider and facility tables (XLSX and CSV) and their rejection list, in ``folder``."""
+    from pathlib import Path
+
+    from blueprint_desktop.reports import hsd_checks, hsd_tables
+
+    progress = progress or Progress()
+    tables = hsd_tables.build_tables(project, progress.scaled(0.0, 0.8))
+    problems = hsd_checks.check_tables(tables)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    report = hsd_checks.write_problems(out / "hsd_rejections.csv", problems)
+    written = hsd_tables.write_tables(tables, out)
+    progress.update(1.0, "HSD tables written", force=True)
+    return {
+        "provider_rows": len(tables.provider),
+        "facility_rows": len(tables.facility),
+        "rejected": len(hsd_checks.rejections(problems)),
+        "problems_file": str(report),
+        "written": [str(p) for p in written],
+        "ssa_source": tables.ssa_source,
+    }
+
+
+def export_report(project, kind: str, path: str, progress: Progress | None = None):
+    """The reports people hand on: ``matrix`` (Excel), ``providers`` (servicing providers), ``summary``
+    (one-page executive summary PDF)."""
+    if kind == "matrix":
+        from blueprint_desktop.reports.matrix_xlsx import write_matrix_xlsx
+
+        return write_matrix_xlsx(project, path, progress)
+    if kind == "providers":
+        from blueprint_desktop.reports.servicing_providers import write_servicing_providers
+
+        return write_servicing_providers(project, path, progress)
+    if kind == "summary":
+        from blueprint_desktop.reports.executive_summary import write_executive_summary
+
+        return write_executive_summary(project, path, progress)
+    raise ValueError(f"unknown report {kind!r}")

@@ -2,8 +2,10 @@
 
 Each cell is coloured by status from the one shared palette (``blueprint_desktop.status_colors``): Pass
 on a light green tint, At Risk and Failing filled with their strong amber and red so the gaps stand out
-in a matrix of hundreds of cells. The text is the confidence score and its band letter ("92% H"); the
-tooltip carries the full numbers. Filters hide counties and lines with no cell of the wanted statuses.
+in a matrix of hundreds of cells. The text is what every GeoAccess report shows, the share of beneficiaries
+within the time and distance standard ("59.2%"); the confidence band is a small letter in the cell's
+corner (H, M, L) and the tooltip carries the full numbers. Each cell is the newest score of that county x
+line from any run (``engine.runs.newest_per_cell``), so a one-cell re-score overlays the full run. Filters hide counties and lines with no cell of the wanted statuses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
@@ -31,6 +33,7 @@ from blueprint_desktop.store.roster_queries import county_label
 
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 10  # the cell's result dict (engine.runs.run_results row)
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11  # (county_fips, line_code)
+CONFIDENCE_ROLE = Qt.ItemDataRole.UserRole + 12  # the confidence band's letter ("H", "M", "L") or ""
 
 STATUS_FILTERS = {
     "all": ("Pass", "At Risk", "Failing"),
@@ -42,10 +45,18 @@ DIM_TEXT = "#9aa3ad"
 
 
 def cell_text(result: dict) -> str:
-    conf, band = result.get("confidence"), result.get("confidence_band") or ""
-    if conf is None:
+    """The share of beneficiaries within the standard, as GeoAccess reports print it ("59.2%")."""
+    pct = result.get("pct_within")
+    if pct is None:
         return "?"
-    return f"{conf:.0f}% {band[:1]}"
+    return "100%" if pct >= 100 else f"{pct:.1f}%"
+
+
+def confidence_mark(result: dict) -> str:
+    """The confidence band's letter for the cell's corner ("H", "M", "L"), "" when not computed."""
+    if result.get("confidence") is None:
+        return ""
+    return (result.get("confidence_band") or "")[:1].upper()
 
 
 def _num(value: Any, unit: str = "", digits: int = 1) -> str:
@@ -65,7 +76,13 @@ def cell_tooltip(result: dict, county: str) -> str:
         f"Credited: {result['credited_count']} (minimum {result['min_count']})",
     ]
     if result.get("confidence") is not None:
-        lines.append(f"Confidence: {result['confidence']:.0f} ({result.get('confidence_band', '')})")
+        lines.append(
+            f"Confidence: {result['confidence']:.0f} of 100 ({result.get('confidence_band', '')};"
+            " the corner letter)"
+        )
+    if result.get("run_id") is not None:
+        when = (result.get("run_started_at") or "").replace("T", " ")[:16]
+        lines.append(f"<i>Scored in run {result['run_id']}" + (f", {when} UTC" if when else "") + "</i>")
     if result.get("estimated_time"):
         lines.append("<i>Drive time estimated from straight-line distance.</i>")
     return "<br>".join(lines)
@@ -171,6 +188,10 @@ class ResultsModel(QAbstractTableModel):
     def county_name(self, fips: str) -> str:
         return self._names.get(fips, fips)
 
+    def run_ids(self) -> list[int]:
+        """The runs the shown cells come from (more than one after a partial re-score)."""
+        return sorted({r["run_id"] for r in self._results.values() if r.get("run_id") is not None})
+
     def counts(self) -> dict[str, int]:
         out = {"Pass": 0, "At Risk": 0, "Failing": 0}
         for r in self._results.values():
@@ -222,6 +243,8 @@ class ResultsModel(QAbstractTableModel):
         result = self.result(fips, code)
         if role == RESULT_ROLE:
             return result
+        if role == CONFIDENCE_ROLE:
+            return confidence_mark(result) if result is not None else ""
         if result is None:
             if role == Qt.ItemDataRole.DisplayRole:
                 return "-"
@@ -322,9 +345,27 @@ class ResultCellDelegate(QStyledItemDelegate):
         if result is not None and result.get("status") != "Pass":
             font.setBold(True)
         painter.setFont(font)
+        mark = index.data(CONFIDENCE_ROLE)
+        # The share sits a little left of centre so the corner letter never touches it.
         painter.drawText(
-            rect, int(Qt.AlignmentFlag.AlignCenter), str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+            rect.adjusted(0, 0, -5 if mark else 0, 0),
+            int(Qt.AlignmentFlag.AlignCenter),
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
         )
+        if mark:
+            # The confidence band: a small letter in the top-right corner, in the cell's text colour.
+            small = QFont(option.font)
+            small.setBold(False)
+            small.setPointSizeF(max(small.pointSizeF() * 0.68, 5.5))
+            painter.setFont(small)
+            pen = painter.pen().color()
+            pen.setAlpha(200)
+            painter.setPen(pen)
+            painter.drawText(
+                rect.adjusted(0, 0, -2, 0),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
+                str(mark),
+            )
         if option.state & QStyle.StateFlag.State_Selected:
             painter.setPen(QPen(QColor("#111827"), 2))
             painter.drawRect(rect.adjusted(1, 1, -1, -1))

@@ -29,7 +29,7 @@ from blueprint_desktop.gui.results_model import KEY_ROLE, ResultCellDelegate, Re
 from blueprint_desktop.gui.worker import TaskError, TaskRunner
 from blueprint_desktop.status_colors import STATUS_COLORS, STATUS_TINTS
 
-CELL_WIDTH = 54
+CELL_WIDTH = 60  # room for the share ("87.9%", bold when failing) and the confidence letter
 HEADER_HEIGHT = 116
 
 
@@ -50,7 +50,10 @@ def legend_widget() -> QWidget:
         row.addWidget(swatch)
         row.addWidget(QLabel(status))
         row.addSpacing(8)
-    note = QLabel("Cell text: confidence 0-100 and band (H 80+, M 55-79, L under 55). * what-if.")
+    note = QLabel(
+        "Cell: share of beneficiaries within the time and distance standard; corner letter: confidence"
+        " (H 80+, M 55-79, L under 55); * what-if. Each cell is its newest score."
+    )
     note.setStyleSheet("color: #52606d;")
     note.setWordWrap(True)
     row.addWidget(note, 1)
@@ -150,7 +153,8 @@ class ResultsPane(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the latest run (after scoring); what-ifs are dropped, the selection kept if possible."""
+        """Re-read the newest score of every cell (after scoring, or a change made elsewhere); what-ifs
+        are dropped, the selection kept if possible."""
         key = self.current_key()
         self.whatif_targets = {}
         results, counties, order = [], [], []
@@ -344,8 +348,15 @@ class ResultsPane(QWidget):
         if not total:
             self.summary.setText("")
             return
+        runs = self.model.run_ids()
         self.summary.setText(
             f"{total} cells: {counts['Pass']} Pass, {counts['At Risk']} At Risk, {counts['Failing']} Failing"
+        )
+        self.summary.setToolTip(
+            f"Each cell shows its newest score: from runs {', '.join(map(str, runs))}"
+            " (a re-score of some cells overlays the full run)."
+            if len(runs) > 1
+            else (f"All cells from run {runs[0]}." if runs else "")
         )
 
 

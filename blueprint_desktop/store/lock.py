@@ -1,53 +1,55 @@
-"""One writer per project file, across processes.
+"""Many hands on one project file: SQLite's own locking, a busy timeout and short write transactions.
 
-A writable ``Project`` holds an exclusive OS lock on a sidecar ``<file>.lock`` for as long as it is
-open. A second app instance that cannot take the lock opens the project read-only and says so, instead
-of racing the first one's writes. The OS releases the lock if the holder dies, so a crash never leaves a
-project locked for good.
+The window, the command line and a second window may all have one project open at once. Nobody holds a
+lock while idle: each write is one short ``BEGIN IMMEDIATE`` ... ``COMMIT`` (``Project.transaction``),
+and SQLite serialises writers across processes itself. A writer that finds another one mid-write waits
+up to ``BUSY_TIMEOUT_MS`` and then gets ``ProjectBusy`` (one line: try again), never a half-written file.
+Readers never wait for writers (WAL). SQLite locks the file itself (its inode), so a second path to the
+same file (a symlink, a relative path) shares the same locks.
+
+A project opens read-only only when it cannot be written: the file, its folder (SQLite needs to create
+the ``-wal`` and ``-shm`` files beside it) or the disk is read-only, or the caller asked for it.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+import sqlite3
 from pathlib import Path
 
+from blueprint_desktop.errors import ProjectFileError
 
-class WriterLock:
-    def __init__(self, project_path: Path) -> None:
-        self.path = Path(str(project_path) + ".lock")
-        self._fd: int | None = None
+BUSY_TIMEOUT_MS = 10_000
 
-    def acquire(self) -> bool:
-        """Take the lock without waiting; False when another process holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
-                import msvcrt
 
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
+class ProjectBusy(ProjectFileError):
+    """Another window or command kept the project busy writing for longer than the busy timeout."""
 
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
 
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            if sys.platform != "win32":
-                import fcntl
+def is_busy_error(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "database is busy" errors."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-        # The lock file is left in place on purpose: unlinking it would let a process that opened the
-        # old file and one that creates a new file both "hold" the lock.
+
+def busy_message(path: Path | str) -> str:
+    return (
+        f"{path}: another Blueprint window or command kept the project busy writing for "
+        f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed here, try again when it has finished"
+    )
+
+
+def write_refusal(path: Path) -> str | None:
+    """Why ``path`` cannot be written (file or folder read-only), or None when it can."""
+    if not os.access(path, os.W_OK):
+        return f"{path.name} is read-only on disk"
+    folder = path.resolve().parent
+    wal = Path(str(path.resolve()) + "-wal")
+    if not os.access(folder, os.W_OK) and not (wal.exists() and os.access(wal, os.W_OK)):
+        return f"its folder {folder} is read-only"
+    return None
+
+
+__all__ = ["BUSY_TIMEOUT_MS", "ProjectBusy", "busy_message", "is_busy_error", "write_refusal"]

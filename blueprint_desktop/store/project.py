@@ -7,11 +7,14 @@ A project file is one SQLite database in WAL mode with foreign keys on, marked w
    truncated copy is refused before SQLite touches it;
 2. checks it read-only (``quick_check``, schema version), so a corrupt or too-new file is refused and
    left byte-for-byte unchanged;
-3. takes the writer lock (or falls back to read-only, saying so) and runs pending migrations in one
-   transaction.
+3. opens it for writing (read-only, saying why, only when the file or its folder cannot be written) and
+   runs pending migrations in one transaction.
 
 Writes go through ``Project.transaction()``: one ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
-error, so an import either lands whole or not at all. We deliberately do not use sqlite-utils' write
+error, so an import either lands whole or not at all. No lock is held between transactions, so the
+window, the command line and other windows can all work on one project at once; SQLite serialises the
+writers and a writer waits up to ``lock.BUSY_TIMEOUT_MS`` for another to finish (``store/lock.py``).
+``Project.data_version()`` changes when another connection commits, which is how the window notices. We deliberately do not use sqlite-utils' write
 helpers inside transactions: they commit on their own (``with conn:``) and would split an import.
 """
 
@@ -41,7 +44,13 @@ from blueprint_desktop.errors import (
     ProjectReadOnly,
     ProjectTooNew,
 )
-from blueprint_desktop.store.lock import WriterLock
+from blueprint_desktop.store.lock import (
+    BUSY_TIMEOUT_MS,
+    ProjectBusy,
+    busy_message,
+    is_busy_error,
+    write_refusal,
+)
 from blueprint_desktop.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, pending
 from blueprint_desktop.store.schema import APPLICATION_ID, LINES_OF_BUSINESS
 
@@ -140,13 +149,14 @@ class Project:
     """An open project file. Use ``open_project`` / ``create_project`` rather than the constructor."""
 
     def __init__(
-        self, path: Path, conn: sqlite3.Connection, read_only: bool, lock: WriterLock | None
+        self, path: Path, conn: sqlite3.Connection, read_only: bool, read_only_reason: str = ""
     ) -> None:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.read_only = read_only
-        self._lock = lock
+        # Why it is read-only, for the user ("report.bpproj is read-only on disk"); "" when writable.
+        self.read_only_reason = read_only_reason if read_only else ""
         self._depth = 0
         self.actor = _current_user()
 
@@ -156,13 +166,14 @@ class Project:
             return
         try:
             if not self.read_only:
-                # Fold the WAL back into the main file so the .bpproj alone is the whole project.
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # Fold the WAL back into the main file so the .bpproj alone is the whole project. Another
+                # window or command may still be using it: then do not wait, the last one out folds it.
+                self.conn.execute("PRAGMA busy_timeout = 0")
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         finally:
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
-            if self._lock:
-                self._lock.release()
 
     def __enter__(self) -> Project:
         return self
@@ -175,9 +186,15 @@ class Project:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing block; nests through savepoints. Raises ProjectReadOnly on a read-only project."""
         if self.read_only:
-            raise ProjectReadOnly(f"{self.path}: open read-only (another Blueprint window is writing it)")
+            raise ProjectReadOnly(f"{self.path}: open read-only ({self.read_only_reason or 'as asked'})")
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Waits up to BUSY_TIMEOUT_MS while another window or command is writing.
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if is_busy_error(exc):
+                    raise ProjectBusy(busy_message(self.path)) from None
+                raise
         else:
             self.conn.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
@@ -194,7 +211,14 @@ class Project:
         else:
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    with contextlib.suppress(sqlite3.OperationalError):
+                        self.conn.execute("ROLLBACK")
+                    if is_busy_error(exc):
+                        raise ProjectBusy(busy_message(self.path)) from None
+                    raise
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
 
@@ -233,6 +257,11 @@ class Project:
     @property
     def plan_year(self) -> int:
         return int(self.get_meta("plan_year", "0") or 0)
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes whenever another connection (another window, the
+        command line) commits to the file; never for this connection's own commits."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     @property
     def schema_version(self) -> int:
@@ -353,17 +382,18 @@ def _current_user() -> str:
 
 
 def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 5000")
 
 
 def _migrate(conn: sqlite3.Connection, from_version: int, migrations: Sequence[Migration]) -> None:
-    todo = pending(from_version, list(migrations))
-    if not todo:
+    if not pending(from_version, list(migrations)):
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for migration in todo:
+        # Another process may have migrated it between our check and taking the write lock.
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for migration in pending(current, list(migrations)):
             for statement in _split_sql(migration.sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {int(migration.version)}")
@@ -395,35 +425,45 @@ def open_project(
 ) -> Project:
     """Open a project file, refusing anything that is not an intact project this app can read.
 
-    When another process holds the writer lock the project opens read-only and ``project.read_only``
-    is True; callers say so to the user.
+    Other windows and commands may have it open too (they share it through SQLite's locking). When the
+    file or its folder cannot be written the project opens read-only: ``project.read_only`` is True and
+    ``project.read_only_reason`` says why, for callers to tell the user.
     """
     path = Path(path)
     _check_header(path)
     version = _preflight(path, migrations)
-    lock: WriterLock | None = None
-    if not read_only:
-        lock = WriterLock(path)
-        if not lock.acquire():
-            lock, read_only = None, True
-    if read_only:
-        conn = _readonly_connect(path)
-        _configure(conn)
-        if version < migrations[-1].version:
-            conn.close()
-            raise ProjectReadOnly(
-                f"{path}: needs an upgrade to schema {migrations[-1].version}, which a read-only open cannot do"
-            )
-        return Project(path, conn, True, None)
-    try:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
-        _configure(conn)
-        _migrate(conn, version, migrations)
-    except BaseException:
-        lock.release()  # type: ignore[union-attr]
-        raise
-    return Project(path, conn, False, lock)
+    reason = "opened read-only as asked" if read_only else write_refusal(path)
+    if reason is None:
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            reason = f"cannot be opened for writing ({exc})"
+        else:
+            try:
+                _configure(conn)
+                conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                _migrate(conn, version, migrations)
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if is_busy_error(exc):
+                    raise ProjectBusy(busy_message(path)) from None
+                if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
+                    raise
+                reason = "the disk or file refuses writes"
+            except BaseException:
+                conn.close()
+                raise
+            else:
+                return Project(path, conn, False)
+    conn = _readonly_connect(path)
+    _configure(conn)
+    if version < migrations[-1].version:
+        conn.close()
+        raise ProjectReadOnly(
+            f"{path}: needs an upgrade to schema {migrations[-1].version}, which a read-only open cannot do"
+            f" ({reason})"
+        )
+    return Project(path, conn, True, reason)
 
 
 def create_project(
@@ -455,8 +495,8 @@ def create_project(
     try:
         conn = sqlite3.connect(str(tmp), isolation_level=None)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute("PRAGMA journal_mode = WAL")
         _configure(conn)
+        conn.execute("PRAGMA journal_mode = WAL")
         _migrate(conn, 0, MIGRATIONS)
         now = utc_now()
         meta = {
@@ -499,6 +539,7 @@ def create_project(
 
 __all__ = [
     "PROJECT_SUFFIX",
+    "ProjectBusy",
     "SCHEMA_VERSION",
     "Project",
     "ProjectInfo",
