@@ -30,7 +30,7 @@ from blueprint_desktop.geo.points import census_points
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.project import Project, utc_now
 
-DEMO_VERSION = "2026.12-2"  # bump to rebuild users' cached demo when the generator changes
+DEMO_VERSION = "2026.12-3"  # bump to rebuild users' cached demo when the generator changes
 DEMO_NAME = "Gulf Coast Health MA 2027 (demo)"
 DEMO_PLAN_YEAR = 2027
 SEED = 2027
@@ -58,100 +58,231 @@ DENSITY = {"S03": 14.0, "040": 0.35}
 DEFAULT_DENSITY = 1.1
 FACILITY_DENSITY = 0.5
 
-SURNAMES = [
-    "Nguyen",
-    "Garcia",
-    "Patel",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Martinez",
-    "Lee",
-    "Okafor",
-    "Hernandez",
-    "Smith",
-    "Davis",
-    "Lopez",
-    "Kim",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Moore",
-    "Jackson",
-    "Chen",
-    "Rodriguez",
-    "Taylor",
-    "White",
-    "Harris",
-    "Clark",
-    "Lewis",
-    "Walker",
-    "Young",
-    "Allen",
-    "Wright",
-    "Scott",
-    "Green",
-    "Baker",
-    "Adams",
-    "Nelson",
-    "Hill",
-    "Ramirez",
-    "Campbell",
-    "Mitchell",
-    "Roberts",
-]
-GIVEN = [
-    "Maria",
-    "James",
-    "Aisha",
-    "Robert",
-    "Linda",
-    "Michael",
-    "Priya",
-    "David",
-    "Sarah",
-    "Carlos",
-    "Emily",
-    "Daniel",
-    "Grace",
-    "Joseph",
-    "Fatima",
-    "Kevin",
-    "Laura",
-    "Anthony",
-    "Mei",
-    "Olivia",
-]
-STREETS = [
-    "Main St",
-    "Westheimer Rd",
-    "Memorial Dr",
-    "Bellaire Blvd",
-    "FM 1960",
-    "Katy Fwy",
-    "Gulf Fwy",
-    "Spring Cypress Rd",
-    "Louetta Rd",
-    "Texas Ave",
-    "College Ave",
-    "Medical Center Blvd",
-]
-FACILITY_WORDS = {
-    "040": "Hospital",
-    "041": "Heart Center",
-    "042": "Cardiac Cath Lab",
-    "043": "ICU - Medical Center",
-    "045": "Surgery Center",
-    "046": "Skilled Nursing & Rehab",
-    "047": "Imaging",
-    "048": "Breast Imaging",
-    "049": "Physical Therapy",
-    "050": "Occupational Therapy",
-    "051": "Speech Therapy",
-    "052": "Behavioral Hospital",
-    "057": "Infusion Center",
-    "068": "Counseling Center",
+# The placement generator (``SEED``) once drew names from a 20 x 40 pool; it still makes those draws
+# (``_legacy_name_draws``) so every location, status and date, hence every score, stays as it was.
+# Names, streets and facility names come from their own generator (``NAME_SEED``) instead.
+LEGACY_GIVEN_N, LEGACY_SURNAME_N, LEGACY_STREETS_N = 20, 40, 12
+NAME_SEED = SEED + 100
+
+# Given names and surnames by heritage, as a Houston-area roster mixes them (weight: share of names).
+NAME_POOLS = {
+    "anglo": (
+        0.30,
+        "James Robert Michael David William Richard Thomas Mark Steven Paul Andrew Joshua Kenneth Kevin "
+        "Brian George Timothy Ryan Jacob Nicholas Eric Jonathan Stephen Scott Justin Brandon Benjamin "
+        "Samuel Gregory Patrick Jack Dennis Tyler Aaron Nathan Adam Zachary Ethan Mary Patricia Jennifer "
+        "Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty Sandra Ashley Kimberly Emily "
+        "Donna Michelle Carol Amanda Melissa Deborah Stephanie Rebecca Sharon Laura Cynthia Amy Kathleen "
+        "Anna Shirley Angela Katherine Rachel Catherine Heather Megan Lauren Caroline Claire Hannah",
+        "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore Martin "
+        "Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Hill Green Adams "
+        "Baker Nelson Carter Mitchell Roberts Turner Phillips Campbell Parker Evans Edwards Collins Stewart "
+        "Morris Murphy Cook Rogers Morgan Cooper Peterson Bailey Reed Kelly Howard Cox Ward Richardson "
+        "Watson Brooks Wood Bennett Gray Hughes Price Sanders Myers Long Ross Foster Powell Jenkins Perry "
+        "Russell Sullivan Bell Coleman Butler Henderson Barnes Fisher Hayes Graham Wallace Hamilton Ellis "
+        "McDonald Marshall Owens Harrison Gibson Kennedy Wells Hoffman Schmidt Whitfield Prescott Caldwell",
+    ),
+    "hispanic": (
+        0.26,
+        "Jose Juan Carlos Luis Jorge Miguel Javier Alejandro Ricardo Fernando Eduardo Roberto Daniel "
+        "Francisco Manuel Rafael Sergio Arturo Raul Hector Andres Diego Oscar Gabriel Adrian Mario Ruben "
+        "Maria Ana Sofia Gabriela Daniela Carmen Rosa Elena Isabel Lucia Veronica Patricia Adriana Monica "
+        "Claudia Alejandra Mariana Laura Teresa Yolanda Leticia Marisol Paola Valeria Beatriz Graciela "
+        "Cristina Norma Silvia Alicia Irma Lorena",
+        "Garcia Rodriguez Martinez Hernandez Lopez Gonzalez Perez Sanchez Ramirez Torres Flores Rivera "
+        "Gomez Diaz Reyes Cruz Morales Ortiz Gutierrez Chavez Ramos Ruiz Alvarez Mendoza Vasquez Castillo "
+        "Jimenez Moreno Romero Herrera Medina Aguilar Vargas Guzman Salazar Mendez Soto Delgado Pena Rios "
+        "Contreras Guerrero Sandoval Cortez Estrada Ibarra Villarreal Trevino Cantu Garza Zamora Escobar "
+        "Cavazos Saenz Salinas Benavides Olivares Fuentes Navarro Cervantes Luna Lozano Montoya Acosta",
+    ),
+    "black": (
+        0.14,
+        "Marcus Darnell Andre Terrence Jerome Cedric Dwayne Reginald Kendrick Malik Jamal Derrick Tyrone "
+        "Calvin Lamar Xavier Isaiah Elijah Keisha Latoya Tamika Ebony Aaliyah Jasmine Imani Monique "
+        "Shanice Tiana Danielle Whitney Brianna Kiara Alicia Yvette Denise Renee Gloria Bernice Dorothy "
+        "Chioma Adaeze Ngozi Oluwaseun Chinedu Emeka Tunde Folake Babatunde Ifeoma Kwame Abena",
+        "Washington Jefferson Jackson Freeman Brooks Coleman Jenkins Bryant Hayes Booker Banks Pierce "
+        "Dixon Simmons Mack Wiggins Gaines Mosley Boykin Tolliver Fontenot Broussard Batiste Guidry "
+        "Okafor Adeyemi Okonkwo Nwosu Eze Obi Balogun Adebayo Oyelaran Afolabi Mensah Owusu Asante "
+        "Boateng Ogunleye Uzoma Chukwu Ekwueme Ibekwe Onyeka",
+    ),
+    "south_asian": (
+        0.10,
+        "Priya Anjali Deepa Kavita Sunita Neha Pooja Aarti Meera Shreya Divya Lakshmi Radhika Swati Nisha "
+        "Rahul Amit Vikram Sanjay Rajesh Arun Suresh Anil Vivek Nikhil Rohan Arjun Karthik Ravi Sameer "
+        "Imran Faisal Ayesha Sana Zainab Omar Hamza Bilal",
+        "Patel Shah Desai Mehta Reddy Rao Iyer Nair Menon Kumar Sharma Gupta Singh Agarwal Joshi Kapoor "
+        "Malhotra Chopra Bhatt Pillai Krishnan Subramanian Venkatesh Chaudhry Khan Siddiqui Qureshi Ahmed "
+        "Hussain Rahman Mirza Chatterjee Banerjee Mukherjee Dasgupta Trivedi Parikh Thakkar",
+    ),
+    "east_asian": (
+        0.14,
+        "Wei Jing Li Mei Ling Hui Xiao Yan Jun Hao Ming Lei Min-jun Ji-woo Seo-yeon Hyun Soo-jin Jae "
+        "Kenji Yuki Hiroshi Akiko Thanh Minh Linh Huong Tuan Quang Anh Phuong Trang Hoa Duc Long "
+        "Kevin Jenny Vivian Eric Michelle Andrew Grace Henry Jason Tiffany Vincent Helen Alan Cindy",
+        "Nguyen Tran Le Pham Hoang Huynh Phan Vu Vo Dang Bui Do Ho Ngo Duong Ly Truong Dinh Chen Wang "
+        "Zhang Liu Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Lin Guo He Gao Luo Zheng Liang Kim Lee Park "
+        "Choi Jung Kang Cho Yoon Jang Lim Han Shin Tanaka Suzuki Sato Nakamura Yamamoto Takahashi Chang "
+        "Wong Chan Cheng Lau Tsai Hsu Lam",
+    ),
+    "other": (
+        0.06,
+        "Ahmad Yusuf Khalid Layla Nadia Rania Samir Tariq Hana Dalia Karim Mariam Elias Nicolas Sofia "
+        "Alexei Natalia Dmitri Irina Katerina Anton Viktor Olga Yelena Giovanni Francesca Marco Luca "
+        "Chiara Matteo Stefan Ingrid Lars Petra Hans Greta",
+        "Haddad Khoury Nassar Saleh Mansour Awad Farah Hamdan Aziz Sabbagh Petrov Ivanov Volkov Sokolov "
+        "Kuznetsov Novak Horvath Kowalski Nowak Rossi Russo Romano Ricci Esposito Bianchi Colombo Conti "
+        "Muller Schneider Fischer Weber Becker Wagner Schulz Koch Richter Lindqvist Johansson Larsen "
+        "Hansen Olsen",
+    ),
 }
+MIDDLE_INITIAL_SHARE = 0.35
+INITIALS = "AABCCDDEEFGHJJJKLLMMMNPRRRSSTW"  # common middle initials, roughly as often as they occur
+# Post-nominal credentials by HSD line (weights): physicians MD or DO; the rest by their licence.
+CREDENTIALS = {
+    "010": (("DC", 1.0),),
+    "028": (("DPM", 1.0),),
+    "036": (("PhD", 0.6), ("PsyD", 0.4)),
+    "037": (("LCSW", 0.85), ("LCSW-S", 0.15)),
+    "S03": (("MD", 0.7), ("DO", 0.3)),
+}
+PHYSICIAN_CREDENTIALS = (("MD", 0.82), ("DO", 0.18))
+
+# Streets near each county's towns; any county not listed uses the generic list.
+STREETS = {
+    "48201": "Westheimer Rd|Bellaire Blvd|Memorial Dr|Kirby Dr|FM 1960 Rd W|Gessner Rd|Fannin St|"
+    "Holcombe Blvd|Richmond Ave|Spencer Hwy|Fairmont Pkwy|Louetta Rd|Spring Cypress Rd|Kingwood Dr|"
+    "Garth Rd|N Shepherd Dr|Tomball Pkwy|Barker Cypress Rd|Gulf Fwy|El Camino Real|Bay Area Blvd",
+    "48157": "Sweetwater Blvd|Hwy 6|Williams Trace Blvd|Grand Pkwy|Avenue H|FM 1464|Texas Pkwy|"
+    "Cinco Ranch Blvd|Southwest Fwy|Murphy Rd|Dairy Ashford Rd",
+    "48339": "Frazier St|N Loop 336 W|Woodlands Pkwy|Research Forest Dr|Sawdust Rd|FM 1488|Rayford Rd|"
+    "Lake Woodlands Dr|College Park Dr|Hwy 242",
+    "48039": "Broadway St|Pearland Pkwy|Hwy 35|Oyster Creek Dr|Dixie Dr|W Mulberry St|Highway 288B",
+    "48167": "Seawall Blvd|Broadway Ave J|Gulf Fwy|FM 646|W Main St|Palmer Hwy|Texas Ave|25th St",
+    "48473": "Austin St|10th St|FM 359|Hwy 290 Business",
+    "48291": "Main St|Hwy 90|Houston St|FM 1960",
+    "48071": "Main St|Hwy 61|Thomas Dr|Garth Rd",
+    "48015": "Meyer St|E Main St|Front St|Hwy 36",
+    "48471": "Sam Houston Ave|11th St|Montgomery Rd|Veterans Memorial Pkwy|Hwy 30",
+    "48185": "Washington Ave|La Salle St|Church St|Hwy 105",
+    "48407": "Hwy 150|Byrd Ave|US Hwy 59|FM 2025",
+}
+GENERIC_STREETS = "Main St|Medical Dr|Professional Dr|Hospital Dr|Commerce St|Church St|Oak St|Pine St"
+
+# What a facility of each line is called (its name ends with one of these); the first is the usual one.
+FACILITY_WORDS = {
+    "040": ("Medical Center", "Regional Medical Center", "Community Hospital", "Memorial Hospital",
+            "General Hospital", "Methodist Hospital"),
+    "041": ("Heart Institute", "Heart & Vascular Center", "Cardiac Surgery Center"),
+    "042": ("Cardiac Cath Lab", "Heart Cath Lab", "Cardiovascular Lab"),
+    "043": ("Medical Center ICU", "Hospital Critical Care Unit", "Intensive Care Unit"),
+    "045": ("Surgery Center", "Surgical Center", "Ambulatory Surgery Center", "Outpatient Surgery Center"),
+    "046": ("Nursing & Rehabilitation", "Skilled Nursing Center", "Health & Rehabilitation Center",
+            "Care Center", "Nursing Center"),
+    "047": ("Imaging", "Diagnostic Imaging", "Radiology", "Imaging Center", "MRI & Imaging"),
+    "048": ("Breast Imaging", "Breast Center", "Mammography Center", "Women's Imaging"),
+    "049": ("Physical Therapy", "Physical Therapy & Rehab", "Sports & Physical Therapy", "Rehab Clinic"),
+    "050": ("Occupational Therapy", "Hand & Occupational Therapy", "Occupational Therapy Clinic"),
+    "051": ("Speech Therapy", "Speech & Language Therapy", "Speech Therapy Clinic"),
+    "052": ("Behavioral Hospital", "Behavioral Health Hospital", "Psychiatric Hospital"),
+    "057": ("Infusion Center", "Cancer & Infusion Center", "Infusion Clinic"),
+    "068": ("Counseling Center", "Behavioral Health Clinic", "Counseling Associates", "Mental Health Clinic"),
+}  # fmt: skip
+# Region names a facility may take instead of its town.
+REGIONS = {
+    "48201": ("Bayou City", "Gulf Coast", "Greater Houston", "Harris County", "Lone Star"),
+    "48157": ("Fort Bend", "Brazos River", "Gulf Coast"),
+    "48339": ("Montgomery County", "Lake Conroe", "Piney Woods", "Woodlands Area"),
+    "48039": ("Brazoria County", "Brazosport", "Gulf Coast"),
+    "48167": ("Galveston County", "Bay Area", "Clear Lake", "Gulf Coast"),
+    "48471": ("Walker County", "Piney Woods", "Sam Houston"),
+}
+# Names the credit-rule cases use (``_credit_rule_cases``); no generated person takes them.
+RESERVED_NAMES = {"Imani Okafor", "Rafael Moreno", "Dana Whitfield", "Lena Castillo"}
+COMPASS = ("North", "South", "East", "West", "Northwest", "Southwest", "Northeast", "Southeast")
+
+
+def _legacy_name_draws(rng: np.random.Generator) -> None:
+    """The two draws the placement generator made for a person's name before names had their own
+    generator; made still, so the placement sequence (and every score) is unchanged."""
+    rng.integers(LEGACY_GIVEN_N)
+    rng.integers(LEGACY_SURNAME_N)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.replace("|", " | ").split(" | ")) if "|" in text else tuple(text.split())
+
+
+class _Namer:
+    """Names, streets and towns of the demo, from their own generator (``NAME_SEED``).
+
+    People: a given name and surname of one heritage (sometimes a surname of another), no full name
+    used twice, a middle initial for some, the credential of their line. Facilities: a town (the
+    location's ZIP city), a part of a big city, a region or a street, then the facility word of the
+    line. Towns: the USPS city of the location's ZIP (the bundled ZIP table)."""
+
+    def __init__(self, reserved: set[str]) -> None:
+        from blueprint_desktop.geo.zips import load_zip_centroids
+
+        self.rng = np.random.default_rng(NAME_SEED)
+        self.used_people: set[str] = set(reserved)
+        self.used_facilities: set[str] = set()
+        self.pools = [(w, _split(g), _split(sn)) for w, g, sn in NAME_POOLS.values()]
+        weights = np.array([w for w, _, _ in self.pools])
+        self.weights = weights / weights.sum()
+        zips = load_zip_centroids()
+        self.zip_city = zips.city.dropna().to_dict() if "city" in zips.columns else {}
+        self.streets = {f: _split(v) for f, v in STREETS.items()}
+        self.generic_streets = _split(GENERIC_STREETS)
+
+    def _pick(self, options):
+        return options[int(self.rng.integers(len(options)))]
+
+    def _weighted(self, options) -> str:
+        p = np.array([w for _, w in options], dtype=float)
+        return options[int(self.rng.choice(len(options), p=p / p.sum()))][0]
+
+    def city(self, zip5: str, county_name: str) -> str:
+        return str(self.zip_city.get(zip5) or county_name)
+
+    def street(self, county_fips: str) -> str:
+        return self._pick(self.streets.get(county_fips, self.generic_streets))
+
+    def person(self, line_code: str) -> str:
+        credential = self._weighted(CREDENTIALS.get(line_code, PHYSICIAN_CREDENTIALS))
+        for _ in range(200):
+            k = int(self.rng.choice(len(self.pools), p=self.weights))
+            given = self._pick(self.pools[k][1])
+            # One in eight takes a surname of another heritage, as families do.
+            sk = int(self.rng.choice(len(self.pools), p=self.weights)) if self.rng.random() < 0.125 else k
+            surname = self._pick(self.pools[sk][2])
+            if f"{given} {surname}" not in self.used_people:
+                break
+        self.used_people.add(f"{given} {surname}")
+        middle = f" {self._pick(INITIALS)}." if self.rng.random() < MIDDLE_INITIAL_SHARE else ""
+        return f"{given}{middle} {surname}, {credential}"
+
+    def facility(self, line_code: str, line_name: str, zip5: str, county_fips: str, county_name: str) -> str:
+        words = FACILITY_WORDS.get(line_code, (line_name,))
+        town = self.city(zip5, county_name)
+        name = ""
+        for _ in range(40):
+            word = words[0] if self.rng.random() < 0.45 else self._pick(words)
+            roll = self.rng.random()
+            if roll < 0.55:
+                prefix = town
+            elif roll < 0.7 and town == "Houston":
+                prefix = f"{self._pick(COMPASS)} Houston"
+            elif roll < 0.85 and county_fips in REGIONS:
+                prefix = self._pick(REGIONS[county_fips])
+            else:
+                first = self.street(county_fips).split()[0]
+                prefix = first if first.isalpha() and len(first) > 3 else town
+            name = f"{prefix} {word}"
+            if name not in self.used_facilities:
+                break
+        self.used_facilities.add(name)
+        return name
 
 
 def _npis(rng: np.random.Generator, n: int, first_digit: str) -> list[str]:
@@ -217,6 +348,11 @@ def populate_demo(project: Project) -> None:
     lines = _lines()
     providers, plines, locations = [], [], []
     counties = geo_counties.load_counties()
+    namer = _Namer(RESERVED_NAMES)
+
+    def _street(county_fips: str) -> str:
+        rng.integers(LEGACY_STREETS_N)  # the placement generator's old street draw (kept, see above)
+        return namer.street(county_fips)
 
     def add(line, row, npi, contracted, status, name, entity, loc_rows, extra=None):
         pid = len(providers) + 1
@@ -265,8 +401,8 @@ def populate_demo(project: Project) -> None:
             locations.append(
                 {
                     "provider_id": pid,
-                    "address": f"{int(rng.integers(100, 9900))} {STREETS[int(rng.integers(len(STREETS)))]}",
-                    "city": str(counties.loc[r.county_fips, "name"]),
+                    "address": f"{int(rng.integers(100, 9900))} {_street(r.county_fips)}",
+                    "city": namer.city(r.zip, str(counties.loc[r.county_fips, "name"])),
                     "state": "TX",
                     "zip": r.zip,
                     "county_fips": r.county_fips,
@@ -289,12 +425,13 @@ def populate_demo(project: Project) -> None:
         npis = _npis(rng, n_contract, "2" if is_fac else "1")
         for i, r in enumerate(placed.itertuples()):
             if is_fac:
-                name = f"{r.county_fips and counties.loc[r.county_fips, 'name']} {FACILITY_WORDS.get(line.code, line.name)}"
+                name = namer.facility(
+                    line.code, line.name, r.zip, r.county_fips, counties.loc[r.county_fips, "name"]
+                )
                 entity = "organization"
             else:
-                name = (
-                    f"{GIVEN[int(rng.integers(len(GIVEN)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}, MD"
-                )
+                _legacy_name_draws(rng)
+                name = namer.person(line.code)
                 entity = "individual"
             loc_rows = [r]
             # One NPI at two locations: every 12th individual also practises at a second office.
@@ -308,11 +445,13 @@ def populate_demo(project: Project) -> None:
         for npi, r in zip(
             _npis(rng, n_market, "1" if not is_fac else "2"), market_pts.itertuples(), strict=True
         ):
-            name = (
-                f"{counties.loc[r.county_fips, 'name']} {FACILITY_WORDS.get(line.code, line.name)} Group"
-                if is_fac
-                else f"{GIVEN[int(rng.integers(len(GIVEN)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}, MD"
-            )
+            if is_fac:
+                name = namer.facility(
+                    line.code, line.name, r.zip, r.county_fips, counties.loc[r.county_fips, "name"]
+                )
+            else:
+                _legacy_name_draws(rng)
+                name = namer.person(line.code)
             add(line, r, npi, False, ("none", "none"), name, "organization" if is_fac else "individual", [r])
 
     _credit_rule_cases(rng, pts, lines, add, providers, plines)

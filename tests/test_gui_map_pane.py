@@ -205,3 +205,85 @@ def test_online_tiles_open_only_their_own_host(pane) -> None:
     assert pane.interceptor.allowed_host_suffixes == ("maps.example.net",)
     pane.set_online_tiles(None)
     assert pane.interceptor.allowed_host_suffixes == ()
+
+
+OVERLAPS = """JSON.stringify((function () {
+  var visible = bp.labels.filter(function (l) {
+    return getComputedStyle(l.marker.getElement()).display !== 'none';
+  });
+  var boxes = visible.map(function (l) {
+    var r = l.marker.getElement().querySelector('span').getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+  });
+  var agree = visible.length === bp.labels.filter(function (l) { return l.shown; }).length;
+  var n = 0;
+  for (var i = 0; i < boxes.length; i++) { for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i], b = boxes[j];
+    if (a[0] < b[2] - 1 && b[0] < a[2] - 1 && a[1] < b[3] - 1 && b[1] < a[3] - 1) { n++; }
+  } }
+  return {shown: bp.shownTowns(), overlaps: n, agree: agree, hidden: bp.labels.length - visible.length};
+})())"""
+
+
+def test_towns_are_drawn_without_overlap_and_more_show_when_zoomed(qtbot, pane, demo) -> None:
+    show(qtbot, pane, demo, "007")
+    whole = js(qtbot, pane, OVERLAPS)
+    assert {"Houston", "Conroe", "Huntsville"} <= set(whole["shown"])
+    # What the page shows is what it placed: no two visible labels overlap, and some were held back.
+    assert whole["overlaps"] == 0 and whole["agree"] and whole["hidden"] > 10
+    # Zoomed in on Houston: more (smaller) towns, still none over another.
+    with qtbot.waitSignal(pane._bridge.view_changed, timeout=10_000):
+        js(qtbot, pane, "bp.map.setView([29.76, -95.37], 11, {animate: false}); JSON.stringify(1)")
+    near = js(qtbot, pane, OVERLAPS)
+    assert near["overlaps"] == 0 and near["agree"]
+    assert {"Pasadena", "Bellaire"} & set(near["shown"]) or len(near["shown"]) > 4
+    assert set(near["shown"]) - set(whole["shown"])  # towns that only show closer in
+    assert pane.page.console_errors == []
+
+
+def test_the_legend_never_hides_a_popup_and_keeps_the_users_fold(qtbot, pane, demo) -> None:
+    show(qtbot, pane, demo, "007")
+    folded = "JSON.stringify(bp.legend.getContainer().classList.contains('bp-collapsed'))"
+    assert js(qtbot, pane, folded) is False  # a roomy map shows its legend open
+    # A popup opened where the legend sits folds the legend; closing the popup unfolds it.
+    probe = js(
+        qtbot,
+        pane,
+        "var c = bp.map.containerPointToLatLng([bp.map.getSize().x - 80, 90]);"
+        " var m = L.circleMarker(c, {radius: 6}).addTo(bp.map).bindPopup('<div style=\"width:260px;"
+        "height:120px\">probe</div>'); m.openPopup();"
+        " var r1 = bp.legend.getContainer().getBoundingClientRect(),"
+        " r2 = document.querySelector('.leaflet-popup').getBoundingClientRect();"
+        " JSON.stringify({folded: bp.legend.getContainer().classList.contains('bp-collapsed'),"
+        " covers: r1.left < r2.right && r2.left < r1.right && r1.top < r2.bottom && r2.top < r1.bottom})",
+    )
+    assert probe == {"folded": True, "covers": False}
+    assert js(qtbot, pane, "bp.map.closePopup(); " + folded) is False
+    # The user folds it: the next render (another line, a what-if) keeps it folded.
+    with qtbot.waitSignal(pane._bridge.view_changed, timeout=10_000):
+        js(qtbot, pane, "document.querySelector('.bp-legend .bp-title').click(); JSON.stringify(1)")
+    assert pane._view_state["legend"] == "folded"
+    show(qtbot, pane, demo, "040")
+    assert js(qtbot, pane, folded) is True
+
+
+def test_a_whatif_on_the_selected_county_keeps_the_users_view(qtbot, pane, demo) -> None:
+    """The main window selects the county again after each what-if: the view stays where the user
+    left it while the county is in sight."""
+    show(qtbot, pane, demo, "007")
+    pane.select_county("48039")
+    settled = "JSON.stringify(bp.map._animatingZoom ? null : [bp.map.getZoom(), bp.map.getCenter()])"
+    qtbot.waitUntil(lambda: js(qtbot, pane, "JSON.stringify(bp.selected)") == "48039", timeout=10_000)
+    # The user zooms out a little and pans, keeping Brazoria in view.
+    with qtbot.waitSignal(pane._bridge.view_changed, timeout=10_000):
+        js(qtbot, pane, "bp.map.setView([29.3, -95.5], 9.25, {animate: false}); JSON.stringify(1)")
+    qtbot.waitUntil(lambda: (pane._view_state or {}).get("zoom") == 9.25, timeout=10_000)
+    first = js(qtbot, pane, "JSON.stringify(Number(Object.keys(bp.candidates)[0]))")
+    with qtbot.waitSignal(pane.map_ready, timeout=READY_MS):
+        pane.show_line("007", targets=[first])
+        pane.select_county("48039")
+    qtbot.wait(400)
+    zoom, center = js(qtbot, pane, settled)
+    assert zoom == 9.25
+    assert abs(center["lat"] - 29.3) < 1e-6 and abs(center["lng"] + 95.5) < 1e-6
+    assert js(qtbot, pane, "JSON.stringify(bp.selected)") == "48039"

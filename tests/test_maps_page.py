@@ -259,3 +259,36 @@ def test_default_out_dir_is_a_fresh_temporary_folder(demo) -> None:
 
         shutil.rmtree(path.parent)
     assert not Path(path).exists()
+
+
+def test_towns_label_the_larger_places_of_each_county(demo, tmp_path) -> None:
+    """Town labels come from the bundled places table: each county's largest place always, more of
+    them from higher zooms; a city reaching into a neighbour (Katy, Spring) is labelled once."""
+    from blueprint_desktop.maps.places import load_places, town_labels
+
+    data = page_payload(build_map_html(demo, "007", out_dir=tmp_path).read_text(encoding="utf-8"))
+    towns = data["towns"]
+    assert towns == town_labels(sorted(SERVICE_AREA))
+    names = [t["text"] for t in towns]
+    assert len(names) == len(set(names))
+    always = {t["text"] for t in towns if t["minZoom"] == 0}
+    # The largest place of each of the 12 counties (USPS city of its ZIP areas, population summed).
+    assert always == {
+        "Houston", "Richmond", "Conroe", "Pearland", "League City", "Huntsville", "Cleveland",
+        "Navasota", "Brookshire", "Sealy", "Coldspring", "Winnie",
+    }  # fmt: skip
+    assert {"Katy", "Sugar Land", "Galveston", "Baytown", "Pasadena"} <= set(names)
+    houston = next(t for t in towns if t["text"] == "Houston")
+    assert houston["size"] == "big" and houston["pop"] > 2_000_000
+    assert 29.6 < houston["lat"] < 30.0 and -95.6 < houston["lon"] < -95.2
+    zooms = [t["minZoom"] for t in towns]
+    assert zooms == sorted(zooms)  # drawn (and so kept in a collision) in order of importance
+    places = load_places()
+    assert {"state", "city", "county_fips", "lat", "lon", "population"} <= set(places.columns)
+    assert town_labels(["48201"], places.iloc[0:0]) == []  # no table (an old build): no labels
+
+
+def test_view_and_legend_state_travel_with_the_page(demo, tmp_path) -> None:
+    view = {"lat": 29.9, "lon": -95.4, "zoom": 10.5, "legend": "folded"}
+    data = page_payload(build_map_html(demo, "007", out_dir=tmp_path, view=view).read_text())
+    assert data["view"] == view

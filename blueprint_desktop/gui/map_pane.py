@@ -125,6 +125,7 @@ class MapPane(QWidget):
         self._renders = 0
         self._ready = False
         self._pending_select: str | None = None
+        self._pending_keep = False
         self._selected: str | None = None
         self._view_state: dict | None = None
 
@@ -196,12 +197,24 @@ class MapPane(QWidget):
         self._render()
 
     def select_county(self, fips: str) -> None:
-        """Pan and zoom to a county and highlight it (queued until the page is ready)."""
-        self._selected = str(fips)
+        """Pan and zoom to a county and highlight it (queued until the page is ready).
+
+        Selecting the county already selected (the main window does after each what-if and line
+        switch) only highlights it: the user's pan and zoom stay while any of the county is in view."""
+        fips = str(fips)
+        keep = fips == self._selected
+        self._selected = fips
         if not self._ready:
+            if self._pending_select != fips:
+                self._pending_keep = keep  # the same county asked again keeps the first request's way
             self._pending_select = fips
             return
-        self.page.runJavaScript(f"window.bp && bp.selectCounty({json.dumps(str(fips))});", 0)
+        self._run_select(fips, keep)
+
+    def _run_select(self, fips: str, keep_view: bool) -> None:
+        self.page.runJavaScript(
+            f"window.bp && bp.selectCounty({json.dumps(fips)}, {json.dumps(bool(keep_view))});", 0
+        )
 
     def set_online_tiles(self, tiles: TileSource | None) -> None:
         """Draw an online basemap under the counties (a user setting; None, the default, is offline)."""
@@ -292,7 +305,7 @@ class MapPane(QWidget):
         self._ready = True
         if self._pending_select:
             fips, self._pending_select = self._pending_select, None
-            self.select_county(fips)
+            self._run_select(fips, self._pending_keep)
         elif self._selected:
             # A re-render (another line, new targets) keeps the selected county highlighted, in place.
             self.page.runJavaScript(f"window.bp && bp.highlight({json.dumps(self._selected)});", 0)
@@ -304,7 +317,7 @@ class MapPane(QWidget):
 
     @Slot(str)
     def _on_view_changed(self, view: str) -> None:
-        # Remember the user's pan and zoom so switching lines keeps the same view.
+        # Remember the user's pan, zoom and legend so switching lines keeps the same view.
         try:
             state = json.loads(view)
             self._view_state = {
@@ -312,5 +325,7 @@ class MapPane(QWidget):
                 "lon": float(state["lon"]),
                 "zoom": float(state["zoom"]),
             }
+            if state.get("legend") in ("open", "folded"):
+                self._view_state["legend"] = state["legend"]  # the user folded or unfolded it
         except (TypeError, ValueError, KeyError):
             return

@@ -11,7 +11,10 @@ copy of Leaflet and jQuery from the installed xstatic packages (``assets.py``):
 * contracted credited locations of the line as small dots; recruitable candidates as circles sized by
   the population they would bring within standard in the gap counties (``candidates.py``), at most
   ``max_candidates`` of them (said in the legend); what-if targets highlighted;
-* a legend, a scale bar, and (only with ``bridge=True``) the QWebChannel script that connects the page
+* county names and the larger towns of each county (``places.py``: the bundled places table, more
+  towns as the user zooms in, overlapping labels hidden), so a user can find their way without tiles;
+* a legend that folds away (click its title; it also folds while a popup it would cover is open),
+  a scale bar, and (only with ``bridge=True``) the QWebChannel script that connects the page
   to the app (``page_script.py``), so the same file also opens in an ordinary browser.
 
 An online tile layer is drawn only when the caller passes one (a user setting, off by default).
@@ -39,6 +42,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.maps import page_script
 from blueprint_desktop.maps.assets import write_assets
 from blueprint_desktop.maps.candidates import CandidateReach, line_candidates
+from blueprint_desktop.maps.places import town_labels
 from blueprint_desktop.status_colors import (
     GAP_STATUSES,
     STATUS_COLORS,
@@ -406,6 +410,7 @@ def build_map_html(
         "context": {"type": "FeatureCollection", "features": context},
         "counties": {"type": "FeatureCollection", "features": features},
         "labels": labels,
+        "towns": town_labels(fips_list),
         "contracted": contracted_rows,
         "contractedRadius": 3.0 if len(contracted_rows) < 400 else 2.2,
         "candidates": cand_entries,

@@ -4,7 +4,9 @@ One data-driven script rather than one folium object per marker keeps the page s
 markers are a JSON array, not a few hundred generated blocks) and gives the app a registry to address
 layers by county FIPS and provider id (``window.bp``):
 
-* ``bp.selectCounty(fips)``: fit the map to a county and highlight it (Python -> JS, runJavaScript);
+* ``bp.selectCounty(fips, keepView)``: fit the map to a county and highlight it (Python -> JS,
+  runJavaScript); with ``keepView`` (the same county again) only highlight it while it is in view;
+* county and town labels (``bp.labels``, placed again after each zoom: overlapping ones hidden);
 * county click -> ``bridge.countyClicked(fips)``; the popup's "Add to targets" button ->
   ``bridge.addTarget(providerId)``; ``bridge.pageReady(json)`` once the layers exist and
   ``bridge.viewChanged(json)`` after a pan or zoom (JS -> Python over QWebChannel, only when the page
@@ -45,8 +47,20 @@ html body .leaflet-container {{ background: {MAP_BACKGROUND}; font: 13px/1.35 "S
 .bp-legend .bp-note {{ color: #52606d; font-size: 11.5px; margin-top: 5px; }}
 .bp-legend hr {{ border: 0; border-top: 1px solid #d9dee3; margin: 6px 0; }}
 .bp-label span {{ position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
-  font-size: 12px; font-weight: 600; color: #1f2933; pointer-events: none;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }}
+  font-size: 11px; font-weight: 600; color: #3e4c59; pointer-events: none; text-transform: uppercase;
+  letter-spacing: 0.08em; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }}
+.bp-town {{ pointer-events: none; }}
+.bp-town i {{ position: absolute; left: -3px; top: -3px; width: 6px; height: 6px; border-radius: 50%;
+  background: #fff; border: 1.5px solid #1f2933; box-sizing: border-box; }}
+.bp-town span {{ position: absolute; left: 6px; top: 0; transform: translateY(-50%); white-space: nowrap;
+  font-size: 11.5px; color: #1f2933; font-style: italic;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff, 0 0 1px #fff; }}
+.bp-town.bp-town-left span {{ left: auto; right: 6px; }}
+.bp-town.bp-town-big.bp-town-left span {{ right: 7px; }}
+.bp-town.bp-town-town span {{ font-size: 12.5px; font-style: normal; font-weight: 600; }}
+.bp-town.bp-town-big span {{ font-size: 14px; font-style: normal; font-weight: 700; }}
+.bp-town.bp-town-big i {{ width: 8px; height: 8px; left: -4px; top: -4px; background: #1f2933; }}
+html body .leaflet-container .bp-hidden {{ display: none !important; }}
 .bp-tip {{ font-size: 12.5px; line-height: 1.4; }}
 .bp-chip {{ display: inline-block; padding: 0 6px; border-radius: 8px; font-weight: 600; }}
 .bp-popup {{ font-size: 12.5px; line-height: 1.45; }}
@@ -71,6 +85,8 @@ SCRIPT = f"""
   }}
   bp.call = call;
   if (map.attributionControl) {{ map.attributionControl.setPrefix('Leaflet'); }}
+  // Popups pan clear of the top edge, where the (folded) legend sits.
+  L.Popup.mergeOptions({{ autoPanPaddingTopLeft: L.point(16, 52) }});
 
   function pane(name, z, events) {{
     var p = map.createPane(name);
@@ -107,10 +123,13 @@ SCRIPT = f"""
     bp.selected = fips;
     return true;
   }};
-  bp.selectCounty = function (fips) {{
+  // keepView (the county selected again, e.g. after a what-if or another line): highlight it and
+  // leave the user's pan and zoom alone while any of the county is in view.
+  bp.selectCounty = function (fips, keepView) {{
     var layer = bp.counties[fips];
     if (!layer) {{ return false; }}
     bp.highlight(fips);
+    if (keepView && map.getBounds().intersects(layer.getBounds())) {{ return true; }}
     var fit = function () {{
       map.fitBounds(layer.getBounds(), {{ paddingTopLeft: [40, 40], paddingBottomRight: [legendRoom() + 16, 40],
                                          maxZoom: 11 }});
@@ -140,11 +159,72 @@ SCRIPT = f"""
   }}).addTo(map);
   bp.countyLayer = countyLayer;
 
+  // County names, then towns (largest first, more as the user zooms in); a label that would overlap
+  // one already placed is hidden, so the view stays readable at every zoom.
+  var labels = [];
   data.labels.forEach(function (l) {{
-    L.marker([l.lat, l.lon], {{ pane: 'bpLabels', interactive: false, keyboard: false,
+    var m = L.marker([l.lat, l.lon], {{ pane: 'bpLabels', interactive: false, keyboard: false,
       icon: L.divIcon({{ className: 'bp-label', html: '<span>' + l.text + '</span>', iconSize: null }})
     }}).addTo(map);
+    labels.push({{ marker: m, minZoom: 0, centred: true, w: l.text.length * 8.2 + 6, h: 15, rank: 1 }});
   }});
+  (data.towns || []).forEach(function (t) {{
+    var m = L.marker([t.lat, t.lon], {{ pane: 'bpLabels', interactive: false, keyboard: false,
+      icon: L.divIcon({{ className: 'bp-town bp-town-' + t.size, html: '<i></i><span>' + t.text + '</span>',
+                        iconSize: null }})
+    }}).addTo(map);
+    var em = t.size === 'big' ? 8.4 : (t.size === 'town' ? 7.4 : 6.6);
+    labels.push({{ marker: m, minZoom: t.minZoom, centred: false, w: t.text.length * em + 10,
+                  h: t.size === 'big' ? 17 : 15, town: t.text, rank: t.minZoom > 0 ? 2 : 0 }});
+  }});
+  // Placed in this order: each county's largest town, the county names (moved off a town when they
+  // must be), then the other towns by size.
+  labels.forEach(function (l, i) {{ l.order = i; }});
+  labels.sort(function (a, b) {{ return a.rank - b.rank || a.order - b.order; }});
+  bp.labels = labels;
+  function placeLabels() {{
+    var zoom = map.getZoom(), taken = [];
+    labels.forEach(function (l) {{
+      var el = l.marker.getElement();
+      if (!el) {{ return; }}
+      var show = zoom >= l.minZoom;
+      if (show) {{
+        var p = map.latLngToLayerPoint(l.marker.getLatLng());
+        // A county name sits on its point; a town's name goes right of its dot, else left of it.
+        var tries = l.centred ? [0, 1, -1].map(function (d) {{
+              var y = p.y + d * (l.h + 3);
+              return [p.x - l.w / 2, y - l.h / 2, p.x + l.w / 2, y + l.h / 2];
+            }})
+          : [[p.x - 5, p.y - l.h / 2, p.x + l.w, p.y + l.h / 2], [p.x - l.w, p.y - l.h / 2, p.x + 5, p.y + l.h / 2]];
+        var box = null, side = 0;
+        if (isFinite(p.x) && isFinite(p.y)) {{
+          for (var k = 0; k < tries.length && !box; k++) {{
+            var free = true;
+            for (var i = 0; i < taken.length && free; i++) {{
+              var a = tries[k], b = taken[i];
+              if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) {{ free = false; }}
+            }}
+            if (free) {{ box = tries[k]; side = k; }}
+          }}
+        }}
+        show = box !== null;
+        if (show) {{ taken.push(box); }}
+        if (l.centred) {{
+          var span = el.querySelector('span');
+          if (span) {{ span.style.marginTop = (side === 0 ? 0 : (side === 1 ? 1 : -1) * (l.h + 3)) + 'px'; }}
+        }} else if (side === 1) {{ L.DomUtil.addClass(el, 'bp-town-left'); }} else {{ L.DomUtil.removeClass(el, 'bp-town-left'); }}
+      }}
+      l.shown = show;
+      if (show) {{ L.DomUtil.removeClass(el, 'bp-hidden'); }} else {{ L.DomUtil.addClass(el, 'bp-hidden'); }}
+    }});
+  }}
+  bp.placeLabels = placeLabels;
+  bp.shownTowns = function () {{
+    return labels.filter(function (l) {{ return l.town && l.shown; }}).map(function (l) {{ return l.town; }});
+  }};
+  // After every zoom, pan and resize: a page laid out while its dock was hidden has no size yet, so
+  // the first placement cannot tell overlaps apart.
+  map.on('zoomend moveend resize viewreset', placeLabels);
 
   data.contracted.forEach(function (c) {{
     L.circleMarker([c[0], c[1]], {{ pane: 'bpPoints', radius: data.contractedRadius, color: '#ffffff',
@@ -187,13 +267,52 @@ SCRIPT = f"""
     L.DomEvent.disableScrollPropagation(div);
     var title = div.querySelector('.bp-title');
     if (title) {{
-      title.addEventListener('click', function () {{ L.DomUtil.hasClass(div, 'bp-collapsed') ?
-        L.DomUtil.removeClass(div, 'bp-collapsed') : L.DomUtil.addClass(div, 'bp-collapsed'); }});
+      title.title = 'Click to fold or unfold the legend';
+      title.addEventListener('click', function () {{
+        var fold = !L.DomUtil.hasClass(div, 'bp-collapsed');
+        if (fold) {{ L.DomUtil.addClass(div, 'bp-collapsed'); }} else {{ L.DomUtil.removeClass(div, 'bp-collapsed'); }}
+        bp.legendFolded = false;  // the user's own choice: a closing popup does not undo it
+        bp.legendState = fold ? 'folded' : 'open';
+        reportView();
+      }});
     }}
     return div;
   }};
   legend.addTo(map);
   bp.legend = legend;
+  // The user's last fold or unfold survives re-renders (it travels with the view); with no choice yet,
+  // the legend starts folded when it would cover much of a small map.
+  bp.legendState = data.view && data.view.legend ? data.view.legend : null;
+  (function () {{
+    var div = legend.getContainer(), size = map.getSize();
+    var fold = bp.legendState ? bp.legendState === 'folded'
+      : (size.x > 0 && (div.offsetWidth * div.offsetHeight > 0.22 * size.x * size.y));
+    if (fold) {{ L.DomUtil.addClass(div, 'bp-collapsed'); }}
+  }})();
+
+  // A popup the legend would cover folds the legend while it is open (the legend sits above the map's
+  // panes, so it would otherwise hide the popup and its "Add to targets" button).
+  function overlaps(a, b) {{
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }}
+  map.on('popupopen', function (e) {{
+    var div = legend.getContainer(), pop = e.popup.getElement();
+    if (!div || !pop || L.DomUtil.hasClass(div, 'bp-collapsed')) {{ return; }}
+    if (overlaps(div.getBoundingClientRect(), pop.getBoundingClientRect())) {{
+      L.DomUtil.addClass(div, 'bp-collapsed');
+      bp.legendFolded = true;
+      // Folded, its title may still sit over the popup: then it steps aside until the popup closes.
+      if (overlaps(div.getBoundingClientRect(), pop.getBoundingClientRect())) {{
+        L.DomUtil.addClass(div, 'bp-hidden');
+      }}
+    }}
+  }});
+  map.on('popupclose', function () {{
+    var div = legend.getContainer();
+    L.DomUtil.removeClass(div, 'bp-hidden');
+    if (bp.legendFolded) {{ L.DomUtil.removeClass(div, 'bp-collapsed'); }}
+    bp.legendFolded = false;
+  }});
 
   bp.fitArea = function (animate) {{
     map.fitBounds(data.bounds, {{ paddingTopLeft: [24, 24], paddingBottomRight: [legendRoom() + 24, 24],
@@ -202,11 +321,13 @@ SCRIPT = f"""
   // The first view is set without animation, so the page is settled when it reports ready.
   if (data.view) {{ map.setView([data.view.lat, data.view.lon], data.view.zoom, {{ animate: false }}); }}
   else {{ bp.fitArea(false); }}
+  placeLabels();
 
-  map.on('moveend', function () {{
+  function reportView() {{
     var c = map.getCenter();
-    call('viewChanged', JSON.stringify({{ lat: c.lat, lon: c.lng, zoom: map.getZoom() }}));
-  }});
+    call('viewChanged', JSON.stringify({{ lat: c.lat, lon: c.lng, zoom: map.getZoom(), legend: bp.legendState }}));
+  }}
+  map.on('moveend', reportView);
 
   bp.ready = true;
   if (data.bridge && typeof QWebChannel !== 'undefined' && window.qt && qt.webChannelTransport) {{
