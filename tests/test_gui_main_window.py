@@ -189,7 +189,9 @@ def test_score_in_worker_then_cell_detail_chart_targets_and_whatif(qtbot, tmp_pa
     window = make_window(qtbot, tmp_path)
     path = Path(window.project.path)
     runs_before = _db(path, "SELECT count(*) FROM scoring_runs")[0][0]
-    window.roster_pane.model.setData(window.roster_pane.model.index(0, KEYS.index("panel_status")), "closed")
+    panel = window.roster_pane.model.index(0, KEYS.index("panel_status"))
+    # A value that differs from the current one, whoever sorts first in the demo.
+    window.roster_pane.model.setData(panel, "open" if panel.data() == "closed" else "closed")
     assert window.results_pane.is_stale
     with qtbot.waitSignal(window.scoring_finished, timeout=60000) as blocker:
         assert window.score()
@@ -565,3 +567,95 @@ def test_exports_from_the_file_menu(qtbot, tmp_path, captured) -> None:
     # The demo has no notice: the package is refused with a one-line reason, nothing written.
     assert not window.export_package_dialog(str(tmp_path / "pkg.pdf"))
     assert captured[-1][0] == "Corrective action package" and not (tmp_path / "pkg.pdf").exists()
+
+
+# -- the portfolio what-if (candidates assumed signed across the service area) -------------------------------
+@pytest.mark.timeout(180)
+def test_portfolio_whatif_marks_both_flips_and_survives_f5(qtbot, tmp_path) -> None:
+    from test_portfolio_whatif import two_flippers
+
+    window = make_window(qtbot, tmp_path)
+    pane = window.results_pane
+    (a, county_a, line_a), (b, county_b, line_b) = two_flippers(window.project)
+    stored_a = dict(pane.model.stored_result(county_a, line_a))
+    before = pane.model.counts()
+    assert pane.select_cell(county_a, line_a)
+    with qtbot.waitSignal(pane.whatif_changed, timeout=60000):
+        assert pane.add_whatif_targets([a])
+    with qtbot.waitSignal(pane.whatif_changed, timeout=60000):
+        assert pane.add_whatif_targets([b], key=(county_b, line_b))
+    assert pane.assumed_ids == [a, b]
+
+    def shows_both() -> bool:
+        return all(
+            str(pane.model.index_of(c, ln).data()).endswith(" *")
+            and pane.model.result(c, ln)["status"] in ("Pass", "At Risk")
+            for c, ln in ((county_a, line_a), (county_b, line_b))
+        )
+
+    assert shows_both()
+    # The stored run is unchanged; the summary counts before -> after; the detail shows both.
+    assert pane.model.stored_result(county_a, line_a) == stored_a and stored_a["status"] == "Failing"
+    after = pane.model.counts(whatif=True)
+    assert after["Failing"] <= before["Failing"] - 2
+    assert f"Failing {before['Failing']} -> {after['Failing']}" in pane.summary.text()
+    text = pane.detail.detail_text()
+    assert "what-if" in pane.detail.title.text() and "Failing" in text
+    assert f"share: {stored_a['pct_within']:.1f}% vs" in text and "| what-if" in text
+    assert not pane.detail.whatif_head.isHidden()
+    # F5: a new run is stored, and the what-if is re-applied to it.
+    runs_before = _db(Path(window.project.path), "SELECT count(*) FROM scoring_runs")[0][0]
+    with qtbot.waitSignal(window.scoring_finished, timeout=60000):
+        assert window.score()
+    assert _db(Path(window.project.path), "SELECT count(*) FROM scoring_runs")[0][0] == runs_before + 1
+    assert pane.assumed_ids == [a, b]
+    qtbot.waitUntil(lambda: shows_both() and not window.tasks.busy, timeout=60000)
+    assert "->" in pane.summary.text()
+    # Cleared: every cell its stored score again.
+    pane.clear_whatif()
+    assert pane.assumed_ids == [] and not pane.model.whatif
+    assert not str(pane.model.index_of(county_a, line_a).data()).endswith("*")
+    assert "->" not in pane.summary.text()
+
+
+@pytest.mark.timeout(120)
+def test_recruit_table_has_address_accepting_and_miles_to_gap(qtbot, tmp_path) -> None:
+    from blueprint_desktop.gui.result_detail import TARGET_COLUMNS
+
+    window = make_window(qtbot, tmp_path)
+    pane = window.results_pane
+    key = next((r["county_fips"], r["line_code"]) for r in pane.model.results() if r["status"] == "Failing")
+    assert pane.select_cell(*key)
+    with qtbot.waitSignal(pane.targets_found, timeout=60000):
+        assert pane.find_targets()
+    table = pane.detail.targets
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == TARGET_COLUMNS
+    for name in ("Address", "Accepting", "Mi to gap"):
+        col = headers.index(name)
+        assert not table.isColumnHidden(col)
+        assert all(table.item(r, col).text() for r in range(table.rowCount()))
+    assert "nearest population point" in table.horizontalHeaderItem(headers.index("Mi to gap")).toolTip()
+    assert {table.item(r, headers.index("Accepting")).text() for r in range(table.rowCount())} <= {
+        "Yes",
+        "No",
+        "Unknown",
+    }
+    # The project stores no phone: the column is hidden and the summary says so.
+    assert table.isColumnHidden(headers.index("Phone"))
+    assert "Phone: not stored" in pane.detail.plan_label.text()
+
+
+def test_chart_draws_before_and_after_of_a_whatif(qtbot, tmp_path) -> None:
+    from test_portfolio_whatif import two_flippers
+
+    from blueprint_desktop.gui import operations
+
+    window = make_window(qtbot, tmp_path)
+    (a, county, line), _ = two_flippers(window.project)
+    dist = operations.distribution(window.project, county, line, "straight", [a])
+    assert dist.has_whatif and dist.share_within(after=True) > dist.share_within()
+    window.chart.show_distribution(dist, "Waller")
+    assert window.chart.drawn["after_total_pct"] == pytest.approx(100.0)
+    assert window.chart.drawn["after_within"] == pytest.approx(dist.share_within(after=True))
+    assert "What-if (1 signed" in window.chart.caption.text()

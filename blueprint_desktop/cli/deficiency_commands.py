@@ -83,7 +83,13 @@ def register(groups) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("--notice", type=int, default=None)
     p.add_argument("--gap", type=int, default=None, help="the gap whose milestone to edit")
-    p.add_argument("--phase", choices=PHASES, default=None)
+    p.add_argument(
+        "--phase",
+        choices=PHASES,
+        action="append",
+        default=None,
+        help="the phase to edit (repeat to mark several done at once)",
+    )
     p.add_argument("--start", default=None)
     p.add_argument("--due", default=None)
     p.add_argument("--owner", default=None)
@@ -100,6 +106,9 @@ def register(groups) -> None:
     p.add_argument("--cure-npi", action="append", default=[], help="designate a provider the cure rests on")
     p.add_argument(
         "--target-npi", action="append", default=[], help="designate a provider targeted by outreach"
+    )
+    p.add_argument(
+        "--remove-npi", action="append", default=[], help="withdraw a provider's designation for the gap"
     )
     p.add_argument(
         "--done", action="append", default=[], metavar="ITEM", help="confirm a manual checklist item"
@@ -128,6 +137,9 @@ def register(groups) -> None:
     p.add_argument("--reason", default=None, help="declination reason (required when declined)")
     p.add_argument("--note", default=None)
     p.add_argument("--supersedes", type=int, default=None, help="the id of the entry this one corrects")
+    p.add_argument(
+        "--gap", type=int, default=None, help="the cited gap the attempt is for (designates a new target)"
+    )
     p.add_argument("--attach", action="append", type=Path, default=[], help="a file to keep with the entry")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_outreach_add)
@@ -297,19 +309,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     editing = any(v is not None for v in (args.start, args.due, args.owner, args.done)) or args.undone
     if editing:
-        if args.gap is None or args.phase is None:
+        if args.gap is None or not args.phase:
             raise BlueprintError("editing a milestone needs --gap ID and --phase PHASE")
         with open_project(args.project) as project:
-            plan.update_milestone(
-                project,
-                args.gap,
-                args.phase,
-                start=args.start,
-                due=args.due,
-                owner=args.owner,
-                done=args.done,
-                undone=args.undone,
-            )
+            if args.start is None and args.due is None and (args.done or args.undone):
+                plan.mark_done(
+                    project,
+                    [(args.gap, phase) for phase in args.phase],
+                    done=args.done,
+                    owner=args.owner,
+                    undone=args.undone,
+                )
+            else:
+                with project.transaction():
+                    for phase in args.phase:
+                        plan.update_milestone(
+                            project,
+                            args.gap,
+                            phase,
+                            start=args.start,
+                            due=args.due,
+                            owner=args.owner,
+                            done=args.done,
+                            undone=args.undone,
+                        )
     with open_project(args.project, read_only=True) as project:
         rows = plan.milestones(project, notice_id=args.notice, gap_id=args.gap)
     if args.json:
@@ -335,7 +358,13 @@ def cmd_pathway(args: argparse.Namespace) -> int:
     with open_project(
         args.project,
         read_only=not (
-            args.pathway or args.done or args.undo or args.narrative or args.cure_npi or args.target_npi
+            args.pathway
+            or args.done
+            or args.undo
+            or args.narrative
+            or args.cure_npi
+            or args.target_npi
+            or args.remove_npi
         ),
     ) as project:
         if args.pathway:
@@ -352,6 +381,8 @@ def cmd_pathway(args: argparse.Namespace) -> int:
                 gapmod.designate(project, args.gap_id, npi, "cure")
             for npi in args.target_npi:
                 gapmod.designate(project, args.gap_id, npi, "target")
+        for npi in args.remove_npi:
+            gapmod.undesignate(project, args.gap_id, npi)
         if args.narrative:
             try:
                 text = args.narrative.read_text(encoding="utf-8")
@@ -398,6 +429,7 @@ def cmd_outreach_add(args: argparse.Namespace) -> int:
             note=args.note,
             supersedes=args.supersedes,
             attachments=args.attach,
+            gap_id=args.gap,
         )
         count = outreach.attempt_counts(project, [entry["npi"]])[entry["npi"]]
     if args.json:

@@ -149,6 +149,95 @@ def designate(project, gap_id: int, npi: str, role: str, reason: str | None = No
         )
 
 
+def undesignate(project, gap_id: int, npi: str) -> None:
+    """Withdraw a person's designation of a provider for a gap.
+
+    Only a designation can be withdrawn: a row found automatically (from the roster or the outreach log)
+    stays while its reason holds. After the withdrawal the automatic role, if any, applies again.
+    """
+    npi = check_npi(npi, "NPI")
+    get_gap(project, gap_id)
+    row = project.conn.execute(
+        "SELECT manual, role, reason FROM gap_providers WHERE gap_id = ? AND npi = ?", (gap_id, npi)
+    ).fetchone()
+    if row is None:
+        raise BlueprintError(f"{npi} is not a provider of cited gap {gap_id}")
+    if not row[0]:
+        raise BlueprintError(
+            f"{npi} is a {row[1]} provider of gap {gap_id} found automatically ({row[2]}); it stays while "
+            "the roster or the outreach log says so"
+        )
+    with project.transaction():
+        project.conn.execute("DELETE FROM gap_providers WHERE gap_id = ? AND npi = ?", (gap_id, npi))
+        project.audit("deficiency.undesignate", "cited_gap", gap_id, {"npi": npi, "role": row[1]})
+        refresh_gap_providers(project, gap_id)
+
+
+def provider_choices(project, gap_id: int, search: str = "", limit: int = 200) -> list[dict[str, Any]]:
+    """Providers a person may designate for a gap: roster and market providers of the gap's line (in
+    the county first), and the candidates of the newest recruitment plan stored for the county x line.
+
+    ``search`` keeps those whose name or NPI contains it (case-insensitive). Each row: npi, name, source,
+    contract_status, county_fips, in_county, gain (share gain in points from the recruitment plan, or
+    None), role (its current role for the gap, or None).
+    """
+    import json
+
+    gap = get_gap(project, gap_id)
+    fips, line = gap["county_fips"], gap["line_code"]
+    found: dict[str, dict[str, Any]] = {}
+    cur = project.conn.execute(
+        "SELECT p.npi, p.name, p.source, p.contract_status, l.county_fips FROM providers p"
+        " JOIN provider_lines pl ON pl.provider_id = p.id LEFT JOIN locations l ON l.provider_id = p.id"
+        " WHERE pl.line_code = ? ORDER BY CASE WHEN l.county_fips = ? THEN 0 ELSE 1 END,"
+        " CASE p.source WHEN 'roster' THEN 0 WHEN 'manual' THEN 1 ELSE 2 END, p.name, p.npi",
+        (line, fips),
+    )
+    for npi, name, source, contract, county in cur.fetchall():
+        if npi not in found:
+            found[npi] = {
+                "npi": npi,
+                "name": name or "",
+                "source": source,
+                "contract_status": contract,
+                "county_fips": county,
+                "in_county": county == fips,
+                "gain": None,
+            }
+    row = project.conn.execute(
+        "SELECT plan_json FROM target_plans WHERE county_fips = ? AND line_code = ? ORDER BY id DESC LIMIT 1",
+        (fips, line),
+    ).fetchone()
+    if row is not None:
+        for c in json.loads(row[0] or "{}").get("candidates", []):
+            entry = found.setdefault(
+                str(c["npi"]),
+                {
+                    "npi": str(c["npi"]),
+                    "name": c.get("name") or "",
+                    "source": c.get("source"),
+                    "contract_status": c.get("contract_status"),
+                    "county_fips": None,
+                    "in_county": False,
+                },
+            )
+            entry["gain"] = c.get("share_gain")
+    roles = {
+        r[0]: r[1]
+        for r in project.conn.execute("SELECT npi, role FROM gap_providers WHERE gap_id = ?", (gap_id,))
+    }
+    text = (search or "").strip().lower()
+    rows = []
+    for r in found.values():
+        if text and text not in r["name"].lower() and text not in r["npi"]:
+            continue
+        r["role"] = roles.get(r["npi"])
+        rows.append(r)
+    # Ranked candidates first (by gain), then the county's own providers, then the rest.
+    rows.sort(key=lambda r: (r["gain"] is None, -(r["gain"] or 0.0), not r["in_county"]))
+    return rows[:limit]
+
+
 def _effective_latest_outcomes(project) -> dict[str, str]:
     """NPI -> the outcome of its latest documented, not superseded outreach entry."""
     out: dict[str, str] = {}

@@ -81,13 +81,22 @@ def add_entry(
     attachments: list[str | Path] = (),
     batch_id: int | None = None,
     allow_incomplete: bool = False,
+    gap_id: int | None = None,
 ) -> dict[str, Any]:
     """Append one outreach entry (and its attachments) in one transaction; returns the entry.
 
     ``at`` defaults to now (UTC). Missing channel, staff or outcome are refused unless
     ``allow_incomplete`` (rows from an old spreadsheet log: the checks flag them).
+
+    The log itself is by NPI. ``gap_id`` ties the attempt to a cited gap: a provider the gap does not
+    concern yet is designated one of its targets in the same transaction (a provider it already
+    concerns keeps its role).
     """
     npi = check_npi(npi)
+    if gap_id is not None:
+        from blueprint_desktop.deficiency.gaps import get_gap
+
+        get_gap(project, gap_id)
     channel = _choice(channel, OUTREACH_CHANNELS, "channel")
     outcome = _choice(outcome, OUTREACH_OUTCOMES, "outcome")
     staff = (staff or "").strip() or None
@@ -161,6 +170,16 @@ def add_entry(
                     "attachments": [p.name for p, _ in files],
                 },
             )
+        if gap_id is not None:
+            from blueprint_desktop.deficiency.gaps import designate, refresh_gap_providers
+
+            # The entry may make the provider an automatic target or cure of the gap; designate it only
+            # when it is none (e.g. a provider across the county line).
+            refresh_gap_providers(project, int(gap_id))
+            if not project.conn.execute(
+                "SELECT 1 FROM gap_providers WHERE gap_id = ? AND npi = ?", (int(gap_id), npi)
+            ).fetchone():
+                designate(project, int(gap_id), npi, "target", "outreach entry recorded for the gap")
         # A contracting outcome may move a targeted provider into a cure: keep gap roles current.
         if outcome in ("LOI signed", "contract executed"):
             from blueprint_desktop.deficiency.gaps import refresh_gap_providers

@@ -242,6 +242,25 @@ def update_milestone(
     return next(m for m in milestones(project, gap_id=gap_id) if m["phase"] == phase)
 
 
+def mark_done(
+    project,
+    items: list[tuple[int, str]],
+    done: str | date | None = None,
+    owner: str | None = None,
+    undone: bool = False,
+) -> list[dict[str, Any]]:
+    """Mark several milestones (gap id, phase) done on ``done`` (default today), or not done with
+    ``undone``, with an optional owner: all in one transaction. Returns the milestones."""
+    if not items:
+        raise BlueprintError("no plan phase selected")
+    when = None if undone else parse_date(done or date.today(), "done date").isoformat()
+    with project.transaction():
+        return [
+            update_milestone(project, int(gap_id), phase, owner=owner or None, done=when, undone=undone)
+            for gap_id, phase in items
+        ]
+
+
 def milestones(
     project, notice_id: int | None = None, gap_id: int | None = None, today: date | None = None
 ) -> list[dict[str, Any]]:

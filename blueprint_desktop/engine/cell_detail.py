@@ -9,7 +9,7 @@ graph), which costs one county's points and one line's locations: milliseconds o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -30,13 +30,27 @@ class NearestDistribution:
     max_minutes: float
     max_miles: float
     estimated_time: bool
+    # What-if: the same points measured with ``assumed`` providers signed (None: no what-if asked).
+    after_minutes: np.ndarray | None = None
+    after_miles: np.ndarray | None = None
+    assumed: tuple[int, ...] = ()
 
-    def share_within(self) -> float:
-        """Weighted share of points within both limits, in percent (before any telehealth credit)."""
+    @property
+    def has_whatif(self) -> bool:
+        return self.after_minutes is not None
+
+    def share_within(self, after: bool = False) -> float:
+        """Weighted share of points within both limits, in percent (before any telehealth credit);
+        ``after``: with the what-if's providers signed."""
         total = self.weights.sum()
         if total <= 0:
             return 0.0
-        ok = (self.minutes <= self.max_minutes + 1e-9) & (self.miles <= self.max_miles + 1e-9)
+        minutes, miles = (
+            (self.after_minutes, self.after_miles)
+            if after and self.has_whatif
+            else (self.minutes, self.miles)
+        )
+        ok = (minutes <= self.max_minutes + 1e-9) & (miles <= self.max_miles + 1e-9)
         return float(self.weights[ok].sum() / total * 100.0)
 
 
@@ -47,8 +61,10 @@ def nearest_distribution(
     method: str = "straight",
     progress: Progress | None = None,
     today: date | None = None,
+    assumed: Iterable[int] = (),
 ) -> NearestDistribution:
-    """Time and distance from each of the county's points to the nearest credited location of the line."""
+    """Time and distance from each of the county's points to the nearest credited location of the line;
+    with ``assumed`` provider ids, also with them signed (the what-if), measured the same way."""
     from blueprint_desktop.engine.scoring import LocSet, StraightMeasure, credited_locations, gather_inputs
 
     progress = progress or Progress()
@@ -59,13 +75,16 @@ def nearest_distribution(
     pts = inputs.points[(inputs.points.county_fips == county_fips) & (inputs.points.weight > 0)]
     lat, lon = pts.lat.to_numpy(float), pts.lon.to_numpy(float)
     county_idx = np.zeros(len(pts), dtype=np.int64)
-    cred = credited_locations(inputs)
-    cred = cred[cred.line_code == line_code] if len(cred) else cred
-    locs = (
-        LocSet(cred.lat.to_numpy(float), cred.lon.to_numpy(float))
-        if len(cred)
-        else LocSet(np.zeros(0), np.zeros(0))
-    )
+
+    def line_locs(inp) -> LocSet:
+        cred = credited_locations(inp)
+        cred = cred[cred.line_code == line_code] if len(cred) else cred
+        if not len(cred):
+            return LocSet(np.zeros(0), np.zeros(0))
+        return LocSet(cred.lat.to_numpy(float), cred.lon.to_numpy(float))
+
+    locs = line_locs(inputs)
+    assumed_ids = tuple(sorted({int(i) for i in assumed}))
     progress.update(0.8, "measuring")
     if method == "road":
         from blueprint_desktop.engine.road_coverage import off_network_miles
@@ -86,6 +105,11 @@ def nearest_distribution(
         measure = StraightMeasure(county_idx, lat, lon, [std_c.designation])
     # Same search limit as a run: twice the time standard, so points beyond it are still measured.
     minutes, miles = measure.nearest(locs, limit=2.0 * float(std.max_minutes))
+    after_minutes = after_miles = None
+    if assumed_ids:
+        after_locs = line_locs(replace(inputs, extra_credited=frozenset(assumed_ids)))
+        after_minutes, after_miles = measure.nearest(after_locs, limit=2.0 * float(std.max_minutes))
+        after_minutes, after_miles = np.asarray(after_minutes, float), np.asarray(after_miles, float)
     progress.update(1.0, "measured", force=True)
     return NearestDistribution(
         county_fips,
@@ -97,13 +121,17 @@ def nearest_distribution(
         float(std.max_minutes),
         float(std.max_miles),
         bool(measure.estimated_time),
+        after_minutes,
+        after_miles,
+        assumed_ids,
     )
 
 
 def candidate_distances(project, county_fips: str, provider_ids: Iterable[int]) -> dict[int, float]:
     """Straight-line miles from the county's interior point to each provider's nearest practice location.
 
-    The county's interior point is the Census internal point (``geo.counties``), which lies inside the
+    The recruitment table shows ``Candidate.miles_to_gap`` instead (from the people a candidate would
+    serve); this is the coarser "how far from the county" measure. The county's interior point is the Census internal point (``geo.counties``), which lies inside the
     county even for odd shapes; 0 would mean the office is at that point.
     """
     from blueprint_desktop.geo.counties import county_row

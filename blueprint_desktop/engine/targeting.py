@@ -115,6 +115,13 @@ class Candidate:
     new_weight: float
     share_gain: float
     counties_flipped: list[str] = field(default_factory=list)
+    # Whom to call and where: the practice location nearest the county's people outside the standard.
+    address: str = ""  # street, city, state ZIP of that location as stored ("" when the file has none)
+    phone: str | None = None  # None: the project stores no phone for it (see ``contact_details``)
+    panel_status: str = "unknown"  # accepting new patients: open (yes), closed (no), unknown
+    # Straight-line miles from that location to the nearest population point of the county outside the
+    # standard today (the people it would serve); every point of the county when none is outside.
+    miles_to_gap: float | None = None
 
 
 @dataclass
@@ -233,6 +240,9 @@ def recruitment_targets(
         )
         for j, pid in enumerate(prov_ids)
     ]
+    _add_contact_and_distance(
+        project, candidates, cand, p_xyz[~covered_now] if (~covered_now).any() else p_xyz
+    )
     order = sorted(range(len(candidates)), key=lambda j: (-candidates[j].new_weight, candidates[j].npi))
     count_gap = max(0, result.min_count - result.credited_count)
     # What each candidate adds to the count: one NPI, or its beds for hospitals; nothing when it reaches
@@ -292,6 +302,70 @@ def recruitment_targets(
                 ),
             )
     return plan
+
+
+PANEL_WORDS = {"open": "Yes", "closed": "No"}  # panel_status -> accepting new patients ("Unknown" else)
+DISTANCE_BASIS = (
+    "straight-line miles from the provider's practice location nearest the gap to the nearest population "
+    "point of this county outside the time and distance standard today (the people it would serve)"
+)
+
+
+def accepting_text(panel_status: str | None) -> str:
+    """Accepting new patients, in words, from the provider's panel status."""
+    return PANEL_WORDS.get(str(panel_status or "").lower(), "Unknown")
+
+
+def _location_columns(project) -> set[str]:
+    return {str(r[1]) for r in project.conn.execute("PRAGMA table_info(locations)").fetchall()}
+
+
+def stores_phone(project) -> bool:
+    """Whether the project file keeps a practice phone for locations (a ``phone`` column)."""
+    return "phone" in _location_columns(project)
+
+
+def _add_contact_and_distance(project, candidates: list[Candidate], cand, gap_xyz: np.ndarray) -> None:
+    """Fill each candidate's ``miles_to_gap`` and, from its location nearest the gap, address and phone."""
+    from blueprint_desktop.geo.distance import chord_to_miles
+
+    if not candidates or len(cand) == 0:
+        return
+    placed = cand[cand.lat.notna() & cand.lon.notna()]
+    best: dict[int, tuple[float, int]] = {}
+    if len(placed) and len(gap_xyz):
+        d, _ = cKDTree(gap_xyz).query(to_unit_vectors(placed.lat, placed.lon), k=1)
+        miles = np.atleast_1d(chord_to_miles(d))
+        for pid, loc, m in zip(
+            placed.provider_id.tolist(), placed.location_id.tolist(), miles.tolist(), strict=True
+        ):
+            if int(pid) not in best or m < best[int(pid)][0]:
+                best[int(pid)] = (float(m), int(loc))
+    # Providers with no placed location: their first stored location still gives an address.
+    for pid, loc in zip(cand.provider_id.tolist(), cand.location_id.tolist(), strict=True):
+        best.setdefault(int(pid), (float("nan"), int(loc)))
+    cols = _location_columns(project)
+    phone = ", phone" if "phone" in cols else ", NULL"
+    loc_ids = sorted({loc for _m, loc in best.values()})
+    rows: dict[int, tuple] = {}
+    for start in range(0, len(loc_ids), 500):
+        chunk = loc_ids[start : start + 500]
+        for r in project.conn.execute(
+            f"SELECT id, address, city, state, zip{phone} FROM locations WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall():
+            rows[int(r[0])] = r
+    panel = cand.drop_duplicates("provider_id").set_index("provider_id").panel_status.to_dict()
+    for c in candidates:
+        m, loc = best.get(c.provider_id, (float("nan"), -1))
+        c.miles_to_gap = None if not np.isfinite(m) else round(m, 1)
+        r = rows.get(loc)
+        if r is not None:
+            street, city, state, zip_ = (str(v).strip() if v is not None else "" for v in r[1:5])
+            place = " ".join(p for p in (state, zip_[:5]) if p)
+            c.address = ", ".join(p for p in (street, city, place) if p)
+            c.phone = str(r[5]).strip() or None if r[5] is not None else None
+        c.panel_status = str(panel.get(c.provider_id) or "unknown")
 
 
 def counties_flipped(project, line_code: str, cand_locs, today=None) -> dict[int, list[str]]:

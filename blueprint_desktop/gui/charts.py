@@ -3,7 +3,9 @@
 A population-weighted histogram (pyqtgraph) of the time (or distance) from each population point to its
 nearest credited location of the selected line, with the standard as a vertical line and the 90th
 percentile as a dashed one. Bars beyond the standard are red, so the share outside it is visible at a
-glance. The numbers come from ``engine.cell_detail.nearest_distribution`` (computed in the worker).
+glance. With a what-if (candidates assumed signed) the same points measured with them are drawn as a
+purple outline over the bars, and the caption gives the share before and after. The numbers come from
+``engine.cell_detail.nearest_distribution`` (computed in the worker).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from blueprint_desktop.status_colors import STATUS_COLORS
 WITHIN_COLOR = "#5b8def"
 BEYOND_COLOR = STATUS_COLORS["Failing"]
 STANDARD_COLOR = "#1f2933"
+WHATIF_COLOR = "#6a1b9a"
 N_BINS = 24
 
 
@@ -45,6 +48,26 @@ def histogram(values: np.ndarray, weights: np.ndarray, standard: float) -> dict:
         "pct": pct,
         "overflow_pct": float(weights[beyond].sum() / total * 100) if total else 0.0,
     }
+
+
+def _rebin(values: np.ndarray, weights: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``values`` binned on the given edges like ``histogram`` (the last bin holds everything beyond)."""
+    values = np.asarray(values, float)
+    weights = np.asarray(weights, float)
+    top = edges[-1]
+    finite = np.isfinite(values)
+    clipped = np.where(finite, np.minimum(values, top * (1 - 1e-9)), top * (1 - 1e-9))
+    counts, _ = np.histogram(clipped, bins=edges, weights=weights)
+    total = weights.sum()
+    return counts / total * 100.0 if total > 0 else counts
+
+
+def _p90(values: np.ndarray, weights: np.ndarray) -> float:
+    return float(
+        weighted_percentile(
+            np.zeros(len(values), np.int64), weights, np.where(np.isfinite(values), values, np.inf), 1
+        )[0]
+    )
 
 
 class DistributionChart(QWidget):
@@ -116,6 +139,19 @@ class DistributionChart(QWidget):
                 x=centres, height=pct, width=width * 0.92, brushes=brushes, pens=[None] * len(pct)
             )
         )
+        after_pct = None
+        if getattr(dist, "after_minutes", None) is not None:
+            after_values = dist.after_minutes if kind == "minutes" else dist.after_miles
+            after_pct = _rebin(after_values, dist.weights, edges)
+            self.plot.addItem(
+                pg.PlotDataItem(
+                    edges,
+                    after_pct,
+                    stepMode="center",
+                    pen=pg.mkPen(WHATIF_COLOR, width=2.5),
+                    name="what-if",
+                )
+            )
         p90 = float(
             weighted_percentile(
                 np.zeros(len(values), np.int64),
@@ -162,7 +198,10 @@ class DistributionChart(QWidget):
         )
         self.plot.getPlotItem().setLabel("bottom", what)
         self.plot.setXRange(0, edges[-1], padding=0.02)
-        self.plot.setYRange(0, max(float(pct.max()) if len(pct) else 1.0, 1.0) * 1.12, padding=0)
+        top_pct = max(float(pct.max()) if len(pct) else 1.0, 1.0)
+        if after_pct is not None and len(after_pct):
+            top_pct = max(top_pct, float(after_pct.max()))
+        self.plot.setYRange(0, top_pct * 1.12, padding=0)
         within = dist.share_within()
         beyond = (
             f" The last bar also holds the {h['overflow_pct']:.1f}% farther out."
@@ -170,10 +209,20 @@ class DistributionChart(QWidget):
             else ""
         )
         p90_text = f"{p90:.1f} {unit}" if np.isfinite(p90) else "beyond the search limit"
+        whatif_text = ""
+        after_p90 = None
+        if after_pct is not None:
+            after_values = dist.after_minutes if kind == "minutes" else dist.after_miles
+            after_p90 = _p90(after_values, dist.weights)
+            n = len(getattr(dist, "assumed", ()) or ())
+            whatif_text = (
+                f" What-if ({n} signed, purple outline): {dist.share_within(after=True):.1f}% within, 90th "
+                f"percentile {f'{after_p90:.1f} {unit}' if np.isfinite(after_p90) else 'beyond the search limit'}."
+            )
         self.caption.setText(
             f"{self._county}, line {dist.line_code}: {within:.1f}% of the 65+ population within "
             f"{dist.max_minutes:g} min and {dist.max_miles:g} mi (before any telehealth credit); "
-            f"90th percentile {p90_text}.{beyond}"
+            f"90th percentile {p90_text}.{beyond}{whatif_text}"
         )
         self.drawn = {
             "kind": kind,
@@ -182,3 +231,7 @@ class DistributionChart(QWidget):
             "total_pct": float(pct.sum()),
             "p90": p90,
         }
+        if after_pct is not None:
+            self.drawn["after_total_pct"] = float(after_pct.sum())
+            self.drawn["after_p90"] = after_p90
+            self.drawn["after_within"] = dist.share_within(after=True)

@@ -1,7 +1,7 @@
 """The main window: dockable panes over one open project, menus, status bar and the background worker.
 
-Panes: Results (matrix + cell detail), Roster, Map, Deficiency timeline, Outreach log and a distribution
-chart, each in a dock whose layout is remembered (QSettings). The window owns the project and two
+Panes: Results (matrix + cell detail), Roster, Map, Deficiency timeline, Cited gaps (pathway, checklist,
+providers, narrative, plan phases), Outreach log and a distribution chart, each in a dock whose layout is remembered (QSettings). The window owns the project and two
 ``TaskRunner``s: ``tasks`` for work that writes or takes a while (scoring, targets, what-if, imports:
 one at a time, with a progress bar and Cancel) and ``lookups`` for the chart's read-only queries (the
 newest request wins). While a task runs, nothing else writes: edit actions and roster editing are off.
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.gui import operations
 from blueprint_desktop.gui.charts import DistributionChart
+from blueprint_desktop.gui.gap_pane import GapPane
 from blueprint_desktop.gui.messages import show_error, show_info, show_task_error
 from blueprint_desktop.gui.outreach_pane import OutreachPane
 from blueprint_desktop.gui.project_dialogs import PROJECT_FILTER, NewProjectDialog, about_html
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.map_pane = make_map_pane(self) if with_map else QLabel("Map disabled.")
         self.timeline_pane = TimelinePane()
         self.outreach_pane = OutreachPane()
+        self.gap_pane = GapPane(self.tasks)
         self.chart = DistributionChart()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -142,6 +144,10 @@ class MainWindow(QMainWindow):
         map_dock = self._dock("map", "Map", self.map_pane, right)
         chart = self._dock("chart", "Distance to care", self.chart, right)
         self.splitDockWidget(map_dock, chart, Qt.Orientation.Vertical)
+        # Last in the View menu (Alt+7), so the other docks keep their shortcuts; tabbed by the timeline.
+        gaps = self._dock("gaps", "Cited gaps", self.gap_pane, left)
+        self.tabifyDockWidget(timeline, gaps)
+        results.raise_()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._layout_restored = False
 
@@ -368,6 +374,15 @@ class MainWindow(QMainWindow):
             self.map_pane.county_clicked.connect(self._map_county_clicked)
         if hasattr(self.map_pane, "candidate_add_requested"):
             self.map_pane.candidate_add_requested.connect(self._map_candidate_added)
+        # The deficiency response: a change in one pane re-reads the others.
+        self.gap_pane.changed.connect(self._deficiency_changed)
+        self.outreach_pane.entry_added.connect(
+            lambda _id: self._deficiency_changed("Outreach entry recorded")
+        )
+        self.timeline_pane.phase_clicked.connect(self._phase_clicked)
+        self.gap_pane.gap_table.itemSelectionChanged.connect(
+            lambda: self.outreach_pane.set_gap(self.gap_pane.gap_id())
+        )
 
     # -- project lifecycle -------------------------------------------------------------------------
     def open_project_path(self, path: str | Path) -> bool:
@@ -406,6 +421,7 @@ class MainWindow(QMainWindow):
         self.results_pane.set_project(project)
         self.timeline_pane.set_project(project)
         self.outreach_pane.set_project(project)
+        self.gap_pane.set_project(project)
         self.chart.clear("Select a cell to see how far its beneficiaries live from the nearest provider.")
         if hasattr(self.map_pane, "set_project"):
             self.map_pane.set_project(project)
@@ -496,6 +512,17 @@ class MainWindow(QMainWindow):
         self.roster_pane.refresh()
         if table is not None:
             table.verticalScrollBar().setValue(scroll)
+        self._reload_timeline()
+        self.outreach_pane.refresh()
+        self.gap_pane.refresh()
+        self._refresh_stale()
+        self._sync_telehealth_basis()
+        self.set_method(self.method)  # a road network imported elsewhere enables drive time
+        self.statusBar().showMessage("Updated with changes made in another window or command.", 6000)
+        self.outside_change.emit()
+
+    def _reload_timeline(self) -> None:
+        """Re-read the timeline, keeping the notice it shows."""
         notice = self.timeline_pane.notice_id()
         self.timeline_pane.set_project(self.project)
         box = getattr(self.timeline_pane, "notice_box", None)
@@ -506,12 +533,34 @@ class MainWindow(QMainWindow):
             and box.currentData() != notice
         ):
             box.setCurrentIndex(box.findData(notice))
-        self.outreach_pane.refresh()
+
+    @Slot(str)
+    def _deficiency_changed(self, message: str) -> None:
+        """A write in the gap or outreach pane: the other deficiency panes (and a re-score's results) follow."""
+        if self.project is None:
+            return
+        self._reload_timeline()
+        if self.sender() is not self.outreach_pane:
+            self.outreach_pane.refresh()
+        if self.sender() is not self.gap_pane:
+            self.gap_pane.refresh()
+        key = self._results_signature()
+        if key != self._results_key:  # the gaps were re-scored
+            self._results_key = key
+            self.results_pane.reload()
+            self.status_run.setText(self._last_run_text())
         self._refresh_stale()
-        self._sync_telehealth_basis()
-        self.set_method(self.method)  # a road network imported elsewhere enables drive time
-        self.statusBar().showMessage("Updated with changes made in another window or command.", 6000)
-        self.outside_change.emit()
+        self.statusBar().showMessage(message, 8000)
+
+    @Slot(int, str, bool)
+    def _phase_clicked(self, gap_id: int, phase: str, add: bool) -> None:
+        """A bar clicked on the timeline: select that phase in the gap pane, ready to be marked done."""
+        if not add or self.gap_pane.gap_id() is None:
+            self.gap_pane.select_gap(gap_id)  # Ctrl-click adds to the phases picked so far
+        self.gap_pane.select_phases([(gap_id, phase)], add=add)
+        self.gap_pane.tabs.setCurrentIndex(self.gap_pane.tabs.count() - 1)
+        self.docks["gaps"].show()
+        self.docks["gaps"].raise_()
 
     def _last_run_text(self) -> str:
         if self.project is None:
@@ -602,6 +651,7 @@ class MainWindow(QMainWindow):
     def _notice_imported(self, _notice_id: int) -> None:
         self.timeline_pane.set_project(self.project)
         self.outreach_pane.set_project(self.project)
+        self.gap_pane.set_project(self.project)
         self.docks["timeline"].raise_()
 
     def import_reference(self, path: str | None = None) -> bool:
@@ -961,6 +1011,7 @@ class MainWindow(QMainWindow):
             else "&Undo"
         )
         self.roster_pane.set_editable(writable and not busy)
+        self.gap_pane.set_editable(writable and not busy)
 
     # -- results, map and chart ------------------------------------------------------------------
     @Slot(str, str)
@@ -986,6 +1037,10 @@ class MainWindow(QMainWindow):
                 self.results_pane.whatif_targets.get((county_fips, line_code)) or None,
             )
             self.map_pane.select_county(county_fips)
+        # The chart shows the selected cell before and after the assumed signings.
+        key = self.results_pane.current_key()
+        if key:
+            self._request_distribution(*key)
 
     @Slot(str)
     def _map_county_clicked(self, county_fips: str) -> None:
@@ -1025,6 +1080,7 @@ class MainWindow(QMainWindow):
             county_fips,
             line_code,
             method,
+            list(getattr(self.results_pane, "assumed_ids", ()) or ()),  # the portfolio what-if, if any
             on_done=lambda dist, n=name, g=self._generation: self._distribution_done(dist, n, g),
             on_error=lambda err, g=self._generation: self._distribution_done(None, err.message, g),
         )

@@ -36,24 +36,73 @@ def score(project, method: str = "straight", progress: Progress | None = None):
 @dataclass
 class TargetsOutcome:
     plan: Any  # engine.targeting.TargetPlan
-    distances: dict[int, float]  # provider id -> miles from the county's interior point
+    # provider id -> straight-line miles from its office nearest the gap to the nearest population point
+    # of the county outside the standard (``Candidate.miles_to_gap``; ``targeting.DISTANCE_BASIS``)
+    distances: dict[int, float]
+    phones_stored: bool = False  # whether the project file keeps a practice phone at all
 
 
 def find_targets(
     project, county_fips: str, line_code: str, progress: Progress | None = None
 ) -> TargetsOutcome:
-    """Recruitment targets of one cell and how far each candidate practises from the county."""
-    from blueprint_desktop.engine.cell_detail import candidate_distances
-    from blueprint_desktop.engine.targeting import recruitment_targets
+    """Recruitment targets of one cell, each with its address, phone (when stored), whether it accepts
+    new patients and how far it practises from the people it would serve."""
+    from blueprint_desktop.engine.targeting import recruitment_targets, stores_phone
 
     progress = progress or Progress()
     progress.update(0.05, f"ranking candidates for {county_fips} x {line_code}")
     plan = recruitment_targets(project, county_fips, line_code, save=not project.read_only)
-    progress.update(0.9, "measuring distances")
-    ids = {c.provider_id for c in plan.candidates} | {c.provider_id for c in plan.chosen}
-    distances = candidate_distances(project, county_fips, ids)
+    distances = {
+        c.provider_id: c.miles_to_gap for c in [*plan.candidates, *plan.chosen] if c.miles_to_gap is not None
+    }
     progress.update(1.0, "targets ready", force=True)
-    return TargetsOutcome(plan, distances)
+    return TargetsOutcome(plan, distances, stores_phone(project))
+
+
+@dataclass
+class PortfolioOutcome:
+    """A portfolio what-if as the results pane applies it (result dicts shaped like ``run_results`` rows)."""
+
+    provider_ids: list[int]
+    method: str
+    lines: list[str]
+    after: dict[tuple[str, str], dict]  # every re-scored cell, with the candidates signed
+    before: dict[tuple[str, str], dict]  # the same cells scored from the same inputs without them
+    changed: list[tuple[str, str]]  # cells the signatures change (drawn with '*')
+    flipped: list[tuple[str, str]]  # cells whose status they change
+    provider_lines: dict[int, list[str]]
+    not_counted: list[int]
+
+
+def portfolio_whatif(
+    project, provider_ids: Iterable[int], method: str = "straight", progress: Progress | None = None
+) -> PortfolioOutcome:
+    """Every county x line re-scored as if ``provider_ids`` had signed (``engine.whatif.portfolio_whatif``);
+    nothing is stored."""
+    from blueprint_desktop.engine.whatif import portfolio_whatif as run
+
+    progress = progress or Progress()
+    progress.update(0.02, "re-scoring the what-if across the service area")
+    w = run(project, list(provider_ids), method=method, progress=progress)
+    after = {k: _whatif_dict(r) for k, r in w.after.items()}
+    before = {k: r.as_dict() for k, r in w.before.items()}
+    return PortfolioOutcome(
+        w.provider_ids,
+        w.method,
+        w.lines,
+        after,
+        before,
+        w.changed(),
+        w.flipped(),
+        w.provider_lines,
+        w.not_counted,
+    )
+
+
+def _whatif_dict(result) -> dict:
+    d = result.as_dict()
+    d["whatif"] = True
+    return d
 
 
 def whatif(
@@ -74,11 +123,21 @@ def whatif(
     return result.as_dict()
 
 
-def distribution(project, county_fips: str, line_code: str, method: str = "straight", progress=None):
-    """Nearest-provider time and distance for every population point of one cell (for the chart)."""
+def distribution(
+    project,
+    county_fips: str,
+    line_code: str,
+    method: str = "straight",
+    assumed: Iterable[int] = (),
+    progress=None,
+):
+    """Nearest-provider time and distance for every population point of one cell (for the chart); with
+    ``assumed`` provider ids (the what-if), also with them signed."""
     from blueprint_desktop.engine.cell_detail import nearest_distribution
 
-    return nearest_distribution(project, county_fips, line_code, method=method, progress=progress)
+    return nearest_distribution(
+        project, county_fips, line_code, method=method, progress=progress, assumed=assumed or ()
+    )
 
 
 def import_reference(project, path: str, progress: Progress | None = None):
@@ -138,3 +197,11 @@ def export_report(project, kind: str, path: str, progress: Progress | None = Non
 
         return write_executive_summary(project, path, progress)
     raise ValueError(f"unknown report {kind!r}")
+
+
+# -- the deficiency response (the gap pane): the same core function as `blueprint cure --rescore` ----------
+def rescore_gaps(project, method: str = "straight", progress: Progress | None = None):
+    """Re-score every cited county x line, evaluate each gap's cure and keep a snapshot."""
+    from blueprint_desktop.deficiency import cure
+
+    return cure.rescore_gaps(project, method=method, progress=progress)

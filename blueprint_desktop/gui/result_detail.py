@@ -4,8 +4,11 @@ Shows what a network manager needs to act on a cell: the share within standard a
 share, the 90th percentile time and distance against the standard, the credited count against the
 minimum, the confidence score with its five weighted parts (engine/confidence.py), the reasons in plain
 words, and the recruitment targets (engine/targeting.py) with the smallest set that makes it pass marked.
-A what-if row shows the result if the chosen candidates signed (engine/whatif.py). The widget only
-draws; the pane runs the engine calls in the worker.
+With a what-if (candidates assumed signed across the service area, engine/whatif.py) the header, the
+"Against the standard" table and the summary under the targets show the stored result and the what-if
+side by side. Each recruit carries its address, phone (when the project stores one), whether it accepts
+new patients and its distance from the people it would serve. The widget only draws; the pane runs the
+engine calls in the worker.
 """
 
 from __future__ import annotations
@@ -49,7 +52,22 @@ PART_HELP = {
     "rules": "HSD rule completeness: CMS reference file loaded, drive time measured on roads",
     "panel": "Panel status: open, closed or unknown",
 }
-TARGET_COLUMNS = ["Set", "Provider", "NPI", "Miles", "65+ reached", "Share +"]
+TARGET_COLUMNS = [
+    "Set",
+    "Provider",
+    "NPI",
+    "Address",
+    "Phone",
+    "Accepting",
+    "Mi to gap",
+    "65+ reached",
+    "Share +",
+]
+PHONE_COLUMN = TARGET_COLUMNS.index("Phone")
+PHONE_NOT_STORED = (
+    "Phone: not stored. The NPPES import keeps each practice location's address but not its telephone "
+    "number, so the project file has no phone to show."
+)
 OK_COLOR, BAD_COLOR = "#2e7d32", "#c62828"
 MUTED = "#52606d"
 
@@ -95,7 +113,13 @@ class ResultDetail(QWidget):
             head = QLabel(f"<b>{text}</b>")
             head.setStyleSheet(f"color: {MUTED};")
             self.metrics.addWidget(head, 0, col)
+        self.whatif_head = QLabel("<b>What-if</b>")
+        self.whatif_head.setObjectName("whatifHead")
+        self.whatif_head.setStyleSheet("color: #4a148c;")
+        self.whatif_head.setToolTip("With the candidates of the what-if assumed signed (nothing stored)")
+        self.metrics.addWidget(self.whatif_head, 0, 4, 1, 2)
         self.metric_labels: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
+        self.whatif_labels: dict[str, tuple[QLabel, QLabel]] = {}
         for row, (key, text) in enumerate(
             [
                 ("share", "Beneficiaries within standard"),
@@ -113,7 +137,13 @@ class ResultDetail(QWidget):
             self.metrics.addWidget(standard, row, 2)
             self.metrics.addWidget(verdict, row, 3)
             self.metric_labels[key] = (measured, standard, verdict)
-        self.metrics.setColumnStretch(4, 1)
+            after, after_verdict = QLabel(), QLabel()
+            after.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            after.setStyleSheet("color: #4a148c; font-weight: bold;")
+            self.metrics.addWidget(after, row, 4)
+            self.metrics.addWidget(after_verdict, row, 5)
+            self.whatif_labels[key] = (after, after_verdict)
+        self.metrics.setColumnStretch(6, 1)
         self.method_note = QLabel()
         self.method_note.setStyleSheet(f"color: {MUTED};")
         self.method_note.setWordWrap(True)
@@ -190,9 +220,12 @@ class ResultDetail(QWidget):
         self.targets_button.setObjectName("findTargets")
         self.targets_button.clicked.connect(self.targets_requested)
         self.add_button = QPushButton("Add to what-if")
-        self.add_button.setToolTip("Assume the selected candidates signed and re-score this cell")
+        self.add_button.setToolTip(
+            "Assume the selected candidates signed and re-score every county they practise in"
+        )
         self.add_button.clicked.connect(self._add_selected)
         self.clear_button = QPushButton("Clear what-if")
+        self.clear_button.setToolTip("Drop every candidate assumed signed: all cells show their stored score")
         self.clear_button.clicked.connect(self.whatif_clear_requested)
         self.plan_label = QLabel()
         self.plan_label.setObjectName("planSummary")
@@ -220,12 +253,22 @@ class ResultDetail(QWidget):
                 "1, 2, ...: the smallest set of candidates that makes the cell pass, in the order to sign them",
                 "Uncontracted provider (NPPES market, or roster without an executed contract)",
                 "National Provider Identifier",
-                "Straight-line miles from the county's interior point to the provider's nearest office",
+                "Practice location nearest the gap (street, city, state ZIP), as the project stores it",
+                "Practice phone, when the project stores one",
+                "Accepting new patients, from the provider's panel status (open: Yes, closed: No); "
+                "NPPES does not say, so market providers show Unknown until confirmed",
+                "Miles to gap: straight-line miles from the provider's practice location nearest the gap to"
+                " the nearest population point of this county outside the time and distance standard today"
+                " (the people it would serve). 0 means it practises among them.",
                 "People aged 65+ newly brought within the time and distance standard",
                 "Percentage points of the county's share within standard this provider adds alone",
             ]
         ):
             self.targets.horizontalHeaderItem(col).setToolTip(tip)
+        # The name takes the spare width, the address a fixed one; both show in full in the tooltip.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        self.targets.setColumnWidth(3, 200)
+        self.targets.setColumnHidden(PHONE_COLUMN, True)
         self.targets.doubleClicked.connect(lambda _i: self._add_selected())
         buttons = QHBoxLayout()
         buttons.addWidget(self.targets_button)
@@ -242,8 +285,9 @@ class ResultDetail(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(targets_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 4)
+        # Equal halves: the numbers keep room for the what-if column beside the stored ones.
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
         self.body = split
 
@@ -273,8 +317,15 @@ class ResultDetail(QWidget):
         self.body.hide()
 
     def show_result(
-        self, result: dict, county_name: str, whatif: dict | None = None, n_whatif: int = 0
+        self,
+        result: dict,
+        county_name: str,
+        whatif: dict | None = None,
+        n_whatif: int = 0,
+        whatif_note: str = "",
     ) -> None:
+        """``result`` is the stored score; ``whatif`` the same cell with the what-if's ``n_whatif``
+        candidates signed (None: the what-if leaves it alone, ``whatif_note`` says why)."""
         same_cell = self.result is not None and (self.result["county_fips"], self.result["line_code"]) == (
             result["county_fips"],
             result["line_code"],
@@ -282,23 +333,34 @@ class ResultDetail(QWidget):
         self.result = result
         self.placeholder.hide()
         self.body.show()
+        after = (
+            f" &rarr; {_chip(whatif['status'])} <span style='color:#4a148c'><b>what-if</b>"
+            f" ({n_whatif} signed)</span>"
+            if whatif
+            else ""
+        )
         self.title.setText(
             f"<b>{escape(county_name)}</b> &nbsp;&middot;&nbsp; {escape(result['line_code'])} "
-            f"{escape(result.get('line_name', ''))} &nbsp; {_chip(result['status'])}"
+            f"{escape(result.get('line_name', ''))} &nbsp; {_chip(result['status'])}{after}"
         )
         self._fill_metrics(result)
+        self._fill_whatif_metrics(whatif)
         self._fill_confidence(result)
         reasons = result.get("reasons") or []
         self.reasons.setText("".join(f"<p style='margin:0 0 4px 0'>&bull; {escape(r)}</p>" for r in reasons))
         if not same_cell:
             self.show_plan(None)
-        self.show_whatif(whatif, n_whatif)
+        self.show_whatif(whatif, n_whatif, whatif_note)
 
     def detail_text(self) -> str:
         """Everything the panel says, as plain text (tests, copy to clipboard)."""
         parts = [self._plain(self.title.text())]
         for key, (measured, standard, verdict) in self.metric_labels.items():
-            parts.append(f"{key}: {measured.text()} vs {standard.text()} {self._plain(verdict.text())}")
+            line = f"{key}: {measured.text()} vs {standard.text()} {self._plain(verdict.text())}"
+            after, after_verdict = self.whatif_labels[key]
+            if after.text():
+                line += f" | what-if {after.text()} {self._plain(after_verdict.text())}"
+            parts.append(line)
         parts.append(self._plain(self.conf_title.text()))
         for key, (_bar, value) in self.part_bars.items():
             parts.append(f"{PART_LABELS[key]}: {value.text()}")
@@ -309,11 +371,14 @@ class ResultDetail(QWidget):
         return "\n".join(p for p in parts if p)
 
     def set_busy(self, busy: bool) -> None:
-        for button in (self.targets_button, self.add_button, self.clear_button):
+        for button in (self.targets_button, self.add_button):
             button.setEnabled(not busy)
+        self.clear_button.setEnabled(not busy and getattr(self, "_whatif_active", False))
 
-    def show_plan(self, plan, distances: dict[int, float] | None = None) -> None:
-        """List a TargetPlan's candidates (None clears), the minimal set first and marked."""
+    def show_plan(self, plan, distances: dict[int, float] | None = None, phones_stored: bool = False) -> None:
+        """List a TargetPlan's candidates (None clears), the minimal set first and marked. ``distances``
+        are miles to the gap (``Candidate.miles_to_gap``); the Phone column shows only when the project
+        stores phones."""
         self.plan = plan
         self.targets.setRowCount(0)
         if plan is None:
@@ -328,13 +393,20 @@ class ResultDetail(QWidget):
         self.targets.setRowCount(len(ranked))
         bold = QFont(self.targets.font())
         bold.setBold(True)
+        from blueprint_desktop.engine.targeting import accepting_text
+
+        self.targets.setColumnHidden(PHONE_COLUMN, not phones_stored)
         for row, cand in enumerate(ranked):
             in_set = cand.provider_id in chosen
+            miles = distances.get(cand.provider_id, getattr(cand, "miles_to_gap", None))
             values = [
                 f"{chosen.index(cand.provider_id) + 1}" if in_set else "",
                 cand.name,
                 cand.npi,
-                f"{distances[cand.provider_id]:.1f}" if cand.provider_id in distances else "",
+                getattr(cand, "address", "") or "(no address stored)",
+                getattr(cand, "phone", None) or ("(none on file)" if phones_stored else "not stored"),
+                accepting_text(getattr(cand, "panel_status", None)),
+                f"{miles:.1f}" if miles is not None else "",
                 f"{cand.new_weight:,.0f}",
                 f"{cand.share_gain:.1f}",
             ]
@@ -347,14 +419,14 @@ class ResultDetail(QWidget):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, cand.provider_id)
                 item.setToolTip(
-                    f"{cand.name} ({source})"
+                    f"{cand.name} ({source}); {values[3]}"
                     + (
                         f"; would make pass alone: {', '.join(cand.counties_flipped)}"
                         if cand.counties_flipped
                         else ""
                     )
                 )
-                if col in (0, 3, 4, 5):
+                if col in (0, 6, 7, 8):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if in_set:
                     item.setFont(bold)
@@ -378,23 +450,60 @@ class ResultDetail(QWidget):
             self.plan_label.setText(
                 f"{lead}: share {plan.current_pct:.1f}% -> {after:.1f}% ({how}). {notes} "
                 f"{len(plan.candidates)} candidates ranked; double-click one to add it to the what-if."
+                + ("" if phones_stored else f" {PHONE_NOT_STORED}")
             )
         else:
             self.plan_label.setText(
                 f"No candidate brings anyone within standard here ({len(plan.candidates)} ranked). {notes}"
             )
 
-    def show_whatif(self, whatif: dict | None, n_targets: int) -> None:
+    def show_whatif(self, whatif: dict | None, n_targets: int, note: str = "") -> None:
+        self._whatif_active = bool(whatif or n_targets)
+        self.clear_button.setEnabled(self._whatif_active)
         if not whatif:
-            self.whatif_label.setText("")
-            self.clear_button.setEnabled(False)
+            self.whatif_label.setText(escape(note) if n_targets else "")
             return
-        self.clear_button.setEnabled(True)
+        before = self.result or {}
         self.whatif_label.setText(
-            f"<b>What-if</b>: with {n_targets} candidate(s) signed, this cell would be "
+            f"<b>What-if</b>: with {n_targets} candidate(s) signed across the service area, this cell would be "
             f"{_chip(whatif['status'])} &nbsp;{whatif['pct_within']:.1f}% within standard, "
-            f"{whatif['credited_count']} credited (minimum {whatif['min_count']})."
+            f"{whatif['credited_count']} credited (minimum {whatif['min_count']}); stored run: "
+            f"{escape(str(before.get('status', '?')))}, {before.get('pct_within', 0.0):.1f}%."
         )
+
+    def _fill_whatif_metrics(self, w: dict | None) -> None:
+        self.whatif_head.setVisible(bool(w))
+        for after, verdict in self.whatif_labels.values():
+            after.setText("")
+            verdict.setText("")
+            after.setVisible(bool(w))
+            verdict.setVisible(bool(w))
+        if not w:
+            return
+        d = w.get("detail", {})
+        max_min, max_mi = d.get("max_minutes"), d.get("max_miles")
+        rows = {
+            "share": (f"{w['pct_within']:.1f}%", w["pct_within"] + 1e-9 >= w["required_pct"]),
+            "p90_minutes": (
+                _fmt(w.get("p90_minutes"), " min"),
+                w.get("p90_minutes") is not None
+                and max_min is not None
+                and w["p90_minutes"] <= max_min + 1e-9,
+            ),
+            "p90_miles": (
+                _fmt(w.get("p90_miles"), " mi"),
+                w.get("p90_miles") is not None and max_mi is not None and w["p90_miles"] <= max_mi + 1e-9,
+            ),
+            "count": (f"{w['credited_count']:,}", w["credited_count"] >= w["min_count"]),
+        }
+        for key, (value, ok) in rows.items():
+            after, verdict = self.whatif_labels[key]
+            after.setText(value)
+            verdict.setText(
+                f'<span style="color:{OK_COLOR}">&#10003;</span>'
+                if ok
+                else f'<span style="color:{BAD_COLOR}">&#10007;</span>'
+            )
 
     def selected_candidates(self) -> list[int]:
         rows = sorted({i.row() for i in self.targets.selectedIndexes()})

@@ -140,6 +140,15 @@ class ResultsModel(QAbstractTableModel):
         if idx.isValid():
             self.dataChanged.emit(idx, idx)
 
+    def set_whatif_all(self, overlay: dict[tuple[str, str], dict]) -> None:
+        """Replace every what-if result at once (a portfolio what-if; an empty dict clears them)."""
+        old = set(self.whatif)
+        self.whatif = {k: v for k, v in overlay.items() if k in self._results}
+        for key in old | set(self.whatif):
+            idx = self.index_of(*key)
+            if idx.isValid():
+                self.dataChanged.emit(idx, idx)
+
     def _apply_filters(self) -> None:
         wanted = set(self._statuses)
         text = self._line_text
@@ -192,10 +201,12 @@ class ResultsModel(QAbstractTableModel):
         """The runs the shown cells come from (more than one after a partial re-score)."""
         return sorted({r["run_id"] for r in self._results.values() if r.get("run_id") is not None})
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, whatif: bool = False) -> dict[str, int]:
+        """Cells per status: stored, or with the what-if results drawn over them (``whatif``)."""
         out = {"Pass": 0, "At Risk": 0, "Failing": 0}
-        for r in self._results.values():
-            out[r["status"]] = out.get(r["status"], 0) + 1
+        for key, r in self._results.items():
+            shown = self.whatif.get(key, r) if whatif else r
+            out[shown["status"]] = out.get(shown["status"], 0) + 1
         return out
 
     # -- Qt model interface ------------------------------------------------------------------------
@@ -274,7 +285,13 @@ class ResultsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = cell_tooltip(result, self._names[fips])
-            return tip + ("<br><i>* what-if: candidates assumed signed</i>" if whatif else "")
+            if not whatif:
+                return tip
+            before = self._results.get((fips, code)) or {}
+            return tip + (
+                "<br><i>* what-if: candidates assumed signed. Stored run: "
+                f"{before.get('status', '?')}, {cell_text(before)} within standard.</i>"
+            )
         return None
 
 

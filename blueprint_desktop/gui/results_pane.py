@@ -2,13 +2,16 @@
 
 Selecting a cell shows its detail (``ResultDetail``) and emits ``cell_selected``; the window follows it on
 the map and in the chart. "Find recruitment targets" and what-if re-scores run in the window's
-``TaskRunner``; a what-if result is drawn over the stored one (marked ``*``) until cleared or re-scored.
+``TaskRunner``. The what-if is a portfolio: candidates added from any cell are assumed signed across the
+whole service area (``engine.whatif.portfolio_whatif``); every cell they change is drawn with its after
+value (marked ``*``), the summary counts before -> after, and the detail shows before and after. It is
+kept until cleared: a re-score (F5) or a change made elsewhere re-applies it to the new results.
 When the roster changes after the latest run, a banner says the results are stale.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -64,7 +67,9 @@ class ResultsPane(QWidget):
     """Matrix + detail of the latest run; ``set_project(project)`` (or None) reloads it."""
 
     cell_selected = Signal(str, str)  # county FIPS, line code
-    whatif_changed = Signal(str, str)  # the cell whose what-if changed (its targets: whatif_targets)
+    # The what-if changed (the cell it was asked from, else the selected one; its targets: whatif_targets;
+    # every candidate assumed signed: assumed_ids).
+    whatif_changed = Signal(str, str)
     targets_found = Signal(object)  # TargetsOutcome
 
     def __init__(self, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
@@ -72,7 +77,11 @@ class ResultsPane(QWidget):
         self.setObjectName("ResultsPane")
         self.project = None
         self.runner = runner or TaskRunner(self)
-        self.whatif_targets: dict[tuple[str, str], list[int]] = {}
+        self.assumed_ids: list[int] = []  # candidates assumed signed (the portfolio what-if)
+        self.whatif_anchors: set[tuple[str, str]] = set()  # cells candidates were added from
+        self.portfolio: operations.PortfolioOutcome | None = None  # the what-if's last answer
+        self._whatif_pending = False  # re-apply the what-if when the runner is free
+        self._generation = 0  # bumped per project: a late answer for another project is dropped
         self._fitted = False
         self.model = ResultsModel(self)
 
@@ -144,19 +153,33 @@ class ResultsPane(QWidget):
         layout.addWidget(self.split)
         self.runner.started.connect(lambda *_: self.detail.set_busy(True))
         self.runner.finished.connect(lambda *_: self.detail.set_busy(False))
+        self.runner.finished.connect(lambda *_: self._run_pending_whatif())
         self.set_project(None)
 
     # -- public API --------------------------------------------------------------------------------
     def set_project(self, project) -> None:
         self.project = project
-        self.whatif_targets = {}
+        self._generation += 1
+        self.assumed_ids, self.whatif_anchors, self.portfolio = [], set(), None
+        self._whatif_pending = False
         self.reload()
 
+    @property
+    def whatif_targets(self) -> dict[tuple[str, str], list[int]]:
+        """Per re-scored cell, the assumed candidates that practise its line (the map highlights them)."""
+        p = self.portfolio
+        if p is None or not self.assumed_ids:
+            return {}
+        by_line = {
+            line: [i for i in p.provider_ids if line in p.provider_lines.get(i, [])] for line in p.lines
+        }
+        return {key: by_line[key[1]] for key in p.after if by_line.get(key[1])}
+
     def reload(self) -> None:
-        """Re-read the newest score of every cell (after scoring, or a change made elsewhere); what-ifs
-        are dropped, the selection kept if possible."""
+        """Re-read the newest score of every cell (after scoring, or a change made elsewhere), keeping the
+        selection if possible. The what-if is kept: it is re-applied to the new results in the worker."""
         key = self.current_key()
-        self.whatif_targets = {}
+        self._whatif_pending = bool(self.assumed_ids and self.project is not None)
         results, counties, order = [], [], []
         if self.project is not None:
             from blueprint_desktop.engine.runs import latest_results
@@ -179,6 +202,9 @@ class ResultsPane(QWidget):
         if key and self.model.index_of(*key).isValid():
             self.select_cell(*key)
         self.fit_matrix()
+        if self._whatif_pending:
+            # After this call returns: a reload from a task's on_done runs before that task has finished.
+            QTimer.singleShot(0, self._run_pending_whatif)
 
     def fit_matrix(self) -> None:
         """Give the matrix the height its rows need (up to 60% of the pane); the detail gets the rest."""
@@ -279,49 +305,97 @@ class ResultsPane(QWidget):
         )
 
     def add_whatif_targets(self, provider_ids: list[int], key: tuple[str, str] | None = None) -> bool:
-        """Add candidates to the what-if of ``key`` (default: the selected cell) and re-score it."""
+        """Assume ``provider_ids`` signed too and re-score the whole service area with every assumed
+        candidate (in the worker); ``key`` (default: the selected cell) is the cell they were added from,
+        always drawn with its what-if value."""
         key = key or self.current_key()
-        if key is None or self.project is None:
+        if self.project is None:
             return False
-        current = self.whatif_targets.get(key, [])
-        ids = current + [int(p) for p in provider_ids if int(p) not in current]
-        stored = self.model.stored_result(*key) or {}
-        method = stored.get("detail", {}).get("method", "straight")
-        return self.runner.run(
-            "whatif",
-            operations.whatif,
-            self.project,
-            key[0],
-            key[1],
-            ids,
-            method,
-            label="Re-scoring the what-if",
-            on_done=lambda result, k=key, i=ids: self._whatif_done(k, i, result),
-            on_error=lambda err: show_task_error(self, "What-if", err),
-        )
+        ids = list(self.assumed_ids) + [
+            int(p) for p in dict.fromkeys(provider_ids) if int(p) not in self.assumed_ids
+        ]
+        anchors = self.whatif_anchors | ({key} if key else set())
+        return self._run_whatif(ids, anchors, key)
+
+    def remove_whatif_targets(self, provider_ids: list[int]) -> bool:
+        """Take candidates out of the what-if (clears it when none is left)."""
+        drop = {int(p) for p in provider_ids}
+        ids = [i for i in self.assumed_ids if i not in drop]
+        if not ids:
+            self.clear_whatif()
+            return True
+        return self._run_whatif(ids, self.whatif_anchors, self.current_key())
 
     def clear_whatif(self) -> None:
-        key = self.current_key()
-        if key is None:
-            return
-        self.whatif_targets.pop(key, None)
-        self.model.set_whatif(*key, None)
+        """Drop the what-if: every cell shows its stored score again."""
+        key = self.current_key() or next(iter(sorted(self.whatif_anchors)), None)
+        self.assumed_ids, self.whatif_anchors, self.portfolio = [], set(), None
+        self._whatif_pending = False
+        self.model.set_whatif_all({})
+        self._update_summary()
         self._show_current()
-        self.whatif_changed.emit(*key)
+        if key:
+            self.whatif_changed.emit(*key)
+
+    def whatif_method(self) -> str:
+        """The travel-time method of the shown results (the what-if measures the same way)."""
+        for r in self.model.results():
+            return r.get("detail", {}).get("method", "straight") or "straight"
+        return "straight"
 
     # -- internals -------------------------------------------------------------------------------
+    def _run_whatif(self, ids: list[int], anchors: set[tuple[str, str]], key: tuple[str, str] | None) -> bool:
+        if self.project is None:
+            return False
+        n = len(ids)
+        gen = self._generation
+        started = self.runner.run(
+            "whatif",
+            operations.portfolio_whatif,
+            self.project,
+            ids,
+            self.whatif_method(),
+            label=f"Re-scoring the what-if ({n} candidate{'s' if n != 1 else ''} signed, every county)",
+            on_done=lambda out, a=set(anchors), k=key, g=gen: self._whatif_done(out, a, k, g),
+            on_error=lambda err: show_task_error(self, "What-if", err),
+        )
+        if started:
+            self._whatif_pending = False
+        return started
+
+    def _run_pending_whatif(self) -> None:
+        if not self._whatif_pending or self.runner.busy:
+            return
+        if not self.assumed_ids or self.project is None:
+            self._whatif_pending = False
+            return
+        self._run_whatif(list(self.assumed_ids), self.whatif_anchors, self.current_key())
+
     def _targets_done(self, outcome: operations.TargetsOutcome) -> None:
         key = self.current_key()
         if key == (outcome.plan.county_fips, outcome.plan.line_code):
-            self.detail.show_plan(outcome.plan, outcome.distances)
+            self.detail.show_plan(outcome.plan, outcome.distances, getattr(outcome, "phones_stored", False))
         self.targets_found.emit(outcome)
 
-    def _whatif_done(self, key: tuple[str, str], ids: list[int], result: dict) -> None:
-        self.whatif_targets[key] = ids
-        self.model.set_whatif(*key, result)
-        if self.current_key() == key:
-            self._show_current()
-        self.whatif_changed.emit(*key)
+    def _whatif_done(
+        self,
+        outcome: operations.PortfolioOutcome,
+        anchors: set[tuple[str, str]],
+        key: tuple[str, str] | None,
+        generation: int,
+    ) -> None:
+        if generation != self._generation:
+            return  # asked for a project that has since been closed
+        self.portfolio = outcome
+        self.assumed_ids = list(outcome.provider_ids)
+        self.whatif_anchors = set(anchors)
+        shown = set(outcome.changed) | {a for a in anchors if a in outcome.after}
+        self.model.set_whatif_all({k: outcome.after[k] for k in shown})
+        self._update_summary()
+        self._show_current()
+        key = key or self.current_key() or next(iter(sorted(shown)), None)
+        if key:
+            self.whatif_changed.emit(*key)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_current()
@@ -338,9 +412,18 @@ class ResultsPane(QWidget):
             self.detail.clear(f"{self.model.county_name(key[0])}: no result for line {key[1]}.")
             return
         whatif = self.model.whatif.get(key)
-        self.detail.show_result(
-            stored, self.model.county_name(key[0]), whatif, len(self.whatif_targets.get(key, []))
-        )
+        note = ""
+        if whatif is None and self.assumed_ids:
+            n = len(self.assumed_ids)
+            note = (
+                f"What-if ({n} candidate{'s' if n != 1 else ''} assumed signed across the service area): "
+                + (
+                    "re-applying to the new results..."
+                    if self.portfolio is None or self._whatif_pending
+                    else "no change in this cell."
+                )
+            )
+        self.detail.show_result(stored, self.model.county_name(key[0]), whatif, len(self.assumed_ids), note)
 
     def _update_summary(self) -> None:
         counts = self.model.counts()
@@ -349,9 +432,18 @@ class ResultsPane(QWidget):
             self.summary.setText("")
             return
         runs = self.model.run_ids()
-        self.summary.setText(
+        text = (
             f"{total} cells: {counts['Pass']} Pass, {counts['At Risk']} At Risk, {counts['Failing']} Failing"
         )
+        if self.model.whatif:
+            after = self.model.counts(whatif=True)
+            n = len(self.assumed_ids)
+            text = (
+                f"{total} cells: Pass {counts['Pass']} -> {after['Pass']}, At Risk {counts['At Risk']} -> "
+                f"{after['At Risk']}, Failing {counts['Failing']} -> {after['Failing']}"
+                f" (* what-if: {n} signed)"
+            )
+        self.summary.setText(text)
         self.summary.setToolTip(
             f"Each cell shows its newest score: from runs {', '.join(map(str, runs))}"
             " (a re-score of some cells overlays the full run)."

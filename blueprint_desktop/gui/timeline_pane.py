@@ -1,7 +1,8 @@
 """The deficiency-timeline pane: the response plan per cited gap and phase against the due date.
 
 A Gantt chart (pyqtgraph) has one band per cited gap with a bar per phase (triage, identify and
-contract, compile documentation, submit); overdue phases are red, finished ones green. A dashed line
+contract, compile documentation, submit); overdue phases are red, finished ones green. Clicking a bar
+(Ctrl-click for several) selects the phase in the gap pane, where it is marked done. A dashed line
 marks today and a solid red line the due date. A banner warns as the deadline nears (plan.WARN_DAYS) and
 says so when it has passed. Below, the cure progress over the window and the findings of every check
 (``checks.CHECKS``, each listed under its title).
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
@@ -60,6 +61,9 @@ def _ts(day: str | date) -> float:
 class TimelinePane(QWidget):
     """Timeline of the selected notice's response; ``set_project(project)`` (or None) redraws it."""
 
+    # A click on a phase bar: gap id, phase, and whether Ctrl was held (add to the selection).
+    phase_clicked = Signal(int, str, bool)
+
     def __init__(self, parent: QWidget | None = None, today: date | None = None) -> None:
         super().__init__(parent)
         self.project = None
@@ -84,6 +88,7 @@ class TimelinePane(QWidget):
         self.gantt.setMouseEnabled(x=True, y=False)
         self.gantt.showGrid(x=True, y=False, alpha=0.15)
         self.gantt.getPlotItem().setTitle("Response plan by cited gap and phase", color="#333", size="10pt")
+        self.gantt.scene().sigMouseClicked.connect(self._gantt_clicked)
         # The legend is a label above the chart so it never covers bars or the today/due lines.
         swatch = '<span style="color:{c}; font-size:14px;">&#9632;</span>&nbsp;{t}'
         self.legend = QLabel(
@@ -216,6 +221,9 @@ class TimelinePane(QWidget):
                         "color": color,
                         "overdue": m["overdue"],
                         "done": bool(m["done_date"]),
+                        "x0": start,
+                        "x1": end,
+                        "y": y,
                     }
                 )
         if x0:
@@ -250,6 +258,23 @@ class TimelinePane(QWidget):
         span = max(due, now) - min(start, now)
         self.gantt.setXRange(min(start, now) - span * 0.03, max(due, now) + span * 0.06, padding=0)
         self.gantt.setYRange(-1, max(n, 1) * BAND, padding=0)
+
+    def bar_at(self, x: float, y: float) -> dict | None:
+        """The phase bar under a point in chart coordinates (timestamp, row), or None."""
+        for b in self.bars:
+            if b["x0"] <= x <= b["x1"] and abs(y - b["y"]) <= BAR_HEIGHT / 2:
+                return b
+        return None
+
+    def _gantt_clicked(self, event) -> None:
+        view = self.gantt.getPlotItem().vb
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        bar = self.bar_at(point.x(), point.y())
+        if bar is not None:
+            add = bool(event.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier))
+            self.phase_clicked.emit(bar["gap_id"], bar["phase"], add)
 
     def _draw_progress(self, notice: dict) -> None:
         series = cure.progress_series(self.project, notice["id"], today=self.today())
