@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.geo.service_area import service_area_from_args
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.schema import LINES_OF_BUSINESS
 
@@ -36,33 +37,6 @@ def register(groups) -> None:
     p = top.add_parser("gui", help="open the desktop window (the demo project when none is named)")
     p.add_argument("project", type=Path, nargs="?", default=None)
     p.set_defaults(func=cmd_gui)
-
-
-def service_area_from_args(states_arg: str, counties_arg: str | None) -> list[tuple[str, str]]:
-    """(fips, state) pairs for ``--states``/``--counties``; every listed county must lie in a listed state."""
-    from blueprint_desktop.geo import counties as geo
-
-    states = [s.strip().upper() for s in states_arg.split(",") if s.strip()]
-    if not states:
-        raise BlueprintError("--states needs at least one state abbreviation, e.g. TX")
-    all_in_states = geo.counties_in_states(states)
-    if not counties_arg:
-        return [(f, geo.state_of(f)) for f in all_in_states]
-    chosen = []
-    for raw in counties_arg.split(","):
-        fips = raw.strip()
-        if not fips:
-            continue
-        if not (fips.isdigit() and len(fips) == 5):
-            raise BlueprintError(f"--counties: {fips!r} is not a 5-digit county FIPS code")
-        if not geo.is_county(fips):
-            raise BlueprintError(f"--counties: {fips} is not a US county FIPS code")
-        if fips not in all_in_states and geo.canonical_fips(fips) not in all_in_states:
-            raise BlueprintError(
-                f"--counties: {fips} ({geo.county_name(fips)}) is not in {', '.join(states)}"
-            )
-        chosen.append((fips, geo.state_of(fips)))
-    return sorted(set(chosen))
 
 
 def cmd_new(args: argparse.Namespace) -> int:

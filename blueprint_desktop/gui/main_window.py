@@ -234,6 +234,10 @@ class MainWindow(QMainWindow):
             "&Executive summary (PDF)…", lambda: self.export_report_dialog("summary"), "Ctrl+Shift+E",
             "A one-page summary: counts, worst gaps, map, trend",
         )  # fmt: skip
+        self.act_print = self._action(
+            "&Print table…", self.print_focused_table, "Ctrl+P",
+            "Print the table of the pane in focus (results matrix, roster or outreach log)",
+        )  # fmt: skip
         self.act_save_as = self._action(
             "Save &As…",
             self.save_as_dialog,
@@ -292,6 +296,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_import)
         file_menu.addAction(self.act_notice)
         file_menu.addAction(self.act_reference)
+        file_menu.addAction(self.act_print)
         export_menu = file_menu.addMenu("&Export")
         for act in (
             self.act_export_package,
@@ -736,6 +741,22 @@ class MainWindow(QMainWindow):
             on_error=lambda err: show_task_error(self, title, err),
         )
 
+    def print_focused_table(self) -> None:
+        """Print preview of the table in focus: the roster, the outreach log, else the results matrix."""
+        from PySide6.QtWidgets import QApplication
+
+        from blueprint_desktop.gui.print_table import print_table
+
+        if self.project is None:
+            return
+        w = QApplication.focusWidget()
+        if w is not None and self.roster_pane.isAncestorOf(w):
+            self.roster_pane.print_table()
+        elif w is not None and self.outreach_pane.isAncestorOf(w):
+            self.outreach_pane.print_table()
+        else:
+            print_table(self.results_pane.table, self, "Results matrix")
+
     def export_hsd_dialog(self, folder: str | None = None) -> bool:
         if not self._export_ready():
             return False
@@ -991,6 +1012,7 @@ class MainWindow(QMainWindow):
         self.act_import.setEnabled(writable and not busy)
         self.act_notice.setEnabled(writable and not busy)
         self.act_reference.setEnabled(writable and not busy)
+        self.act_print.setEnabled(has and not busy)
         for act in (
             self.act_export_package,
             self.act_export_hsd,

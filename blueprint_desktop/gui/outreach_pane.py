@@ -89,6 +89,11 @@ class OutreachPane(QWidget):
         self.attempts.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
 
         # -- add-entry form ---------------------------------------------------------------------------
+        # The gap the attempt is for: its providers fill the NPI choices, and a provider it does not
+        # concern yet becomes one of its targets (outreach.add_entry(gap_id=...)).
+        self.gap = QComboBox()
+        self.gap.setObjectName("outreachGap")
+        self.gap.currentIndexChanged.connect(lambda _i: self._fill_npi_choices())
         self.npi = QComboBox()
         self.npi.setEditable(True)
         self.npi.setObjectName("npi")
@@ -120,6 +125,7 @@ class OutreachPane(QWidget):
         self.error.setWordWrap(True)
 
         form = QFormLayout()
+        form.addRow("For cited gap", self.gap)
         form.addRow("Provider NPI", self.npi)
         form.addRow("When", self.when)
         form.addRow("Channel", self.channel)
@@ -156,6 +162,14 @@ class OutreachPane(QWidget):
         log_box = QGroupBox("Outreach log (append-only)")
         lbl = QVBoxLayout(log_box)
         lbl.addWidget(self.log)
+        self.print_button = QPushButton("Print...")
+        self.print_button.setObjectName("printOutreachLog")
+        self.print_button.setToolTip("Print the outreach log")
+        self.print_button.clicked.connect(lambda _c=False: self.print_table())
+        print_row = QHBoxLayout()
+        print_row.addStretch(1)
+        print_row.addWidget(self.print_button)
+        lbl.addLayout(print_row)
         split.addWidget(log_box)
         split.addWidget(lower)
         split.setSizes([380, 320])
@@ -165,6 +179,12 @@ class OutreachPane(QWidget):
         self.set_project(None)
 
     # -- public API --------------------------------------------------------------------------------
+    def print_table(self) -> None:
+        """Print preview of the outreach log as shown."""
+        from blueprint_desktop.gui.print_table import print_table
+
+        print_table(self.log, self, "Outreach log")
+
     def set_project(self, project) -> None:
         self.project = project
         self.add_button.setEnabled(
@@ -186,17 +206,46 @@ class OutreachPane(QWidget):
             self.counts = outreach.attempt_counts(
                 self.project, sorted({*targets, *(e["npi"] for e in self.entries)})
             )
-            self._fill_npi_choices(targets)
+            self._targets = targets
+            self._fill_gap_choices()
+            self._fill_npi_choices()
         self._fill_log()
         self._fill_attempts()
 
     # -- tables ------------------------------------------------------------------------------------
-    def _fill_npi_choices(self, targets: list[str]) -> None:
+    def _fill_gap_choices(self) -> None:
+        current = self.gap.currentData()
+        self.gap.blockSignals(True)
+        self.gap.clear()
+        self.gap.addItem("(no particular gap)", None)
+        for g in gapmod.list_gaps(self.project):
+            self.gap.addItem(gapmod.gap_label(g), g["id"])
+        index = self.gap.findData(current)
+        self.gap.setCurrentIndex(max(index, 0))
+        self.gap.blockSignals(False)
+
+    def set_gap(self, gap_id: int | None) -> None:
+        """Pre-select the gap the next entry is for (the gap pane's selection)."""
+        index = self.gap.findData(gap_id)
+        if index >= 0:
+            self.gap.setCurrentIndex(index)
+
+    def _fill_npi_choices(self) -> None:
+        """The selected gap's targets and cure providers, else every target of any gap."""
+        if self.project is None:
+            return
         current = self.npi.currentText()
         self.npi.clear()
-        names = gapmod.provider_names(self.project, sorted(set(targets)))
-        for npi in sorted(set(targets)):
-            self.npi.addItem(f"{npi}  {names.get(npi, '')}".strip(), npi)
+        gap_id = self.gap.currentData()
+        if gap_id is not None:
+            rows = [r for r in gapmod.gap_providers(self.project, gap_id) if r["role"] != "network"]
+            choices = [(r["npi"], f"{r['name']} ({r['role']})") for r in rows]
+        else:
+            targets = sorted(set(getattr(self, "_targets", [])))
+            names = gapmod.provider_names(self.project, targets)
+            choices = [(npi, names.get(npi, "")) for npi in targets]
+        for npi, name in choices:
+            self.npi.addItem(f"{npi}  {name}".strip(), npi)
         self.npi.setEditText(current)
 
     def _fill_log(self) -> None:
@@ -332,6 +381,7 @@ class OutreachPane(QWidget):
             note=self.note.text(),
             supersedes=int(supersedes) if supersedes else None,
             attachments=self._attachments,
+            gap_id=self.gap.currentData(),
         )
         self.reason.clear()
         self.note.clear()

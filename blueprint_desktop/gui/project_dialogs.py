@@ -96,7 +96,7 @@ class NewProjectDialog(QDialog):
 
     def create(self) -> Path | None:
         """Create the project from the form; on a problem, say it under the form and stay open."""
-        from blueprint_desktop.cli.project_commands import service_area_from_args
+        from blueprint_desktop.geo.service_area import service_area_from_args
         from blueprint_desktop.store import create_project
 
         try:

@@ -130,11 +130,16 @@ class RosterPane(QWidget):
         self.undo_import = QPushButton("Undo last import")
         self.undo_import.setObjectName("undoLastImport")
         self.undo_import.clicked.connect(lambda _c=False: self.undo_last_import())
+        self.print_button = QPushButton("Print...")
+        self.print_button.setObjectName("printRoster")
+        self.print_button.setToolTip("Print the roster as filtered and sorted here")
+        self.print_button.clicked.connect(lambda _c=False: self.print_table())
         self._editable = True
         foot = QHBoxLayout()
         foot.addWidget(self.count_label)
         foot.addStretch(1)
         foot.addWidget(hint)
+        foot.addWidget(self.print_button)
         foot.addWidget(self.undo_import)
 
         layout = QVBoxLayout(self)
@@ -152,6 +157,12 @@ class RosterPane(QWidget):
         self.model.set_editable(True)
         self.model.set_project(project, self.current_filter())
         self._update_undo()
+
+    def print_table(self) -> None:
+        """Print preview of the roster table as shown (filter, sort and column order)."""
+        from blueprint_desktop.gui.print_table import print_table
+
+        print_table(self.table, self, "Roster")
 
     def set_editable(self, editable: bool) -> None:
         self._editable = editable
