@@ -272,3 +272,20 @@ def test_cli_remove_npi_bulk_done_and_outreach_gap(scenario, project_path, capsy
     args = ["outreach", "add", path, "--npi", TARGET_VASC, "--channel", "fax", "--outcome", "no answer"]
     assert main([*args, "--staff", "S. Patel", "--gap", str(GAP_ALLERGY)]) == 0
     assert [r["npi"] for r in gapmod.gap_providers(scenario, GAP_ALLERGY)] == [TARGET_VASC]
+
+
+def test_package_exported_from_the_file_menu_as_a_draft(window, qtbot, tmp_path, monkeypatch) -> None:
+    """File > Export > Corrective action package: the window lists what the package still lacks, asks,
+    and writes a DRAFT in the worker (the core's export_package, as `blueprint export package --draft`)."""
+    from pypdf import PdfReader
+
+    from blueprint_desktop.gui import messages
+
+    asked = []
+    monkeypatch.setattr(messages, "ask", lambda parent, title, question: asked.append(question) or True)
+    out = tmp_path / "package.pdf"
+    assert window.export_package_dialog(str(out))
+    qtbot.waitUntil(lambda: not window.tasks.busy and out.exists(), timeout=60_000)
+    assert asked and "still lacks" in asked[0]
+    text = " ".join(page.extract_text() for page in PdfReader(str(out)).pages)
+    assert "DRAFT" in text and "Corrective action" in text

@@ -659,3 +659,20 @@ def test_chart_draws_before_and_after_of_a_whatif(qtbot, tmp_path) -> None:
     assert window.chart.drawn["after_total_pct"] == pytest.approx(100.0)
     assert window.chart.drawn["after_within"] == pytest.approx(dist.share_within(after=True))
     assert "What-if (1 signed" in window.chart.caption.text()
+
+
+def test_status_bar_times_are_local(monkeypatch) -> None:
+    """Stored timestamps are UTC; the status bar shows the user's local time with its zone name."""
+    import time
+
+    from blueprint_desktop.gui.main_window import local_time_text
+
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        assert local_time_text("2026-12-01T02:33:10+00:00") == "2026-11-30 20:33 CST"
+        assert local_time_text("2026-07-01T17:00:00+00:00") == "2026-07-01 12:00 CDT"
+        assert local_time_text("not a time") == "not a time UTC"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -70,6 +70,22 @@ def make_map_pane(parent: QWidget | None = None) -> QWidget:
     return MapPane(parent)
 
 
+def local_time_text(stamp: str | None) -> str:
+    """A stored UTC timestamp ('2026-12-01T02:33:10+00:00') in the user's local time zone, as people read
+    it in a status bar ('2026-11-30 20:33 CST'); the UTC text as stored when it cannot be read."""
+    from datetime import UTC, datetime
+
+    text = (stamp or "").strip()
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text.replace("T", " ")[:16] + " UTC" if text else ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
+
+
 class MainWindow(QMainWindow):
     project_changed = Signal()  # a project was opened or closed
     scoring_finished = Signal(bool)  # True when a run was stored
@@ -575,8 +591,7 @@ class MainWindow(QMainWindow):
         ).fetchone()
         if row is None:
             return "Not scored yet"
-        when = (row[0] or "").replace("T", " ")[:16]
-        return f"Last run {when} UTC ({METHOD_LABELS.get(row[1], row[1])})"
+        return f"Last run {local_time_text(row[0])} ({METHOD_LABELS.get(row[1], row[1])})"
 
     def _refresh_stale(self) -> None:
         from blueprint_desktop.engine.run_freshness import changes_since_last_run, results_outdated
