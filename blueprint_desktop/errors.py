@@ -38,3 +38,19 @@ class InputFileError(BlueprintError):
 
 class Cancelled(BlueprintError):
     """The user cancelled a long-running operation; nothing partial was kept."""
+
+
+class RowsRejected(InputFileError):
+    """A file refused because of bad rows; ``.problems`` lists every one (row, column, value, expected)
+    and nothing was changed. Importers subclass it to name what they import."""
+
+    outcome = "nothing was changed"
+
+    def __init__(self, file_name: str, problems: list, bad_rows: int) -> None:
+        self.file_name = file_name
+        self.problems = list(problems)
+        self.bad_rows = bad_rows
+        super().__init__(
+            f"{file_name}: refused, {len(self.problems)} problem(s) in {bad_rows} row(s), the first: "
+            f"{self.problems[0]}; {self.outcome}"
+        )

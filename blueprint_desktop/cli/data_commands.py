@@ -144,6 +144,28 @@ def _report_path(args: argparse.Namespace) -> Path:
     return beside if os.access(folder, os.W_OK) else Path.cwd() / beside.name
 
 
+def _refused(args, exc) -> int:
+    """A file refused for its rows: the problem report written, JSON if asked, one error line, exit 2."""
+    from blueprint_desktop.data.roster_import import write_problem_report
+
+    report = write_problem_report(exc.problems, _report_path(args))
+    if args.json:
+        json.dump(
+            {
+                "refused": True,
+                "message": str(exc),
+                "problems_file": str(report),
+                "problems": [p.as_dict() for p in exc.problems],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+    print(f"blueprint: error: {exc}", file=sys.stderr)
+    print(f"blueprint: problem report written to {report}", file=sys.stderr)
+    return EXIT_ERROR
+
+
 def _print_problem_lines(file: Path, problems) -> None:
     for p in problems:
         row = "" if p.row_number is None else p.row_number
@@ -197,22 +219,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
                 )
         except RosterRejected as exc:
             _print_problem_lines(args.file, exc.problems)
-            report = write_problem_report(exc.problems, _report_path(args))
-            if args.json:
-                json.dump(
-                    {
-                        "refused": True,
-                        "message": str(exc),
-                        "problems_file": str(report),
-                        "problems": [p.as_dict() for p in exc.problems],
-                    },
-                    sys.stdout,
-                    indent=2,
-                )
-                print()
-            print(f"blueprint: error: {exc}", file=sys.stderr)
-            print(f"blueprint: problem report written to {report}", file=sys.stderr)
-            return EXIT_ERROR
+            return _refused(args, exc)
     if args.dry_run:
         if args.json:
             json.dump(plan.as_dict(), sys.stdout, indent=2, default=str)
@@ -270,7 +277,6 @@ def cmd_import_undo(args: argparse.Namespace) -> int:
 
 def cmd_import_population(args: argparse.Namespace) -> int:
     from blueprint_desktop.data.population_import import PopulationFileRejected, import_population
-    from blueprint_desktop.data.roster_import import write_problem_report
     from blueprint_desktop.store import open_project
 
     with open_project(args.project) as project:
@@ -278,24 +284,9 @@ def cmd_import_population(args: argparse.Namespace) -> int:
             result = import_population(project, args.file, terminal_progress())
         except PopulationFileRejected as exc:
             _print_problem_lines(args.file, exc.problems[:MAX_PROBLEM_LINES])
-            report = write_problem_report(exc.problems, _report_path(args))
             if len(exc.problems) > MAX_PROBLEM_LINES:
                 print(f"... and {len(exc.problems) - MAX_PROBLEM_LINES:,} more problems", file=sys.stderr)
-            if args.json:
-                json.dump(
-                    {
-                        "refused": True,
-                        "message": str(exc),
-                        "problems_file": str(report),
-                        "problems": [p.as_dict() for p in exc.problems],
-                    },
-                    sys.stdout,
-                    indent=2,
-                )
-                print()
-            print(f"blueprint: error: {exc}", file=sys.stderr)
-            print(f"blueprint: problem report written to {report}", file=sys.stderr)
-            return EXIT_ERROR
+            return _refused(args, exc)
     if args.json:
         json.dump(result.as_dict(), sys.stdout, indent=2, default=str)
         print()

@@ -43,7 +43,7 @@ import shapely
 from blueprint_desktop.data.phi import refuse_member_level
 from blueprint_desktop.data.roster_validate import Problem
 from blueprint_desktop.data.tabular import read_table
-from blueprint_desktop.errors import InputFileError
+from blueprint_desktop.errors import InputFileError, RowsRejected
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.store.project import sha256_file
 
@@ -70,17 +70,10 @@ COUNTY_EXPECTED = "a current US county FIPS code (5 digits)"
 COUNT_EXPECTED = "a number of people aged 65+ (0 or more)"
 
 
-class PopulationFileRejected(InputFileError):
+class PopulationFileRejected(RowsRejected):
     """The file was refused because of bad rows; ``.problems`` lists every one. Nothing was changed."""
 
-    def __init__(self, file_name: str, problems: list[Problem], bad_rows: int) -> None:
-        self.file_name = file_name
-        self.problems = list(problems)
-        self.bad_rows = bad_rows
-        super().__init__(
-            f"{file_name}: refused, {len(self.problems)} problem(s) in {bad_rows} row(s), the first: "
-            f"{self.problems[0]}; nothing was changed"
-        )
+    outcome = "nothing was changed"
 
 
 @dataclass

@@ -65,7 +65,7 @@ from blueprint_desktop.data.roster_layouts import (
 from blueprint_desktop.data.roster_undo import drop_market_rows_with_snapshots, make_snapshot
 from blueprint_desktop.data.roster_validate import Context, Problem, RosterRow, code_kind, validate_table
 from blueprint_desktop.data.tabular import Table, read_table
-from blueprint_desktop.errors import InputFileError
+from blueprint_desktop.errors import InputFileError, RowsRejected
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.store.project import sha256_file, utc_now
 
@@ -136,17 +136,10 @@ PARTIAL_FILE_SHARE = 0.5
 _BETTER_GEOCODES = ("exact", "interpolated")
 
 
-class RosterRejected(InputFileError):
+class RosterRejected(RowsRejected):
     """The roster was refused because of bad rows; ``.problems`` lists every one. Nothing was imported."""
 
-    def __init__(self, file_name: str, problems: list[Problem], bad_rows: int) -> None:
-        self.file_name = file_name
-        self.problems = list(problems)
-        self.bad_rows = bad_rows
-        super().__init__(
-            f"{file_name}: refused, {len(self.problems)} problem(s) in {bad_rows} row(s), the first: "
-            f"{self.problems[0]}; nothing was imported"
-        )
+    outcome = "nothing was imported"
 
 
 @dataclass
