@@ -289,3 +289,74 @@ def test_package_exported_from_the_file_menu_as_a_draft(window, qtbot, tmp_path,
     assert asked and "still lacks" in asked[0]
     text = " ".join(page.extract_text() for page in PdfReader(str(out)).pages)
     assert "DRAFT" in text and "Corrective action" in text
+
+
+def test_notice_window_and_mark_submitted_from_the_gap_pane(window, scenario) -> None:
+    from blueprint_desktop.deficiency.notice import get_notice
+
+    pane = window.gap_pane
+    _select(window, GAP_VASC)
+    notice_id = pane.gap["notice_id"]
+    before = get_notice(scenario, notice_id)
+    assert f"due {before['due_date']}" in pane.notice_label.text()
+    assert pane.window_days.value() == before["window_days"] and pane.set_window_button.isEnabled()
+    # Change the window: the same core call as `blueprint notice window --days 45 --unit calendar`.
+    pane.window_days.setValue(45)
+    pane.window_unit.setCurrentIndex(pane.window_unit.findData("calendar"))
+    pane.set_window_button.click()
+    after = get_notice(scenario, notice_id)
+    expected = plan.due_date(before["notice_date"], 45, "calendar").isoformat()
+    assert (after["window_days"], after["window_unit"], after["due_date"]) == (45, "calendar", expected)
+    assert f"due {expected}" in pane.notice_label.text() and "45 calendar days" in pane.message.text()
+    assert pane.gap_id() == GAP_VASC and pane.gap_table.item(GAP_VASC - 1, 3).text() == expected
+    # The timeline (refreshed through the pane's changed signal) shows the new due date.
+    assert expected in window.timeline_pane.notice_box.currentText()
+    # Business days, then mark submitted on a chosen date (`blueprint notice submitted --date`).
+    pane.window_unit.setCurrentIndex(pane.window_unit.findData("business"))
+    pane.set_window_button.click()
+    assert get_notice(scenario, notice_id)["window_unit"] == "business"
+    pane.submitted_date.setDate(pane.submitted_date.date().fromString("2027-03-09", "yyyy-MM-dd"))
+    pane.submit_button.click()
+    notice = get_notice(scenario, notice_id)
+    assert notice["submitted_date"] == "2027-03-09"
+    assert "submitted 2027-03-09" in pane.notice_label.text()
+    assert window.timeline_pane.banner.text().startswith("Submitted 2027-03-09")
+    # A bad window is refused with its one-line message; nothing changes.
+    assert pane.set_window(days=0) is None
+    assert pane.message.text() and get_notice(scenario, notice_id)["window_days"] == 45
+
+
+def test_notice_buttons_off_while_the_worker_writes(window) -> None:
+    window.gap_pane.set_editable(False)
+    assert not window.gap_pane.set_window_button.isEnabled()
+    assert not window.gap_pane.submit_button.isEnabled()
+
+
+def test_import_outreach_log_from_the_pane(window, scenario, tmp_path) -> None:
+    pane = window.outreach_pane
+    assert pane.import_button.isEnabled()
+    before = len(outreach.list_entries(scenario))
+    log = tmp_path / "outreach-log.csv"
+    log.write_text(
+        "at,npi,channel,outcome,staff,reason,note\n"
+        f"2027-03-01T09:00:00,{HADDAD},phone,no answer,S. Patel,,\n"
+        f"2027-03-03T10:30:00,{HADDAD},email,no answer,S. Patel,,left a message\n",
+        encoding="utf-8",
+    )
+    result = pane.import_log(str(log))  # the same core call as `blueprint outreach import`
+    assert result is not None and result["rows"] == 2
+    entries = outreach.list_entries(scenario)
+    assert len(entries) == before + 2 and [e["npi"] for e in entries[-2:]] == [HADDAD, HADDAD]
+    assert "Imported 2 outreach entries" in pane.import_message.text()
+    assert pane.log.rowCount() == len(entries) and pane.log.item(0, 2).text() == HADDAD
+    # The same file again is refused in one line; nothing is imported.
+    assert pane.import_log(str(log)) is None
+    assert pane.import_message.text().startswith("Not imported:") and "already imported" in (
+        pane.import_message.text()
+    )
+    assert "\n" not in pane.import_message.text()
+    bad = tmp_path / "bad-log.csv"
+    bad.write_text(f"at,npi,channel,outcome,staff\n2027-03-04,{HADDAD},pigeon,no answer,S. Patel\n")
+    assert pane.import_log(str(bad)) is None
+    assert "row 2" in pane.import_message.text()
+    assert len(outreach.list_entries(scenario)) == before + 2

@@ -57,3 +57,46 @@ def test_read_only_project_cannot_import(qtbot, project_path) -> None:
         dialog = NoticeDialog(ro)
         qtbot.addWidget(dialog)
         assert not dialog.import_button.isEnabled() and "read-only" in dialog.outcome.text()
+
+
+def _scored(project, fips: str, line: str, status: str, pct: float) -> None:
+    with project.transaction():
+        cur = project.conn.execute(
+            "INSERT INTO scoring_runs(started_at, method, lob, plan_year, inputs_fingerprint)"
+            " VALUES ('2027-02-20T10:00:00+00:00', 'straight', 'ma', 2026, 'f')"
+        )
+        project.conn.execute(
+            "INSERT INTO run_results(run_id, county_fips, line_code, status, pct_within, required_pct)"
+            " VALUES (?,?,?,?,?,?)",
+            (cur.lastrowid, fips, line, status, pct, 90.0),
+        )
+
+
+def test_preview_shows_our_status_beside_each_cited_cell(qtbot, project, tmp_path) -> None:
+    from blueprint_desktop.gui.notice_dialog import PREVIEW_COLUMNS, NoticeDialog
+
+    _scored(project, "48201", "008", "Failing", 61.123)  # Harris x Cardiology
+    _scored(project, "48157", "020", "Pass", 98.0)  # Fort Bend x Neurosurgery
+    path = tmp_path / "notice.csv"
+    path.write_text(
+        "state,county,specialty,notice_date\n"
+        "TX,Harris,Cardiology,03/02/2027\n"
+        "TX,Fort Bend,Neurosurgery,03/02/2027\n"
+        "TX,Harris,Neurosurgery,03/02/2027\n",  # never scored
+        encoding="utf-8",
+    )
+    dialog = NoticeDialog(project)
+    qtbot.addWidget(dialog)
+    assert dialog.preview.isHidden()
+    dialog.path_edit.setText(str(path))
+    assert dialog.run_import()
+    assert not dialog.preview.isHidden() and dialog.preview.rowCount() == 3
+    col = PREVIEW_COLUMNS.index("Our status")
+    ours = {
+        dialog.preview.item(r, 0).text(): dialog.preview.item(r, col).text()
+        for r in range(dialog.preview.rowCount())
+    }
+    assert sorted(ours.values()) == ["Failing 61.1%", "Pass 98.0%", "not scored"]
+    assert next(v for k, v in ours.items() if "Harris" in k and "008" in k) == "Failing 61.1%"
+    assert next(v for k, v in ours.items() if "Fort Bend" in k) == "Pass 98.0%"
+    assert dialog.preview.item(0, PREVIEW_COLUMNS.index("Due")).text() == "2027-04-01"

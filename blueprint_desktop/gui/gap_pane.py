@@ -14,6 +14,10 @@ Left, the notice's cited gaps with our own current score of each county x line b
 * **Plan phases**: the notice's milestones; select several and mark them done with an owner and a date
   in one action (``plan.mark_done``).
 
+Under the list, the selected gap's notice: change its response window (days / calendar or business;
+``plan.set_window``, ``blueprint notice window``) and record its submission to CMS with a date
+(``notice.mark_submitted``, ``blueprint notice submitted``).
+
 "Re-score cited gaps" runs ``cure.rescore_gaps`` (``blueprint cure --rescore``) in the window's worker.
 Every number and rule comes from ``blueprint_desktop.deficiency``; this pane only shows and forwards.
 """
@@ -38,6 +42,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -55,6 +60,19 @@ GAP_COLUMNS = ["Gap", "Pathway", "Our status", "Due"]
 PROVIDER_COLUMNS = ["NPI", "Provider", "Role", "Set by", "Why"]
 PHASE_COLUMNS = ["Gap", "Phase", "Start", "Due", "Owner", "Done"]
 OK_COLOR, MISSING_COLOR = "#2e7d32", "#b26a00"
+
+
+def our_status(project, county_fips: str, line_code: str) -> tuple[str, str, str | None]:
+    """Our current score of one cited cell (``engine.runs.newest_cell``): text, tooltip and status,
+    e.g. ("Failing 61.1%", "run 3 (2027-02-20)", "Failing"), or ("not scored", why, None)."""
+    from blueprint_desktop.engine.runs import newest_cell
+
+    cell = newest_cell(project, county_fips, line_code) if project is not None else None
+    if not cell:
+        return "not scored", "no scoring run has scored this county x line yet", None
+    pct = "" if cell["pct_within"] is None else f" {cell['pct_within']:.1f}%"
+    tip = f"run {cell['run_id']} ({str(cell.get('run_started_at') or '')[:10]})"
+    return f"{cell['status']}{pct}", tip, cell["status"]
 
 
 def _item(text: str, data=None) -> QTableWidgetItem:
@@ -94,10 +112,51 @@ class GapPane(QWidget):
         self.rescore_button.setToolTip("Re-score each cited county x line and record the cure state")
         self.rescore_button.clicked.connect(self.rescore)
         self.rescore_button.setVisible(tasks is not None)
+        # -- the selected gap's notice: response window and submission -----------------------------
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setWordWrap(True)
+        self.window_days = QSpinBox()
+        self.window_days.setObjectName("windowDays")
+        self.window_days.setRange(1, 365)
+        self.window_unit = QComboBox()
+        self.window_unit.setObjectName("windowUnit")
+        self.window_unit.addItem("calendar days", "calendar")
+        self.window_unit.addItem("business days", "business")
+        self.set_window_button = QPushButton("Set window")
+        self.set_window_button.setObjectName("setWindow")
+        self.set_window_button.setToolTip("Change the notice's response window (per your notice)")
+        self.set_window_button.clicked.connect(self._set_window_clicked)
+        self.submitted_date = QDateEdit(QDate.currentDate())
+        self.submitted_date.setObjectName("submittedDate")
+        self.submitted_date.setCalendarPopup(True)
+        self.submitted_date.setDisplayFormat("yyyy-MM-dd")
+        self.submit_button = QPushButton("Mark submitted")
+        self.submit_button.setObjectName("markSubmitted")
+        self.submit_button.setToolTip("Record that the response to this notice went to CMS on the date")
+        self.submit_button.clicked.connect(self._submit_clicked)
+        notice_box = QGroupBox("The selected gap's notice")
+        nbl = QVBoxLayout(notice_box)
+        nbl.addWidget(self.notice_label)
+        wrow = QHBoxLayout()
+        wrow.addWidget(QLabel("Response window"))
+        wrow.addWidget(self.window_days)
+        wrow.addWidget(self.window_unit)
+        wrow.addStretch(1)
+        wrow.addWidget(self.set_window_button)
+        nbl.addLayout(wrow)
+        srow = QHBoxLayout()
+        srow.addWidget(QLabel("Submitted to CMS on"))
+        srow.addWidget(self.submitted_date)
+        srow.addStretch(1)
+        srow.addWidget(self.submit_button)
+        nbl.addLayout(srow)
+
         left = QGroupBox("Cited gaps (our current score of each)")
         ll = QVBoxLayout(left)
         ll.addWidget(self.gap_table)
         ll.addWidget(self.rescore_button, 0, Qt.AlignRight)
+        ll.addWidget(notice_box)
 
         # -- pathway and checklist -------------------------------------------------------------------
         self.pathway_box = QComboBox()
@@ -256,6 +315,7 @@ class GapPane(QWidget):
         layout.addWidget(self.message)
         self.gaps: list[dict] = []
         self.gap: dict | None = None
+        self.notice: dict | None = None
         self.set_project(None)
 
     # -- public API --------------------------------------------------------------------------------
@@ -266,6 +326,7 @@ class GapPane(QWidget):
         self.project = project
         t = self.today()
         self.done_date.setDate(QDate(t.year, t.month, t.day))
+        self.submitted_date.setDate(QDate(t.year, t.month, t.day))
         self.refresh()
 
     def set_editable(self, editable: bool) -> None:
@@ -312,21 +373,13 @@ class GapPane(QWidget):
 
     # -- filling -----------------------------------------------------------------------------------
     def _fill_gaps(self) -> None:
-        from blueprint_desktop.engine.runs import newest_cell
-
         self.gap_table.blockSignals(True)
         self.gap_table.setRowCount(len(self.gaps))
         for row, g in enumerate(self.gaps):
-            cell = newest_cell(self.project, g["county_fips"], g["line_code"])
-            if cell:
-                pct = "" if cell["pct_within"] is None else f" {cell['pct_within']:.1f}%"
-                ours = f"{cell['status']}{pct}"
-                tip = f"run {cell['run_id']} ({str(cell.get('run_started_at') or '')[:10]})"
-            else:
-                ours, tip = "not scored", "no scoring run has scored this county x line yet"
+            ours, tip, scored = our_status(self.project, g["county_fips"], g["line_code"])
             status = _item(ours)
             status.setToolTip(tip)
-            status.setForeground(QBrush(QColor(status_color(cell["status"] if cell else None))))
+            status.setForeground(QBrush(QColor(status_color(scored))))
             label = _item(gapmod.gap_label(g), g["id"])
             label.setToolTip(gapmod.gap_label(g))
             values = [
@@ -353,7 +406,24 @@ class GapPane(QWidget):
         self._fill_choices()
         self._fill_narrative()
         self._fill_phases()
+        self._fill_notice()
         self._update_enabled()
+
+    def _fill_notice(self) -> None:
+        from blueprint_desktop.deficiency.notice import get_notice
+
+        self.notice = get_notice(self.project, self.gap["notice_id"]) if self.gap else None
+        n = self.notice
+        if n is None:
+            self.notice_label.setText("")
+            return
+        self.window_days.setValue(int(n["window_days"]))
+        self.window_unit.setCurrentIndex(max(self.window_unit.findData(n["window_unit"]), 0))
+        submitted = f"; submitted {n['submitted_date']}" if n["submitted_date"] else "; not submitted yet"
+        self.notice_label.setText(
+            f"Notice #{n['id']} of {n['notice_date']}: due {n['due_date']} ({n['window_days']} "
+            f"{n['window_unit']} days{', set by hand' if n['due_overridden'] else ''}){submitted}"
+        )
 
     def _fill_pathway(self) -> None:
         self._filling = True
@@ -481,6 +551,8 @@ class GapPane(QWidget):
             self.remove_button,
             self.mark_done_button,
             self.mark_undone_button,
+            self.set_window_button,
+            self.submit_button,
         ):
             w.setEnabled(writable)
         self.checklist.setEnabled(self.gap is not None)
@@ -605,6 +677,44 @@ class GapPane(QWidget):
 
     def _mark_clicked(self, undone: bool) -> None:
         self.mark_phases(undone)
+
+    def set_window(self, days: int | None = None, unit: str | None = None):
+        """Change the selected gap's notice's response window (``plan.set_window``); the form's values
+        unless given."""
+        if self.notice is None:
+            return None
+        days = self.window_days.value() if days is None else days
+        unit = self.window_unit.currentData() if unit is None else unit
+        return self._run(
+            f"Notice #{self.notice['id']}: response window {days} {unit} days",
+            plan.set_window,
+            self.project,
+            self.notice["id"],
+            days=days,
+            unit=unit,
+        )
+
+    def _set_window_clicked(self) -> None:
+        self.set_window()
+
+    def mark_submitted(self, when: str | None = None):
+        """Record the selected gap's notice as submitted to CMS (``notice.mark_submitted``) on the form's
+        date unless ``when`` (YYYY-MM-DD) is given."""
+        from blueprint_desktop.deficiency.notice import mark_submitted
+
+        if self.notice is None:
+            return None
+        when = when or self.submitted_date.date().toString("yyyy-MM-dd")
+        return self._run(
+            f"Notice #{self.notice['id']}: submitted to CMS on {when}",
+            mark_submitted,
+            self.project,
+            self.notice["id"],
+            when,
+        )
+
+    def _submit_clicked(self) -> None:
+        self.mark_submitted()
 
     def rescore(self) -> bool:
         """Re-score every cited county x line in the worker (``cure.rescore_gaps``)."""

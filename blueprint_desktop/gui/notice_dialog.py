@@ -1,7 +1,8 @@
 """Notice intake dialog: import a CMS deficiency notice from a file, or from text pasted out of HPMS.
 
 Both forms go through ``deficiency.notice.import_notice`` (one transaction; nothing is guessed). The
-dialog shows what it matched and, row by row, what it could not match and why, so the user can fix the
+dialog shows what it matched, each cited cell with our own current score of it beside it
+(``engine.runs.newest_cell``), and, row by row, what it could not match and why, so the user can fix the
 notice instead of wondering where a gap went.
 """
 
@@ -11,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,11 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blueprint_desktop.deficiency import gaps as gapmod
 from blueprint_desktop.deficiency import plan
 from blueprint_desktop.deficiency.notice import NoticeImportResult, import_notice
 from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.gui.gap_pane import our_status
+from blueprint_desktop.status_colors import status_color
 
 FILE_FILTER = "Notices (*.csv *.xlsx *.xlsm *.txt);;All files (*)"
+PREVIEW_COLUMNS = ["Cited gap", "Cited as", "Due", "Our status"]
 
 
 class NoticeDialog(QDialog):
@@ -106,6 +112,14 @@ class NoticeDialog(QDialog):
 
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
+        # The cited cells matched, each with our own current score beside it.
+        self.preview = QTableWidget(0, len(PREVIEW_COLUMNS))
+        self.preview.setObjectName("noticePreview")
+        self.preview.setHorizontalHeaderLabels(PREVIEW_COLUMNS)
+        self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        self.preview.verticalHeader().setVisible(False)
+        self.preview.setVisible(False)
         self.unmatched = QTableWidget(0, 4)
         self.unmatched.setHorizontalHeaderLabels(["Row", "County", "Specialty", "Why it was not matched"])
         self.unmatched.horizontalHeader().setStretchLastSection(True)
@@ -125,6 +139,7 @@ class NoticeDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(form)
         layout.addWidget(self.outcome)
+        layout.addWidget(self.preview, 1)
         layout.addWidget(self.unmatched, 1)
         layout.addWidget(self.buttons)
 
@@ -155,6 +170,7 @@ class NoticeDialog(QDialog):
                     result = self._import(path, True, notice_date, kind)
         except BlueprintError as exc:
             self.outcome.setText(f"<b>Not imported.</b> {exc}")
+            self._show_preview([])
             self._show_unmatched([])
             return False
         self.result = result
@@ -165,6 +181,7 @@ class NoticeDialog(QDialog):
             + (f" {result.duplicates} duplicate line(s) skipped." if result.duplicates else "")
             + (f" {len(result.unmatched)} line(s) could not be matched:" if result.unmatched else "")
         )
+        self._show_preview(result.gaps)
         self._show_unmatched(result.unmatched)
         self.import_button.setEnabled(False)
         if result.notices:
@@ -183,6 +200,22 @@ class NoticeDialog(QDialog):
             window_days=days if days != plan.DEFAULT_WINDOWS[kind] else None,
             window_kind=kind,
         )
+
+    def _show_preview(self, gaps: list[dict]) -> None:
+        """The cited cells matched, with our current status of each ("Failing 61.1%", "not scored")."""
+        self.preview.setRowCount(len(gaps))
+        for i, g in enumerate(gaps):
+            ours, tip, scored = our_status(self.project, g["county_fips"], g["line_code"])
+            cited = ", ".join(x for x in (g.get("cited_county"), g.get("cited_specialty")) if x)
+            values = [gapmod.gap_label(g), cited, str(g.get("due_date") or ""), ours]
+            for j, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                if j == len(values) - 1:
+                    item.setToolTip(tip)
+                    item.setForeground(QBrush(QColor(status_color(scored))))
+                self.preview.setItem(i, j, item)
+        self.preview.resizeColumnsToContents()
+        self.preview.setVisible(bool(gaps))
 
     def _show_unmatched(self, rows: list[dict]) -> None:
         self.unmatched.setRowCount(len(rows))

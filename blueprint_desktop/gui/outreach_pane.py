@@ -5,6 +5,10 @@ the id of the correction that replaced it; the correction names the entry it cor
 edits or deletes an entry (the store refuses it anyway); "Correct selected" pre-fills the form with the
 selected entry so the new entry supersedes it. The attempts table counts documented attempts in force
 per provider against the four-attempt standard (best practice, not a CMS rule).
+
+"Import log…" reads an existing outreach log (CSV ``at,npi,channel,outcome,staff,reason,note``) with
+``outreach.import_log``, the function behind ``blueprint outreach import``; a refused file is named in one
+line and nothing is imported.
 """
 
 from __future__ import annotations
@@ -166,8 +170,15 @@ class OutreachPane(QWidget):
         self.print_button.setObjectName("printOutreachLog")
         self.print_button.setToolTip("Print the outreach log")
         self.print_button.clicked.connect(lambda _c=False: self.print_table())
+        self.import_button = QPushButton("Import log…")
+        self.import_button.setObjectName("importOutreachLog")
+        self.import_button.setToolTip("Import an outreach log CSV (at,npi,channel,outcome,staff,reason,note)")
+        self.import_button.clicked.connect(lambda _c=False: self.import_log())
+        self.import_message = QLabel()
+        self.import_message.setObjectName("importOutreachMessage")
         print_row = QHBoxLayout()
-        print_row.addStretch(1)
+        print_row.addWidget(self.import_button)
+        print_row.addWidget(self.import_message, 1)
         print_row.addWidget(self.print_button)
         lbl.addLayout(print_row)
         split.addWidget(log_box)
@@ -185,11 +196,38 @@ class OutreachPane(QWidget):
 
         print_table(self.log, self, "Outreach log")
 
+    def import_log(self, path: str | None = None) -> dict | None:
+        """Import an outreach log CSV (``outreach.import_log``, as ``blueprint outreach import``): the
+        file dialog unless ``path`` is given. Returns the import's summary, or None (cancelled/refused)."""
+        if self.project is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import an outreach log", "", "Outreach logs (*.csv);;All files (*)"
+            )
+            if not path:
+                return None
+        try:
+            result = outreach.import_log(self.project, path)
+        except BlueprintError as exc:
+            self.import_message.setStyleSheet(f"color: {MISSING_COLOR};")
+            self.import_message.setText(f"Not imported: {' '.join(str(exc).split())}")
+            return None
+        self.import_message.setStyleSheet("color: #1e6b34;")
+        self.import_message.setText(f"Imported {result['rows']} outreach entries from {result['file']}.")
+        self.refresh()
+        if self.entries:
+            self.entry_added.emit(self.entries[-1]["id"])  # the other panes re-read
+        return result
+
     def set_project(self, project) -> None:
         self.project = project
-        self.add_button.setEnabled(
+        writable = (
             project is not None and not project.read_only and "outreach_log" in project.db.table_names()
         )
+        self.add_button.setEnabled(writable)
+        self.import_button.setEnabled(writable)
+        self.import_message.clear()
         self.refresh()
 
     def refresh(self) -> None:
