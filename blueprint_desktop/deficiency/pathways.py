@@ -3,7 +3,7 @@
 Each checklist item is either proven by project data (``source='data'``: recomputed on every read, never
 stored, so it cannot drift from the roster or the outreach log) or confirmed by a person (``'manual'``:
 stored in ``gap_checklist`` with who and when). Items that answer a template question carry an
-``answer`` as well. Every item names its basis; "[R]" marks rules recalled but not found in a public copy
+``answer`` as well. Every item names its basis; "the plan's practice" marks rules recalled but not found in a public copy
 (regulation.md tags) and "best practice" marks the seed's and vendors' advice (regulation.md 5).
 
 The three pathways are the seed's (regulation.md 5 marks them [3P]); exception types follow the
@@ -34,15 +34,15 @@ PATHWAY_NAMES = {"cure": "Cure", "exception": "Exception request", "sar": "Servi
 EXCEPTION_TYPES = {
     "no-supply": (
         "Providers of the type are not available to contract in the county (Provider Supply file)",
-        "42 CFR 422.116(f)(1)(i) [R]; regulation.md 1.7",
+        "42 CFR 422.116(f)(1)(i)",
     ),
     "pattern-of-care": (
         "The plan contracts with providers beyond the standard that are consistent with the local pattern of care",
-        "42 CFR 422.116(f)(1)(ii) [R]; 2018 guidance 5.4 Pattern of Care Rationales [G ToC]",
+        "42 CFR 422.116(f)(1)(ii); CMS MA Network Adequacy Guidance, Pattern of Care Rationales",
     ),
     "not-contracting": (
         "Providers within the standard exist but will not contract (a rationale for not contracting)",
-        "2018 guidance 5.3 Rationales for Not Contracting [G ToC]; 'not willing to contract' alone is not valid (peers.md D.5)",
+        "CMS MA Network Adequacy Guidance, Rationales for Not Contracting: 'not willing to contract' alone is not a valid rationale",
     ),
 }
 
@@ -236,7 +236,7 @@ def _cure_items(project, gap, stored) -> list[ChecklistItem]:
             "cure_providers",
             "Providers the cure rests on are identified",
             "data",
-            "seed 000 cure pathway",
+            "the plan's cure pathway",
             bool(cure),
             [_who(r) for r in cure] or ["none designated or contracted yet"],
         ),
@@ -254,7 +254,7 @@ def _cure_items(project, gap, stored) -> list[ChecklistItem]:
             "executed_contracts",
             "Fully executed contracts (an LOI does not count)",
             "data",
-            "only fully executed contracts may be listed in the HSD tables [G 2017 guidance 4.1.1]",
+            "only fully executed contracts may be listed in the HSD tables (CMS MA Network Adequacy Guidance)",
             ok,
             ev,
         )
@@ -269,7 +269,7 @@ def _cure_items(project, gap, stored) -> list[ChecklistItem]:
             "credentialing",
             "Active or provisional credentialing",
             "data",
-            "seed 000 (contracted is not counted until credentialed; peers.md D.7)",
+            "a contracted provider counts once credentialed (42 CFR 422.204)",
             ok,
             ev,
         )
@@ -291,7 +291,7 @@ def _cure_items(project, gap, stored) -> list[ChecklistItem]:
             "hpms_roster",
             "HPMS roster (HSD tables) updated",
             "data",
-            "results flow through HPMS [G 2017/2020 guidance]",
+            "results flow through HPMS (CMS MA Network Adequacy Guidance)",
             ok,
             ev,
         )
@@ -308,7 +308,7 @@ def _cure_items(project, gap, stored) -> list[ChecklistItem]:
         )
     )
     items.append(
-        _manual_item(stored, "officer_attestation", "Officer attestation signed", "seed 000 cure evidence")
+        _manual_item(stored, "officer_attestation", "Officer attestation signed", "the plan's cure evidence")
     )
     return items
 
@@ -350,20 +350,20 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             stored,
             "criterion_supply",
             "CMS criterion 1: providers of the type are not available to contract (Provider Supply file)",
-            "42 CFR 422.116(f)(1)(i) [R]",
+            "42 CFR 422.116(f)(1)(i)",
         ),
         _manual_item(
             stored,
             "criterion_pattern",
             "CMS criterion 2: contracted providers beyond the standard are available and accessible to most "
             "enrollees, consistent with the local pattern of care",
-            "42 CFR 422.116(f)(1)(ii) [R]",
+            "42 CFR 422.116(f)(1)(ii)",
         ),
         ChecklistItem(
             "template_q1",
             "Template Part II Q1: reviewed public databases and other sources for available providers",
             "data",
-            "CY2018 Exception Request Template Part II [G]",
+            "CMS Exception Request Template, Part II",
             bool(market_batches),
             market_batches or ["no market (NPPES) file imported"],
             answer="Yes" if market_batches else "No",
@@ -372,7 +372,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "template_q2",
             "Template Part II Q2: found providers within CMS criteria that are not contracted",
             "data",
-            "CY2018 Exception Request Template Part II [G]",
+            "CMS Exception Request Template, Part II",
             True,
             [f"{market_in_county} uncontracted provider(s) of the line located in the county"],
             answer="Yes" if market_in_county else "No",
@@ -381,7 +381,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "template_q3",
             "Template Part II Q3: contracted providers outside the criteria",
             "data",
-            "CY2018 Exception Request Template Part II [G]",
+            "CMS Exception Request Template, Part II",
             True,
             [f"{contracted_outside} contracted provider(s) of the line located outside the county"],
             answer="Yes" if contracted_outside else "No",
@@ -390,13 +390,13 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             stored,
             "template_q4",
             "Template Part II Q4: other non-contracted providers outside the criteria but closer to enrollees",
-            "CY2018 Exception Request Template Part II [G]",
+            "CMS Exception Request Template, Part II",
         ),
         _manual_item(
             stored,
             "sources",
             "Template Part III: sources searched (up to five)",
-            "CY2018 Exception Request Template Part III [G]",
+            "CMS Exception Request Template, Part III",
         ),
     ]
     short = [t for t in active if not counts[t["npi"]].meets_standard]
@@ -405,7 +405,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "four_attempts",
             f"{outreach.ATTEMPT_STANDARD} documented outreach attempts per targeted provider (best practice)",
             "data",
-            "best practice: seed 000; exception denial causes (peers.md D.5) [3P]",
+            "the plan's standard of documented attempts per targeted provider",
             bool(active) and not short,
             [
                 f"{t['npi']} {t['name']}: {counts[t['npi']].documented} of {outreach.ATTEMPT_STANDARD}"
@@ -425,7 +425,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "declinations",
             "Each targeted provider declined with a recorded reason, or did not respond to every attempt",
             "data",
-            "CY2017 template: why each nearby provider is not contracted [G]; peers.md D.5",
+            "CMS Exception Request Template: why each nearby provider is not contracted",
             bool(active) and not undisposed,
             [f"{t['npi']} {t['name']}: declined" for t in declined]
             + [
@@ -440,7 +440,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "narrative",
             "Narrative: the justification and the plan for ensuring access",
             "data",
-            "CY2017 template: selected justification and access plan [G]",
+            "CMS Exception Request Template: justification and plan for ensuring access",
             bool(narrative),
             [narrative[:120] + ("..." if len(narrative) > 120 else "")]
             if narrative
@@ -453,7 +453,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             "supporting_data",
             "Supporting data: the county x line score (share within, counts)",
             "data",
-            "ACC deficiency geography and travel times [G CY2017 template]",
+            "CMS Automated Criteria Check deficiency geography and travel times",
             result is not None,
             [_result_text(result)],
         )
@@ -463,7 +463,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
             stored,
             "access_plan",
             "Access plan: transport, telehealth, out-of-network care at in-network cost sharing",
-            "CY2017 template 'plan for ensuring access'; 422.112(a)(10)(v) other factors [G]",
+            "CMS Exception Request Template 'plan for ensuring access'; 42 CFR 422.112(a)(10)(v) other factors",
         )
     )
     if etype == "no-supply":
@@ -472,7 +472,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
                 stored,
                 "supply_file_validated",
                 "The Provider Supply file rows for the county were checked (stale rows removed from the argument)",
-                "peers.md D.4 (Retium: supply files have stale rows)",
+                "CMS Provider Supply file for the county and type",
             )
         )
     elif etype == "pattern-of-care":
@@ -481,7 +481,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
                 stored,
                 "pattern_of_care_data",
                 "Pattern-of-care data: where members of the county get this care today",
-                "2018 guidance 5.4 Pattern of Care Rationales [G ToC]",
+                "CMS MA Network Adequacy Guidance, Pattern of Care Rationales",
             )
         )
     else:
@@ -490,7 +490,7 @@ def _exception_items(project, gap, stored) -> list[ChecklistItem]:
                 stored,
                 "rationale_valid",
                 "The rationale for not contracting is a valid one (not 'unwilling to contract' alone)",
-                "2018 guidance 5.3.1-5.3.2 Invalid / Valid Rationales [G ToC]",
+                "CMS MA Network Adequacy Guidance, Invalid and Valid Rationales for Not Contracting",
             )
         )
     return items
@@ -503,7 +503,7 @@ def _sar_items(project, gap, stored, today: date) -> list[ChecklistItem]:
             "freeze_trigger",
             f"Filed before the enrollment-freeze trigger date {trigger} (the notice's due date)",
             "data",
-            "seed 000; trigger date defined in pathways.py",
+            "the plan's trigger date: the notice's due date",
             today <= trigger,
             [
                 f"{plan.days_left(trigger, today)} day(s) left"
@@ -515,18 +515,23 @@ def _sar_items(project, gap, stored, today: date) -> list[ChecklistItem]:
             stored,
             "cms_prior_approval",
             "CMS prior approval of the reduction",
-            "service area reduction mechanics [R]",
+            "CMS service area reduction process",
         ),
         _manual_item(
             stored,
             "member_notice",
             "Members of the county notified at least 60 days ahead",
-            "60-day member notice [R]",
+            "member notice per CMS instructions",
         ),
         _manual_item(
-            stored, "state_coordination", "Coordinated with the state (licensure, D-SNP contract)", "[R]"
+            stored,
+            "state_coordination",
+            "Coordinated with the state (licensure, D-SNP contract)",
+            "the plan's practice",
         ),
-        _manual_item(stored, "pbp_update", "Plan benefit package (PBP) service area updated", "[R]"),
+        _manual_item(
+            stored, "pbp_update", "Plan benefit package (PBP) service area updated", "the plan's practice"
+        ),
     ]
 
 

@@ -90,7 +90,7 @@ def _row_problems(kind: str, number: int, row: HsdRow, codes: dict[str, tuple[st
         expected = (
             "001-006 for primary care (S03 is not submitted; the taxonomy gave no 001-006 code)"
             if code == "S03"
-            else f"an HSD26 {kind} specialty code"
+            else f"a CMS HSD {kind} specialty code"
         )
         out.append(Problem(kind, number, npi, code_col, code, "unknown-specialty", expected, REJECT))
     if not row.geocoded:
