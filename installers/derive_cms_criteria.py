@@ -44,15 +44,6 @@ def _fmt(x: float | int | None) -> str:
     return str(int(x)) if x.is_integer() else repr(x)
 
 
-def _fips_for(state: str, name: str) -> list[str]:
-    match_all = getattr(county_match, "match_county_all", None)
-    if match_all is not None:
-        fips, _ = match_all(state, name)
-        return list(fips)
-    fips, _ = county_match.match_county(state, name)
-    return [fips] if fips else []
-
-
 def derive(workbook: Path, out_dir: Path = RULES_DIR) -> dict[str, int]:
     parsed = _parse_xlsx(workbook, Progress())
     year = parsed.plan_year
@@ -83,7 +74,7 @@ def derive(workbook: Path, out_dir: Path = RULES_DIR) -> dict[str, int]:
         )
         for ssa in sorted(parsed.counties):
             c = parsed.counties[ssa]
-            fips = _fips_for(c.state, c.county_name)
+            fips, _ = county_match.match_county_all(c.state, c.county_name)
             unmatched += not fips
             w.writerow(
                 [

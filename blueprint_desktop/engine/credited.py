@@ -139,14 +139,6 @@ def credited_mask(
     return contracted_mask(df, today) & physical & placed & ~excluded
 
 
-def telehealth_lines(df: pd.DataFrame, today: date | None = None) -> set[str]:
-    """Lines where the plan has a contracted telehealth provider anywhere (plan-wide view; the engine
-    applies the credit through ``credits.telehealth_credit``, which honours the project's basis)."""
-    from blueprint_desktop.engine.credits import telehealth_credit
-
-    return set(telehealth_credit(df, "plan", today=today).everywhere)
-
-
 def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     """Uncontracted providers one could recruit: market (NPPES) rows, or roster rows not executed.
 
@@ -155,7 +147,9 @@ def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     """
     if df.empty:
         return np.zeros(0, dtype=bool)
-    credited = credited_mask(df, today)
+    # The exclusion rules once: they decide both who is credited now and who could never count.
+    rules = exclusion_rules(df)
+    credited = credited_mask(df, today, np.array([r is not None for r in rules], dtype=bool))
     credited_keys = set(zip(df.npi[credited], df.line_code[credited], strict=True))
     keys = list(zip(df.npi, df.line_code, strict=True))
     already = np.array([k in credited_keys for k in keys], dtype=bool)
@@ -164,6 +158,5 @@ def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
     # A children's hospital or a PA/NP who is not a primary care source would not count once signed either;
     # "not contracted for MA" does not apply to a recruit, who would sign for MA.
-    rules = exclusion_rules(df)
     never = np.array([r not in (None, "not_ma") for r in rules], dtype=bool)
     return uncontracted & ~already & physical & placed & ~never & _active_today(df.deactivated_date, today)

@@ -32,6 +32,7 @@ import pandas as pd
 from blueprint_desktop.engine.credited import contracted_mask
 from blueprint_desktop.engine.exclusions import excluded_mask
 from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.rules.standards import CREDIT_POINTS  # noqa: F401 - shown by `blueprint credits`
 
 TELEHEALTH_BASES = {
     "county": "per county served (a telehealth provider earns the credit only in the counties it serves)",
@@ -39,7 +40,6 @@ TELEHEALTH_BASES = {
 }
 DEFAULT_TELEHEALTH_BASIS = "county"
 META_KEY = "telehealth_credit_basis"
-CREDIT_POINTS = 10.0
 
 
 def telehealth_basis(project) -> str:
@@ -80,9 +80,6 @@ class TelehealthCredit:
 
     def applies(self, line: str, county_fips: str) -> bool:
         return line in self.everywhere or county_fips in self.by_county.get(line, frozenset())
-
-    def providers_note(self, line: str) -> str:
-        return TELEHEALTH_BASES[self.basis]
 
 
 def telehealth_credit(

@@ -26,6 +26,22 @@ def _rings(geom) -> Iterable[list[tuple[float, float]]]:
         yield list(poly.exterior.coords)
 
 
+def fit_projection(bounds, x: float, y: float, w: float, h: float):
+    """(project(lon, lat) -> (px, py), used width, used height): the lon/lat box ``bounds`` fitted into the
+    page box, centred horizontally, longitude shrunk by cos(latitude) so shapes keep their proportions."""
+    minx, miny, maxx, maxy = bounds
+    k = math.cos(math.radians((miny + maxy) / 2))
+    span_x, span_y = max((maxx - minx) * k, 1e-6), max(maxy - miny, 1e-6)
+    scale = min(w / span_x, h / span_y)
+    used_w, used_h = span_x * scale, span_y * scale
+    ox, oy = x + (w - used_w) / 2, y
+
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return ox + (lon - minx) * k * scale, oy + (maxy - lat) * scale
+
+    return project, used_w, used_h
+
+
 def draw_county_map(
     pdf: FPDF,
     gap_fips: list[str],
@@ -43,16 +59,7 @@ def draw_county_map(
     gdf = county_geometries(fips)
     if gdf.empty:
         return 0.0, 0.0
-    minx, miny, maxx, maxy = gdf.total_bounds
-    k = math.cos(math.radians((miny + maxy) / 2))
-    span_x, span_y = max((maxx - minx) * k, 1e-6), max(maxy - miny, 1e-6)
-    scale = min(w / span_x, h / span_y)
-    used_w, used_h = span_x * scale, span_y * scale
-    ox, oy = x + (w - used_w) / 2, y
-
-    def project(lon: float, lat: float) -> tuple[float, float]:
-        return ox + (lon - minx) * k * scale, oy + (maxy - lat) * scale
-
+    project, used_w, used_h = fit_projection(gdf.total_bounds, x, y, w, h)
     gaps = set(gap_fips)
     pdf.set_line_width(0.25)
     pdf.set_draw_color(*EDGE)

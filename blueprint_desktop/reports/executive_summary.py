@@ -15,7 +15,6 @@ every cell is cut to its column width.
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,15 +102,9 @@ def _draw_map(pdf, worst_by_county: dict[str, str], x: float, y: float, w: float
     gdf = county_geometries(sorted(worst_by_county))
     if gdf.empty:
         return 0.0
-    minx, miny, maxx, maxy = gdf.total_bounds
-    k = math.cos(math.radians((miny + maxy) / 2))
-    span_x, span_y = max((maxx - minx) * k, 1e-6), max(maxy - miny, 1e-6)
-    scale = min(w / span_x, h / span_y)
-    used_w, used_h = span_x * scale, span_y * scale
-    ox, oy = x + (w - used_w) / 2, y
+    from blueprint_desktop.reports.county_map import fit_projection
 
-    def project(lon: float, lat: float) -> tuple[float, float]:
-        return ox + (lon - minx) * k * scale, oy + (maxy - lat) * scale
+    project, used_w, used_h = fit_projection(gdf.total_bounds, x, y, w, h)
 
     pdf.set_line_width(0.2)
     pdf.set_draw_color(90, 98, 110)

@@ -41,7 +41,7 @@ from blueprint_desktop.rules.cms_criteria import (
     criteria_in_force,
     load_builtin,
 )
-from blueprint_desktop.rules.county_match import match_county
+from blueprint_desktop.rules.county_match import match_county_all
 from blueprint_desktop.rules.designation import normalize_designation
 from blueprint_desktop.store.project import sha256_file, utc_now
 
@@ -524,17 +524,6 @@ def _parse_csv(path: Path, progress: Progress) -> _Parsed:
 
 
 # -- which year a file can serve ----------------------------------------------------------------------
-def _match_all(state: str, name: str) -> tuple[list[str], str]:
-    from blueprint_desktop.rules import county_match
-
-    match_all = getattr(county_match, "match_county_all", None)
-    if match_all is not None:
-        fips, how = match_all(state, name)
-        return list(fips), how
-    fips, how = match_county(state, name)
-    return ([fips] if fips else []), how
-
-
 def _check_applies(project, path: Path, year: int) -> None:
     """Refuse a file that could never be used for this project: criteria for a later plan year, or older
     than criteria already in force (the newest criteria at or before the plan year apply; cms_criteria)."""
@@ -608,7 +597,7 @@ def import_reference_file(
     unmatched: list[dict[str, str]] = []
     fips_all: dict[str, list[str]] = {}
     for ssa, county in parsed.counties.items():
-        fips_list, how = _match_all(county.state, county.county_name)
+        fips_list, how = match_county_all(county.state, county.county_name)
         fips_all[ssa] = fips_list
         if not fips_list:
             unmatched.append(

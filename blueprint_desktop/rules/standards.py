@@ -40,9 +40,8 @@ BASE_PLAN_YEAR = 2026
 # 1.237. Beneficiaries include the under-65 disabled and the population has grown since 2020, hence > 1.
 BENEFICIARIES_PER_65_PLUS = 1.237
 
-# 42 CFR 422.116(d)(5): the telehealth credit is 10 percentage points toward the share within standard.
-TELEHEALTH_CREDIT_POINTS = 10.0
-# The Certificate of Need credit is the same 10 points; one credit at most per cell (docs/rules.md).
+# 42 CFR 422.116(d): the telehealth and Certificate of Need credits are each 10 percentage points toward the
+# share within standard; one credit at most per cell (docs/rules.md, engine/credits.py).
 CREDIT_POINTS = 10.0
 
 PRIMARY_CARE_LINE = "S03"
@@ -372,10 +371,10 @@ def _from_reference(fips: str, plan_year: int, ref) -> CountyStandards:
             # 42 CFR 422.116(d)(5) CON credit: only where the CON tab says T/D customised "N" (a "Y" cell
             # already has customised criteria; docs/rules.md, "Certificate of Need credit").
             con_credit=line.code in ref.con_lines,
-            con_customized=line.code in getattr(ref, "con_customized_lines", frozenset()),
+            con_customized=line.code in ref.con_customized_lines,
             telehealth_certain=cell.telehealth_certain,
         )
-    source_info = getattr(ref, "source", None)
+    source_info = ref.source
     year = source_info.criteria_year if source_info is not None else plan_year
     label = source_info.label if source_info is not None else f"CMS HSD Reference File {ref.file_name}"
     if year != plan_year:
