@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from blueprint_desktop.store import (
     schema,
+    schema_contact,
     schema_credit_rules,
     schema_data_in,
     schema_deficiency,
@@ -39,6 +40,7 @@ MIGRATIONS: list[Migration] = [
         7, "credit rules: exclusions, MA product, primary care source, telehealth", schema_credit_rules.SQL
     ),
     Migration(8, "population: points of a population file the user loads", schema_population.SQL),
+    Migration(9, "contact: a practice location's telephone number", schema_contact.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
