@@ -22,8 +22,8 @@ from typing import Any
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.matrix_xlsx import (
-    atomic_output,
     basis_facts,
     county_names,
     run_row,

@@ -23,15 +23,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.status_colors import STATUS_ORDER, status_tint
 
 VIEWS = (
@@ -51,27 +49,6 @@ _POINTS_SUFFIX = re.compile(r",\s*([\d,]+)\s+points?$")
 
 
 # -- shared by the hand-on reports -----------------------------------------------------------------
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path`` (``os.replace``)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise BlueprintError(f"{target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp makes the file private (0600): keep the mode of the file replaced, else the usual 0644
-        # (os.umask would be the exact answer, but it is process-wide and this runs on worker threads).
-        os.chmod(tmp_path, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
 def county_names(fips_list) -> dict[str, str]:
     """FIPS -> "Harris, TX" (the FIPS itself for a county the bundled geography does not know)."""
     from blueprint_desktop.geo.counties import load_counties

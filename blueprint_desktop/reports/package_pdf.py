@@ -10,7 +10,6 @@ just before rendering; the export writes nothing to the project so that fingerpr
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports import completeness, package_sections
+from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.package_data import gather
 from blueprint_desktop.reports.pdf_document import ReportPDF, plural
 
@@ -99,14 +99,8 @@ def export_package(
     if lacks:
         package_sections.lacks_page(pdf, lacks)
     progress.update(0.95, "writing the PDF")
-    fd, tmp = tempfile.mkstemp(prefix=out_path.name + ".", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    try:
-        pdf.output(tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(out_path) as tmp:
+        pdf.output(str(tmp))
     progress.update(1.0, f"{pdf.page_no()} pages")
     return PackageResult(
         out_path, data.notice["id"], draft, pdf.page_no(), fingerprint, generated_text, lacks

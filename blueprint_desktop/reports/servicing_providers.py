@@ -28,7 +28,8 @@ import pandas as pd
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
-from blueprint_desktop.reports.matrix_xlsx import atomic_output, county_names
+from blueprint_desktop.reports.atomic_file import atomic_output
+from blueprint_desktop.reports.matrix_xlsx import county_names
 
 COLUMNS = [
     "County FIPS",

@@ -1,0 +1,57 @@
+"""Exports are written whole or not at all: a temporary file beside the target, then one rename.
+
+An export killed midway (a crash, a full disk, the user pressing Cancel) must never destroy the previous
+good file: last week's HSD tables or package are evidence. So every writer writes to a temporary file in
+the target's folder, flushes it to disk (``fsync``), and only then moves it onto the target with
+``os.replace``, which POSIX and Windows make atomic within one file system. The folder is synced after the
+rename so the new name survives a power cut too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from blueprint_desktop.errors import BlueprintError
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Windows cannot open a folder for fsync; there the rename is already durable enough (NTFS journal).
+    if os.name != "posix":
+        return
+    with suppress(OSError):
+        _fsync_path(folder)
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success sync it and move it onto ``path``."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise BlueprintError(f"{target}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        # mkstemp makes the file private (0600): keep the mode of the file replaced, else the usual 0644
+        # (os.umask would be the exact answer, but it is process-wide and this runs on worker threads).
+        os.chmod(tmp_path, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        _fsync_path(tmp_path)
+        os.replace(tmp_path, target)
+        _fsync_folder(folder)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
