@@ -54,3 +54,20 @@ class RowsRejected(InputFileError):
             f"{file_name}: refused, {len(self.problems)} problem(s) in {bad_rows} row(s), the first: "
             f"{self.problems[0]}; {self.outcome}"
         )
+
+
+class PassphraseNeeded(NotAProjectFile):
+    """The file is not a plain SQLite database: it is an encrypted project (give its passphrase) or not a
+    project at all (an encrypted file looks like random bytes, so the two cannot be told apart without it)."""
+
+
+class WrongPassphrase(PassphraseNeeded):
+    """A passphrase was given but does not open the file (wrong passphrase, or not a project file)."""
+
+
+class EncryptionUnavailable(BlueprintError):
+    """Encrypted projects need the SQLCipher binding (the sqlcipher3-binary package), which is missing."""
+
+
+class DiskFull(ProjectFileError):
+    """SQLite ran out of space (disk or database size limit); the transaction was rolled back whole."""

@@ -62,13 +62,15 @@ def test_complete_package_has_every_section_entry_and_signature(complete, tmp_pa
     digest = __import__("hashlib").sha256(info["letter"].read_bytes()).hexdigest()
     assert digest in " ".join(pages[starts[7] :]).replace(" ", "")
     assert "H9876" in pages[0]
-    # Footer on every page: page x of n, generation time and the project's fingerprint; no DRAFT.
+    # Footer on every page: page x of n, generation time and the package's content digest; no DRAFT.
     for n, page in enumerate(pages, start=1):
         assert f"Page {n} of {len(pages)}" in page
         assert result.fingerprint in page.replace(" ", "")
         assert "Generated " + result.generated_at in page
         assert "DRAFT" not in page
-    assert result.fingerprint == project.file_sha256()  # exporting wrote nothing to the project
+    # The digest is of the data the package prints and recomputes from the project (not the file's bytes).
+    recomputed = package_pdf.verify_package(project, out).digest_now
+    assert result.fingerprint == result.stamp.content_digest == recomputed
 
 
 def test_gap_analysis_shows_before_and_after_runs(complete, tmp_path):

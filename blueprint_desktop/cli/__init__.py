@@ -13,9 +13,12 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from blueprint_desktop import __version__
-from blueprint_desktop.errors import BlueprintError, Cancelled
+from blueprint_desktop.cli.project_commands import read_passphrase
+from blueprint_desktop.errors import BlueprintError, Cancelled, PassphraseNeeded, WrongPassphrase
+from blueprint_desktop.store.encryption import set_process_passphrase
 
 # Modules that add subcommands; each exposes ``register(groups: CommandGroups) -> None``.
 COMMAND_MODULES = [
@@ -27,6 +30,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.market_commands",
     "blueprint_desktop.cli.data_commands",  # after export_commands: adds ``export geocode-request``
     "blueprint_desktop.cli.report_commands",  # adds ``export matrix``, ``export providers``, ``export summary``
+    "blueprint_desktop.cli.verify_commands",  # after deficiency_commands: adds ``outreach redact``
 ]
 
 EXIT_ERROR = 2
@@ -60,13 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     groups = CommandGroups(top, imports, templates)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(groups)
+    _add_passphrase_option(parser, set())
     return parser
+
+
+def _add_passphrase_option(parser: argparse.ArgumentParser, seen: set[int]) -> None:
+    """``--passphrase-file`` on every command (before or after its name): any of them may meet an
+    encrypted project. Never the passphrase itself as an argument: other users see arguments in ``ps``."""
+    if id(parser) in seen:
+        return
+    seen.add(id(parser))
+    parser.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="read an encrypted project's passphrase from PATH (or set BLUEPRINT_PASSPHRASE)",
+    )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_passphrase_option(sub, seen)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
+        set_process_passphrase(read_passphrase(getattr(args, "passphrase_file", None)))
         return int(args.func(args) or 0)
     except Cancelled as exc:
         if args.debug:
@@ -77,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         message = str(exc) if isinstance(exc, BlueprintError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, PassphraseNeeded) and not isinstance(exc, WrongPassphrase):
+            message += " (give it with --passphrase-file PATH or the BLUEPRINT_PASSPHRASE variable)"
         print(f"blueprint: error: {message}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

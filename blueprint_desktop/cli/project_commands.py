@@ -1,15 +1,21 @@
-"""Project-level commands: ``new``, ``demo``, ``info`` and ``gui``."""
+"""Project-level commands: ``new``, ``demo``, ``info``, ``gui``, ``encrypt`` and ``decrypt``.
+
+A passphrase reaches the command line from ``--passphrase-file PATH`` or the ``BLUEPRINT_PASSPHRASE``
+variable (``read_passphrase``), never as an argument: other users of the machine see arguments in ``ps``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.service_area import service_area_from_args
-from blueprint_desktop.store import create_project, open_project
+from blueprint_desktop.store import create_project, encryption, open_project
+from blueprint_desktop.store.lock import write_refusal
 from blueprint_desktop.store.schema import LINES_OF_BUSINESS
 
 
@@ -33,6 +39,23 @@ def register(groups) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
+
+    p = top.add_parser(
+        "encrypt",
+        help="encrypt a project file in place with a passphrase (SQLCipher, AES-256)",
+        description="The passphrase comes from --passphrase-file PATH or BLUEPRINT_PASSPHRASE. Close the "
+        "project in every window first. Keep the passphrase safe: without it the file cannot be opened.",
+    )
+    p.add_argument("project", type=Path)
+    p.set_defaults(func=cmd_encrypt)
+
+    p = top.add_parser(
+        "decrypt",
+        help="turn an encrypted project file back into a plain one",
+        description="The current passphrase comes from --passphrase-file PATH or BLUEPRINT_PASSPHRASE.",
+    )
+    p.add_argument("project", type=Path)
+    p.set_defaults(func=cmd_decrypt)
 
     p = top.add_parser("gui", help="open the desktop window (the demo project when none is named)")
     p.add_argument("project", type=Path, nargs="?", default=None)
@@ -64,6 +87,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         print()
         return 0
     print(f"{info.name}  ({info.path})")
+    if info.encrypted:
+        print("  encrypted (SQLCipher)")
+    # info itself always reads read-only; say so only when the file cannot be written at all.
+    cannot_write = write_refusal(args.project)
+    if cannot_write:
+        print(f"  read-only: {cannot_write}; it can be read but not changed")
     print(f"  line of business {info.lob.upper()}, plan year {info.plan_year}, schema v{info.schema_version}")
     print(f"  created {info.created_at} by Blueprint {info.app_version_created}")
     area = info.service_area
@@ -85,3 +114,37 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from blueprint_desktop.gui.app import run
 
     return run(str(args.project) if args.project else None)
+
+
+ENV_PASSPHRASE = "BLUEPRINT_PASSPHRASE"
+
+
+def read_passphrase(passphrase_file: Path | None) -> str | None:
+    """The passphrase from ``passphrase_file`` (its first line), else ``BLUEPRINT_PASSPHRASE``, else None."""
+    if passphrase_file is not None:
+        try:
+            text = Path(passphrase_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BlueprintError(
+                f"{passphrase_file}: cannot read the passphrase file ({exc.strerror})"
+            ) from None
+        lines = text.splitlines()
+        if not lines or not lines[0]:
+            raise BlueprintError(f"{passphrase_file}: the passphrase file is empty")
+        return lines[0]
+    return os.environ.get(ENV_PASSPHRASE) or None
+
+
+def cmd_encrypt(args: argparse.Namespace) -> int:
+    passphrase = encryption.process_passphrase()
+    if not passphrase:
+        raise BlueprintError(f"give the new passphrase with --passphrase-file PATH or {ENV_PASSPHRASE}")
+    path = encryption.encrypt_project(args.project, passphrase)
+    print(f"encrypted {path}; it now opens only with its passphrase")
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    path = encryption.decrypt_project(args.project, encryption.process_passphrase() or "")
+    print(f"decrypted {path}; it is a plain project file again")
+    return 0

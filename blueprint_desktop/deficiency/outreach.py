@@ -1,9 +1,15 @@
 """The outreach log: append-only evidence of every attempt to recruit a provider.
 
 No entry is ever edited or deleted, through this API or through the store: the schema's triggers refuse
-UPDATE and DELETE of ``outreach_log`` and ``outreach_attachments`` even from raw SQL (schema v5). A
+UPDATE and DELETE of ``outreach_log`` and ``outreach_attachments`` even from raw SQL (schema v4). A
 correction is a new entry whose ``supersedes`` names the entry it corrects; both stay visible, and only
-entries nobody superseded count.
+entries nobody superseded count. Every entry and attachment is linked into the evidence hash chain as it is
+written (``store/evidence_chain.py``, schema v10), so a change made in a shell with the triggers dropped is
+noticed.
+
+The one exception is ``redact``: text typed by mistake (a member's PHI in a note) is overwritten in place
+with ``[redacted: REASON]`` through a redaction entry that the trigger requires and the chain records.
+Free text is checked for PHI before it is stored (``data.phi.refuse_phi_in_text``).
 
 A *documented attempt* is an entry in force (not superseded) with its date and time, channel, staff
 member and outcome. The four-attempt standard per targeted provider is practice advice from the seed
@@ -13,16 +19,21 @@ labelled "best practice" wherever it is shown, not a CMS rule.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from blueprint_desktop.data import phi
 from blueprint_desktop.deficiency.gaps import check_npi, provider_names
 from blueprint_desktop.errors import BlueprintError, InputFileError
+from blueprint_desktop.store import evidence_chain
 from blueprint_desktop.store.project import sha256_file, utc_now
 from blueprint_desktop.store.schema_deficiency import OUTREACH_CHANNELS, OUTREACH_OUTCOMES
+from blueprint_desktop.store.schema_evidence_chain import REDACTABLE_FIELDS, redaction_marker
 
 ATTEMPT_STANDARD = 4  # best practice (seed 000; peers.md D.5), not CMS text
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # a scanned letter or a contract PDF; keeps the project file sane
@@ -68,6 +79,13 @@ def parse_when(value: str | None, what: str = "--at") -> str | None:
     return parsed.replace(microsecond=0).isoformat()
 
 
+def _refuse_phi(text: str | None, what: str) -> None:
+    """Refuse free text that looks like a member's PHI before it reaches the append-only log (where only a
+    redaction could take it out again)."""
+    if text:
+        phi.refuse_phi_in_text(text, what)
+
+
 def add_entry(
     project,
     npi: str,
@@ -101,6 +119,9 @@ def add_entry(
     outcome = _choice(outcome, OUTREACH_OUTCOMES, "outcome")
     staff = (staff or "").strip() or None
     reason = (reason or "").strip() or None
+    note = (note or "").strip() or None
+    _refuse_phi(reason, "outreach declination reason")
+    _refuse_phi(note, "outreach note")
     when = (
         parse_when(at)
         if at
@@ -145,7 +166,7 @@ def add_entry(
                 outcome,
                 staff,
                 reason,
-                (note or "").strip() or None,
+                note,
                 None if supersedes is None else int(supersedes),
                 utc_now(),
                 project.actor,
@@ -153,11 +174,14 @@ def add_entry(
             ),
         )
         entry_id = int(cur.lastrowid)
-        for p, size in files:
-            project.conn.execute(
+        evidence_chain.link_row(project.conn, "outreach_log", entry_id, utc_now())
+        for p, _size in files:
+            content = p.read_bytes()
+            cur = project.conn.execute(
                 "INSERT INTO outreach_attachments(entry_id, file_name, sha256, size, content, added_at) VALUES (?,?,?,?,?,?)",
-                (entry_id, p.name, sha256_file(p), size, p.read_bytes(), utc_now()),
+                (entry_id, p.name, hashlib.sha256(content).hexdigest(), len(content), content, utc_now()),
             )
+            evidence_chain.link_row(project.conn, "outreach_attachments", int(cur.lastrowid), utc_now())
         if batch_id is None:
             project.audit(
                 "outreach.add",
@@ -188,6 +212,77 @@ def add_entry(
     return get_entry(project, entry_id)
 
 
+def redact(project, entry_id: int, reason: str, field: str = "note") -> dict[str, Any]:
+    """Overwrite one field of an outreach entry with ``[redacted: REASON]``; returns the redaction.
+
+    The only way text in the log changes. In one transaction: a redaction row naming the entry, the field,
+    the reason and the entry's content hash before and after (so the evidence chain still verifies and
+    shows that a redaction happened), the overwrite itself (which the trigger lets through only because
+    that row exists), the redaction's chain link and an audit entry that does not repeat the text.
+    """
+    if field not in REDACTABLE_FIELDS:
+        raise BlueprintError(f"field {field!r} cannot be redacted; one of: {', '.join(REDACTABLE_FIELDS)}")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BlueprintError("a redaction needs its reason (--reason), e.g. 'member PHI entered by mistake'")
+    _refuse_phi(reason, "redaction reason")
+    row = evidence_chain.read_row(project.conn, "outreach_log", int(entry_id))
+    if row is None:
+        raise BlueprintError(f"no outreach entry with id {entry_id}")
+    done = project.conn.execute(
+        "SELECT id FROM outreach_redactions WHERE entry_id = ? AND field = ?", (int(entry_id), field)
+    ).fetchone()
+    if done:
+        raise BlueprintError(
+            f"outreach entry {entry_id}: its {field} was already redacted (redaction {done[0]})"
+        )
+    if not row[field]:
+        raise BlueprintError(f"outreach entry {entry_id} has no {field} to redact")
+    marker = redaction_marker(reason)
+    before = evidence_chain.content_hash("outreach_log", row)
+    after = evidence_chain.content_hash("outreach_log", row | {field: marker})
+    now = utc_now()
+    # secure_delete zeroes the freed bytes of the old text instead of leaving them in free pages.
+    old_secure = project.conn.execute("PRAGMA secure_delete").fetchone()[0]
+    project.conn.execute("PRAGMA secure_delete = ON")
+    try:
+        with project.transaction():
+            cur = project.conn.execute(
+                "INSERT INTO outreach_redactions(entry_id, field, reason, before_sha256, after_sha256, redacted_at,"
+                " redacted_by) VALUES (?,?,?,?,?,?,?)",
+                (int(entry_id), field, reason, before, after, now, project.actor),
+            )
+            redaction_id = int(cur.lastrowid)
+            project.conn.execute(
+                f"UPDATE outreach_log SET [{field}] = ? WHERE id = ?", (marker, int(entry_id))
+            )
+            if evidence_chain.row_hash(project.conn, "outreach_log", int(entry_id)) != after:
+                raise BlueprintError(f"outreach entry {entry_id}: the redaction did not apply as recorded")
+            evidence_chain.link_row(project.conn, "outreach_redactions", redaction_id, now)
+            project.audit(
+                "outreach.redact",
+                "outreach_log",
+                int(entry_id),
+                {"redaction": redaction_id, "field": field, "reason": reason},
+            )
+    finally:
+        project.conn.execute(f"PRAGMA secure_delete = {int(old_secure)}")
+    if not project.conn.in_transaction:
+        # Fold the WAL in so the old page images with the text do not linger in the -wal file; another
+        # connection reading the file can hold it back, which is harmless (it is retried at close).
+        with contextlib.suppress(Exception):
+            project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    return {
+        "id": redaction_id,
+        "entry_id": int(entry_id),
+        "field": field,
+        "reason": reason,
+        "text": marker,
+        "redacted_at": now,
+        "redacted_by": project.actor,
+    }
+
+
 def _entries(project, where: str = "", args: tuple = ()) -> list[dict[str, Any]]:
     cur = project.conn.execute(
         "SELECT o.*, (SELECT c.id FROM outreach_log c WHERE c.supersedes = o.id) AS superseded_by"
@@ -201,10 +296,14 @@ def _entries(project, where: str = "", args: tuple = ()) -> list[dict[str, Any]]
         "SELECT entry_id, id, file_name, sha256, size FROM outreach_attachments ORDER BY id"
     ):
         attachments.setdefault(eid, []).append({"id": aid, "file_name": name, "sha256": digest, "size": size})
+    redacted: dict[int, list[str]] = {}
+    for eid, fld in project.conn.execute("SELECT entry_id, field FROM outreach_redactions ORDER BY id"):
+        redacted.setdefault(eid, []).append(fld)
     names = provider_names(project, sorted({r["npi"] for r in rows}))
     for r in rows:
         r["provider_name"] = names.get(r["npi"], "")
         r["attachments"] = attachments.get(r["id"], [])
+        r["redacted"] = redacted.get(r["id"], [])
         r["missing"] = [f for f in REQUIRED_FIELDS if not r.get(f)]
         r["in_force"] = r["superseded_by"] is None
     return rows

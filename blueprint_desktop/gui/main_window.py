@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blueprint_desktop.errors import BlueprintError
-from blueprint_desktop.gui import operations
+from blueprint_desktop.errors import BlueprintError, PassphraseNeeded
+from blueprint_desktop.gui import operations, project_dialogs
 from blueprint_desktop.gui.charts import DistributionChart
 from blueprint_desktop.gui.gap_pane import GapPane
-from blueprint_desktop.gui.messages import show_error, show_info, show_task_error
+from blueprint_desktop.gui.messages import ask, show_error, show_info, show_task_error
 from blueprint_desktop.gui.outreach_pane import OutreachPane
 from blueprint_desktop.gui.project_dialogs import PROJECT_FILTER, NewProjectDialog, about_html
 from blueprint_desktop.gui.results_pane import ResultsPane
@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_banner()
+        from blueprint_desktop.gui.evidence_banner import EvidenceBanner
+
+        self.evidence_banner = EvidenceBanner(self)  # verifies the evidence chain at every open
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -260,6 +263,18 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+S",
             "Save a copy of the project under a new name and open it",
         )
+        self.act_encrypt = self._action(
+            "&Encrypt with a passphrase…",
+            self.encrypt_dialog,
+            None,
+            "Encrypt the project file at rest (SQLCipher, AES-256); it then opens only with the passphrase",
+        )
+        self.act_decrypt = self._action(
+            "Remove &encryption…",
+            self.decrypt_dialog,
+            None,
+            "Turn the encrypted project back into a plain file",
+        )
         self.act_close = self._action("&Close project", self.close_project, "Ctrl+W", "Close the project")
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit Blueprint Desktop")
         self.act_undo = self._action("&Undo", self.undo_last_edit, "Ctrl+Z", "Undo the last status edit")
@@ -323,6 +338,8 @@ class MainWindow(QMainWindow):
         ):
             export_menu.addAction(act)
         file_menu.addAction(self.act_save_as)
+        file_menu.addAction(self.act_encrypt)
+        file_menu.addAction(self.act_decrypt)
         file_menu.addSeparator()
         file_menu.addAction(self.act_close)
         file_menu.addAction(self.act_quit)
@@ -413,15 +430,25 @@ class MainWindow(QMainWindow):
         if self.tasks.busy:
             show_info(self, "Busy", "Wait for the running operation to finish (or cancel it) first.")
             return False
-        try:
-            project = open_project(path)
-        except BlueprintError as exc:
-            show_error(self, "Cannot open the project", str(exc))
-            if not Path(path).exists():
-                remove_recent_project(self.settings, path)
-            return False
+        passphrase, problem = None, ""
+        while True:
+            try:
+                project = open_project(path, passphrase=passphrase)
+                break
+            except PassphraseNeeded as exc:
+                # Encrypted (or random bytes, which look the same): ask, and ask again when wrong.
+                problem = str(exc) if passphrase is not None else ""
+                passphrase = project_dialogs.ask_passphrase(self, path, problem)
+                if passphrase is None:
+                    return False
+            except BlueprintError as exc:
+                show_error(self, "Cannot open the project", str(exc))
+                if not Path(path).exists():
+                    remove_recent_project(self.settings, path)
+                return False
         self._set_project(project)
-        add_recent_project(self.settings, path)
+        # The real file, symlinks resolved: a link and its target are one entry (one project).
+        add_recent_project(self.settings, str(project.real_path))
         return True
 
     def close_project(self) -> None:
@@ -460,13 +487,16 @@ class MainWindow(QMainWindow):
             self._data_version = project.data_version()
             self._results_key = self._results_signature()
             self.watch_timer.start()
+        self.evidence_banner.check(project)
         self._update_status()
         self._update_actions()
         self.project_changed.emit()
 
     def _update_status(self) -> None:
         p = self.project
-        self.setWindowTitle(f"{p.name} - {APP_TITLE}" if p else APP_TITLE)
+        self.setWindowTitle(
+            f"{p.name}{' (read-only)' if p.read_only else ''} - {APP_TITLE}" if p else APP_TITLE
+        )
         self.status_project.setText(p.name if p else "No project open")
         self.status_lob.setText(f"LOB: {p.lob.upper()}" if p else "")
         self.status_year.setText(f"Plan year {p.plan_year}" if p else "")
@@ -641,6 +671,57 @@ class MainWindow(QMainWindow):
             show_error(self, "Save As failed", str(exc))
             return False
         return self.open_project_path(dest)
+
+    def encrypt_dialog(self) -> None:
+        """Ask a new passphrase twice, then encrypt the open project in place and reopen it."""
+        if self.project is None or self.project.passphrase is not None:
+            return
+        first = project_dialogs.ask_new_passphrase(self, self.project.path)
+        if first is not None:
+            self.encrypt(first)
+
+    def encrypt(self, passphrase: str) -> bool:
+        """Encrypt the open project with ``passphrase`` (closed meanwhile; another window must close it)."""
+        from blueprint_desktop.store.encryption import encrypt_project
+
+        return self._convert_project(lambda path: encrypt_project(path, passphrase), passphrase, "Encrypt")
+
+    def decrypt_dialog(self) -> None:
+        if self.project is None or self.project.passphrase is None:
+            return
+        if ask(
+            self,
+            "Remove encryption",
+            f"Write {Path(self.project.path).name} back as a plain file? Anyone with the file can then read it.",
+        ):
+            self.decrypt()
+
+    def decrypt(self) -> bool:
+        from blueprint_desktop.store.encryption import decrypt_project
+
+        passphrase = self.project.passphrase if self.project is not None else None
+        return self._convert_project(lambda path: decrypt_project(path, passphrase or ""), None, "Decrypt")
+
+    def _convert_project(self, convert, passphrase: str | None, verb: str) -> bool:
+        # The conversion needs the file closed everywhere (it leaves WAL mode and swaps the file), so close
+        # ours first and reopen the result; on a refusal reopen what was there.
+        if self.project is None or self.tasks.busy:
+            return False
+        path, old_passphrase = self.project.real_path, self.project.passphrase
+        self._set_project(None)
+        try:
+            convert(path)
+        except BlueprintError as exc:
+            show_error(self, f"{verb} failed", str(exc))
+            passphrase = old_passphrase
+        from blueprint_desktop.store import open_project
+
+        try:
+            self._set_project(open_project(path, passphrase=passphrase))
+        except BlueprintError as exc:
+            show_error(self, "Cannot reopen the project", str(exc))
+            return False
+        return self.project is not None and self.project.passphrase == passphrase
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -1024,6 +1105,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(not busy)
         self.act_close.setEnabled(has and not busy)
         self.act_save_as.setEnabled(has and not busy)
+        encrypted = has and self.project.passphrase is not None
+        self.act_encrypt.setEnabled(has and not busy and not encrypted and not self.project.read_only)
+        self.act_decrypt.setEnabled(encrypted and not busy and not self.project.read_only)
         self.act_import.setEnabled(writable and not busy)
         self.act_notice.setEnabled(writable and not busy)
         self.act_reference.setEnabled(writable and not busy)

@@ -124,6 +124,13 @@ class OutreachPane(QWidget):
         self.add_button.clicked.connect(self._add_clicked)
         correct_btn = QPushButton("Correct selected")
         correct_btn.clicked.connect(self._correct_selected)
+        # The one way text in the log changes: a member's PHI typed by mistake (outreach.redact).
+        self.redact_button = QPushButton("Redact...")
+        self.redact_button.setObjectName("redactEntry")
+        self.redact_button.setToolTip(
+            "Overwrite a note or reason typed by mistake as [redacted: reason] (audited)"
+        )
+        self.redact_button.clicked.connect(self._redact_clicked)
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {MISSING_COLOR};")
         self.error.setWordWrap(True)
@@ -144,6 +151,7 @@ class OutreachPane(QWidget):
         form.addRow("Attachments", files)
         buttons = QHBoxLayout()
         buttons.addWidget(correct_btn)
+        buttons.addWidget(self.redact_button)
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         form_box = QGroupBox("Record an attempt (entries are never edited: a correction supersedes)")
@@ -227,6 +235,7 @@ class OutreachPane(QWidget):
         )
         self.add_button.setEnabled(writable)
         self.import_button.setEnabled(writable)
+        self.redact_button.setEnabled(writable)
         self.import_message.clear()
         self.refresh()
 
@@ -386,6 +395,54 @@ class OutreachPane(QWidget):
             self.when.setDateTime(QDateTime.fromString(entry["at"][:19], "yyyy-MM-ddTHH:mm:ss"))
         self.supersedes.setText(str(entry["id"]))
         self.error.setText(f"Correcting entry #{entry['id']}: change what was wrong, then Add entry.")
+
+    def _redact_clicked(self) -> None:
+        """Ask which text and why, confirm, then redact the selected entry."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from blueprint_desktop.gui.messages import ask
+
+        rows = self.log.selectionModel().selectedRows() if self.log.selectionModel() else []
+        if not rows:
+            self.error.setText("Select the entry to redact in the log first.")
+            return
+        entry = next(e for e in self.entries if e["id"] == self.log.item(rows[0].row(), 0).data(Qt.UserRole))
+        fields = [f for f in ("note", "reason") if entry[f] and f not in entry["redacted"]]
+        if not fields:
+            self.error.setText(f"Entry #{entry['id']} has no note or reason left to redact.")
+            return
+        field = fields[0]
+        if len(fields) > 1:
+            field, ok = QInputDialog.getItem(
+                self, "Redact", f"Redact which text of entry #{entry['id']}?", fields, 0, False
+            )
+            if not ok:
+                return
+        reason, ok = QInputDialog.getText(
+            self, "Redact", "Why (shown in its place, e.g. 'member PHI entered by mistake'):"
+        )
+        if not ok or not reason.strip():
+            return
+        if not ask(
+            self,
+            "Redact",
+            f"Overwrite the {field} of entry #{entry['id']} with [redacted: {reason.strip()}]?\n\nThe text cannot "
+            "be recovered. The redaction is recorded in the log, the audit trail and the evidence chain.",
+        ):
+            return
+        self.redact_entry(entry["id"], field, reason)
+
+    def redact_entry(self, entry_id: int, field: str, reason: str) -> dict | None:
+        """Redact one field of an entry (``outreach.redact``); the result, or None with the error shown."""
+        try:
+            result = outreach.redact(self.project, entry_id, reason, field)
+        except BlueprintError as exc:
+            self.error.setText(str(exc))
+            return None
+        self.error.setText(f"Entry #{entry_id}: {field} redacted.")
+        self.refresh()
+        self.entry_added.emit(entry_id)  # the other panes re-read
+        return result
 
     def _add_clicked(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""File dialogs of the main window: New project, and the About box's text.
+"""File dialogs of the main window: New project, the passphrase of an encrypted project, and the About
+box's text.
 
 New Project asks what ``blueprint new`` asks (name, states, optional counties, line of business, plan
 year, file) and creates the file through the same core calls, so the app and the CLI make identical
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -144,3 +146,38 @@ def about_html(project=None) -> str:
         "<p>CMS Medicare Advantage network adequacy (42 CFR 422.116) on the desktop, offline.</p>"
         f"<table>{body}</table>"
     )
+
+
+def ask_passphrase(parent: QWidget | None, path: str | Path, problem: str = "") -> str | None:
+    """Ask for an encrypted project's passphrase (typed hidden); None when the user cancels.
+
+    ``problem`` is shown above the field on a retry ("wrong passphrase..."). Tests replace this function.
+    """
+    text = f"{Path(path).name} is encrypted (or is not a Blueprint project file).\nPassphrase:"
+    if problem:
+        text = f"{problem}\n\n{text}"
+    value, ok = QInputDialog.getText(parent, "Encrypted project", text, QLineEdit.EchoMode.Password)
+    return value if ok and value else None
+
+
+def ask_new_passphrase(parent: QWidget | None, path: str | Path) -> str | None:
+    """Ask a new passphrase twice (typed hidden); None on cancel. Tests replace this function."""
+    problem = ""
+    while True:
+        text = (
+            f"{problem}\n\n" if problem else ""
+        ) + f"Passphrase for {Path(path).name} (there is no way to recover the file without it):"
+        first, ok = QInputDialog.getText(parent, "Encrypt the project", text, QLineEdit.EchoMode.Password)
+        if not ok:
+            return None
+        if len(first) < 8:
+            problem = "Use at least 8 characters."
+            continue
+        second, ok = QInputDialog.getText(
+            parent, "Encrypt the project", "The same passphrase again:", QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return None
+        if first == second:
+            return first
+        problem = "The two passphrases differ."

@@ -5,10 +5,19 @@ providers, outreach log and attachments, plan milestones), the engine's stored s
 narratives (``narrative.py``). "Before" is the latest scoring run started before the notice was
 imported into the project (the network as it stood when the notice arrived; else the first run, flagged),
 "after" is the latest run (the state after the actions).
+
+``content_digest`` is the SHA-256 of the gathered data in canonical JSON: what the package prints, not the
+PDF's bytes (which carry a generation time) nor the project file's (which change on every writable open).
+Gathering the same notice for the same day from an unchanged project gives the same digest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,6 +51,35 @@ class PackageData:
     service_area: list[str]
     locations: list[dict[str, Any]] = field(default_factory=list)  # cure and network offices of gap lines
     today: date | None = None  # the day the package was gathered for (the checks' and the plan's "today")
+
+
+# Fields of PackageData left out of the digest: where the project file happens to be is not content.
+_NOT_CONTENT = ("project_path",)
+# Keys left out at any depth: bookkeeping the package never prints that changes without the evidence
+# changing (each refresh of the gap providers re-stamps ``flagged_at``).
+_VOLATILE_KEYS = frozenset({"flagged_at"})
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in _VOLATILE_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_strip(v) for v in value]
+    return value
+
+
+def canonical_json(data: PackageData) -> bytes:
+    """The package data as canonical JSON (sorted keys, no spaces, dates as ISO text)."""
+    content = dataclasses.asdict(data)
+    for key in _NOT_CONTENT:
+        content.pop(key, None)
+    text = json.dumps(_strip(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode("utf-8")
+
+
+def content_digest(data: PackageData) -> str:
+    """SHA-256 over what the package renders (``canonical_json``), the package's content digest."""
+    return hashlib.sha256(canonical_json(data)).hexdigest()
 
 
 def pick_notice(project, notice_id: int | None) -> dict[str, Any]:
@@ -113,6 +151,33 @@ def _outreach(project, gaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tied = {r[0] for r in project.conn.execute("SELECT DISTINCT npi FROM gap_providers")}
     rows = [e for e in outreach.list_entries(project) if e["npi"] in mine or e["npi"] not in tied]
     return sorted(rows, key=lambda e: (e["at"] is None, e["at"] or "", e["id"]))
+
+
+_AS_OF_TABLES = ("outreach_log", "outreach_attachments", "outreach_redactions")
+
+
+@contextlib.contextmanager
+def _evidence_as_of(project, seq: int) -> Iterator[None]:
+    """Show this connection the outreach log as it stood at evidence-chain link ``seq``.
+
+    Temporary views named like the tables shadow them (SQLite resolves an unqualified name in ``temp``
+    first), so every query of the deficiency code (entries, attempt counts in the checklists and the
+    narrative facts, attachments) sees only rows linked at or before ``seq``. Nothing is written to the
+    project file. Text redacted since cannot come back: the digest then differs, as it should.
+    """
+    conn = project.conn
+    made = []
+    try:
+        for table in _AS_OF_TABLES:
+            conn.execute(
+                f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} WHERE id IN (SELECT entry_id FROM"
+                f" main.evidence_chain WHERE entry_table = '{table}' AND seq <= {int(seq)})"
+            )
+            made.append(table)
+        yield
+    finally:
+        for table in made:
+            conn.execute(f"DROP VIEW temp.{table}")
 
 
 def _timeline(notice, gaps, providers, entries, milestones) -> list[dict[str, Any]]:
@@ -200,11 +265,25 @@ def _locations(project, gaps) -> list[dict[str, Any]]:
     return out
 
 
-def gather(project, notice_id: int | None = None, today: date | None = None) -> PackageData:
-    """Collect the package's data for a notice (the latest one when ``notice_id`` is None)."""
+def gather(
+    project, notice_id: int | None = None, today: date | None = None, as_of_seq: int | None = None
+) -> PackageData:
+    """Collect the package's data for a notice (the latest one when ``notice_id`` is None).
+
+    ``as_of_seq`` shows the outreach log as it stood at that evidence-chain link (``_evidence_as_of``), to
+    recompute an earlier package's content digest; it never refreshes (writes) anything. Everything not in
+    the chain (scores, plan, narratives, checklist items) is as the project holds it now.
+    """
+    if as_of_seq is not None:
+        with _evidence_as_of(project, as_of_seq):
+            return _gather(project, notice_id, today, refresh=False)
+    return _gather(project, notice_id, today, refresh=not project.read_only)
+
+
+def _gather(project, notice_id: int | None, today: date | None, refresh: bool) -> PackageData:
     today = today or date.today()
     notice = pick_notice(project, notice_id)
-    if not project.read_only:
+    if refresh:
         gapmod.refresh_gap_providers(project)
     gaps = gapmod.list_gaps(project, notice["id"])
     runs = _runs(project)

@@ -5,7 +5,9 @@ lock while idle: each write is one short ``BEGIN IMMEDIATE`` ... ``COMMIT`` (``P
 and SQLite serialises writers across processes itself. A writer that finds another one mid-write waits
 up to ``BUSY_TIMEOUT_MS`` and then gets ``ProjectBusy`` (one line: try again), never a half-written file.
 Readers never wait for writers (WAL). SQLite locks the file itself (its inode), so a second path to the
-same file (a symlink, a relative path) shares the same locks.
+same file (a symlink, a relative path) shares the same locks. The app names a project by its real path
+(``store.connection.real_path``, symlinks resolved): recent files, Save As and "is it the open project?"
+compare that, so a symlink and its target are one project, with one set of writers queued by SQLite.
 
 A project opens read-only only when it cannot be written: the file, its folder (SQLite needs to create
 the ``-wal`` and ``-shm`` files beside it) or the disk is read-only, or the caller asked for it.

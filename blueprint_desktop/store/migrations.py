@@ -7,15 +7,19 @@ is above ``SCHEMA_VERSION`` was written by a newer app and is refused, never dow
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from blueprint_desktop.store import (
+    evidence_chain,
     schema,
     schema_contact,
     schema_credit_rules,
     schema_data_in,
     schema_deficiency,
     schema_engine,
+    schema_evidence_chain,
     schema_population,
     schema_reference,
     schema_reports,
@@ -27,6 +31,8 @@ class Migration:
     version: int
     description: str
     sql: str
+    # Work SQL cannot do (hashing existing rows), run after ``sql`` in the same transaction.
+    after: Callable[[sqlite3.Connection], None] | None = None
 
 
 MIGRATIONS: list[Migration] = [
@@ -41,6 +47,12 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(8, "population: points of a population file the user loads", schema_population.SQL),
     Migration(9, "contact: a practice location's telephone number", schema_contact.SQL),
+    Migration(
+        10,
+        "evidence chain: hash chain over outreach log, attachments and audit log; redactions",
+        schema_evidence_chain.SQL,
+        evidence_chain.chain_existing_rows,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

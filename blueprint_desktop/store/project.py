@@ -4,13 +4,16 @@ A project file is one SQLite database in WAL mode with foreign keys on, marked w
 ``application_id`` and versioned by ``PRAGMA user_version``. Opening it:
 
 1. reads the 100-byte SQLite header directly, so a random file, a foreign SQLite database or a
-   truncated copy is refused before SQLite touches it;
+   truncated copy (with no ``-wal`` beside it to complete it) is refused before SQLite touches it; a
+   file with no SQLite header but whole pages may be encrypted (``store/encryption.py``);
 2. checks it read-only (``quick_check``, schema version), so a corrupt or too-new file is refused and
-   left byte-for-byte unchanged;
+   left byte-for-byte unchanged; a hot ``-wal`` (a crash mid-checkpoint) is SQLite's to replay, not ours
+   to refuse;
 3. opens it for writing (read-only, saying why, only when the file or its folder cannot be written) and
    runs pending migrations in one transaction.
 
-Writes go through ``Project.transaction()``: one ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
+Every connection comes from ``store.connection.connect`` (plain paths, quoted URIs for read-only,
+SQLCipher when a passphrase is given). Writes go through ``Project.transaction()``: one ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any
 error, so an import either lands whole or not at all. No lock is held between transactions, so the
 window, the command line and other windows can all work on one project at once; SQLite serialises the
 writers and a writer waits up to ``lock.BUSY_TIMEOUT_MS`` for another to finish (``store/lock.py``).
@@ -39,11 +42,17 @@ import sqlite_utils
 from blueprint_desktop import __version__
 from blueprint_desktop.errors import (
     BlueprintError,
+    DiskFull,
+    EncryptionUnavailable,
     NotAProjectFile,
+    PassphraseNeeded,
     ProjectCorrupt,
     ProjectReadOnly,
     ProjectTooNew,
+    WrongPassphrase,
 )
+from blueprint_desktop.store.connection import connect, real_path
+from blueprint_desktop.store.encryption import looks_encrypted, process_passphrase
 from blueprint_desktop.store.lock import (
     BUSY_TIMEOUT_MS,
     ProjectBusy,
@@ -74,6 +83,8 @@ class ProjectInfo:
     created_at: str
     read_only: bool
     service_area: list[str]
+    read_only_reason: str = ""
+    encrypted: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     imports: list[dict[str, Any]] = field(default_factory=list)
     last_run: dict[str, Any] | None = None
@@ -82,8 +93,21 @@ class ProjectInfo:
         return dict(self.__dict__)
 
 
-def _check_header(path: Path) -> None:
-    """Refuse files that are not an intact SQLite database carrying our application id."""
+def _wal_is_hot(path: Path) -> bool:
+    """True when a non-empty ``-wal`` sits beside the file: SQLite will complete the file from it."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _check_header(path: Path) -> str:
+    """Refuse what is plainly not a project before SQLite touches it; returns "plain" or "encrypted".
+
+    Only the checks that need no WAL are made here. With a hot ``-wal`` beside the file (a crash during
+    a checkpoint leaves the main file short, the WAL holding the rest) SQLite decides in ``_preflight``:
+    a short main file is then normal, not corruption.
+    """
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -92,10 +116,16 @@ def _check_header(path: Path) -> None:
         raise BlueprintError(f"{path}: no such project file") from None
     except IsADirectoryError:
         raise NotAProjectFile(f"{path}: is a directory, not a Blueprint project file") from None
+    except PermissionError:
+        raise BlueprintError(f"{path}: cannot be read (permission denied)") from None
     except OSError as exc:
         raise BlueprintError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+    if not header.startswith(_SQLITE_MAGIC):
+        if looks_encrypted(header, size):
+            return "encrypted"
         raise NotAProjectFile(f"{path}: not a Blueprint project file (not an SQLite database)")
+    if len(header) < 100:
+        raise ProjectCorrupt(f"{path}: corrupt project file (truncated: {size} bytes, no whole header)")
     (page_size,) = struct.unpack(">H", header[16:18])
     page_size = 65536 if page_size == 1 else page_size
     change_counter, page_count = struct.unpack(">II", header[24:32])
@@ -103,34 +133,69 @@ def _check_header(path: Path) -> None:
     (app_id,) = struct.unpack(">I", header[68:72])
     if page_size < 512 or page_size & (page_size - 1):
         raise ProjectCorrupt(f"{path}: corrupt project file (bad page size {page_size} in the header)")
-    # The header's page count is authoritative when its validity counter matches (SQLite >= 3.7.0).
-    if valid_for == change_counter and page_count and size < page_count * page_size:
-        raise ProjectCorrupt(
-            f"{path}: corrupt project file (truncated: {size} bytes, the header says {page_count * page_size})"
-        )
-    if size % page_size:
-        raise ProjectCorrupt(f"{path}: corrupt project file (size {size} is not a whole number of pages)")
+    if not _wal_is_hot(path):
+        # No WAL to complete it: the header's page count is authoritative when its validity counter
+        # matches (SQLite >= 3.7.0), and a short file has lost data.
+        if valid_for == change_counter and page_count and size < page_count * page_size:
+            raise ProjectCorrupt(
+                f"{path}: corrupt project file (truncated: {size} bytes, the header says "
+                f"{page_count * page_size})"
+            )
+        if size % page_size:
+            raise ProjectCorrupt(f"{path}: corrupt project file (size {size} is not a whole number of pages)")
     if app_id != APPLICATION_ID:
         raise NotAProjectFile(f"{path}: an SQLite database, but not a Blueprint project file")
+    return "plain"
 
 
-def _readonly_connect(path: Path) -> sqlite3.Connection:
-    uri = "file:" + str(path.resolve()).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
-    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+def _is_readonly_error(exc: BaseException) -> bool:
+    text = str(exc).replace("-", "").replace(" ", "").lower()
+    return "readonly" in text
 
 
-def _preflight(path: Path, migrations: Sequence[Migration]) -> int:
-    """Check integrity and version without writing; returns the file's schema version."""
+def is_disk_full_error(exc: BaseException) -> bool:
+    """True for SQLITE_FULL: the disk (or the database's size limit) is full."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc).lower()
+
+
+def disk_full_message(path: Path | str) -> str:
+    return f"{path}: the disk is full: nothing was changed (free some space, then try again)"
+
+
+def _preflight(
+    path: Path, migrations: Sequence[Migration], passphrase: str | None = None
+) -> tuple[int, bool]:
+    """Check integrity and version without writing.
+
+    Returns the file's schema version and whether it must be read ``immutable`` (its folder cannot be
+    written, so SQLite cannot make the ``-shm`` file a WAL reader needs).
+    """
     latest = migrations[-1].version
-    try:
-        conn = _readonly_connect(path)
+    immutable = False
+    while True:
         try:
-            result = conn.execute("PRAGMA quick_check").fetchone()
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise ProjectCorrupt(f"{path}: corrupt project file ({exc})") from None
+            conn = connect(path, passphrase=passphrase, read_only=True, immutable=immutable)
+            try:
+                result = conn.execute("PRAGMA quick_check").fetchone()
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                conn.close()
+        except (WrongPassphrase, EncryptionUnavailable):
+            raise
+        except sqlite3.DatabaseError as exc:
+            cannot_make_shm = _is_readonly_error(exc) or "unable to open" in str(exc).lower()
+            if cannot_make_shm and not immutable:
+                if _wal_is_hot(path):
+                    raise ProjectReadOnly(
+                        f"{path}: its last changes are still in {path.name}-wal and its folder is read-only;"
+                        " copy both files to a writable folder to open it"
+                    ) from None
+                immutable = True
+                continue
+            raise ProjectCorrupt(f"{path}: corrupt project file ({exc})") from None
+        break
     if not result or result[0] != "ok":
         raise ProjectCorrupt(
             f"{path}: corrupt project file (integrity check: {result[0] if result else '?'})"
@@ -142,17 +207,27 @@ def _preflight(path: Path, migrations: Sequence[Migration]) -> int:
         )
     if version < 1:
         raise NotAProjectFile(f"{path}: not a Blueprint project file (no schema)")
-    return version
+    return version, immutable
 
 
 class Project:
     """An open project file. Use ``open_project`` / ``create_project`` rather than the constructor."""
 
     def __init__(
-        self, path: Path, conn: sqlite3.Connection, read_only: bool, read_only_reason: str = ""
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        read_only: bool,
+        read_only_reason: str = "",
+        passphrase: str | None = None,
     ) -> None:
         self.path = path
+        # The file itself, symlinks resolved: one project file however it was reached (recent files,
+        # "is this the project already open?" and Save As compare this).
+        self.real_path = real_path(path)
         self.conn = conn
+        # Kept for connections made later on the same file (Save As of an encrypted project).
+        self.passphrase = passphrase
         self.db = sqlite_utils.Database(conn)
         self.read_only = read_only
         # Why it is read-only, for the user ("report.bpproj is read-only on disk"); "" when writable.
@@ -186,27 +261,31 @@ class Project:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing block; nests through savepoints. Raises ProjectReadOnly on a read-only project."""
         if self.read_only:
-            raise ProjectReadOnly(f"{self.path}: open read-only ({self.read_only_reason or 'as asked'})")
+            raise ProjectReadOnly(self.read_only_message())
         if self._depth == 0:
             try:
                 # Waits up to BUSY_TIMEOUT_MS while another window or command is writing.
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if is_busy_error(exc):
-                    raise ProjectBusy(busy_message(self.path)) from None
+                self._raise_plain(exc)
                 raise
         else:
             self.conn.execute(f"SAVEPOINT sp{self._depth}")
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
-            if self._depth == 0:
-                self.conn.execute("ROLLBACK")
-            else:
-                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
-                self.conn.execute(f"RELEASE sp{self._depth}")
+            # SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL among
+            # them); rolling back again would fail with "cannot rollback" and hide the real cause.
+            if self.conn.in_transaction:
+                if self._depth == 0:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                    self.conn.execute(f"RELEASE sp{self._depth}")
+            if isinstance(exc, sqlite3.Error):
+                self._raise_plain(exc)
             raise
         else:
             self._depth -= 1
@@ -214,13 +293,27 @@ class Project:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.OperationalError as exc:
-                    with contextlib.suppress(sqlite3.OperationalError):
-                        self.conn.execute("ROLLBACK")
-                    if is_busy_error(exc):
-                        raise ProjectBusy(busy_message(self.path)) from None
+                    if self.conn.in_transaction:
+                        with contextlib.suppress(sqlite3.OperationalError):
+                            self.conn.execute("ROLLBACK")
+                    self._raise_plain(exc)
                     raise
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def read_only_message(self) -> str:
+        return f"{self.path}: open read-only ({self.read_only_reason or 'as asked'}); nothing was changed"
+
+    def _raise_plain(self, exc: sqlite3.Error) -> None:
+        """Re-raise SQLite's busy / disk full / read-only errors as the one-line errors users act on."""
+        if is_busy_error(exc):
+            raise ProjectBusy(busy_message(self.path)) from None
+        if is_disk_full_error(exc):
+            raise DiskFull(disk_full_message(self.path)) from None
+        if _is_readonly_error(exc):
+            raise ProjectReadOnly(
+                f"{self.path}: the disk or file refuses writes (read-only); nothing was changed"
+            ) from None
 
     def insert_rows(
         self, table: str, rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None
@@ -274,12 +367,15 @@ class Project:
     def audit(
         self, action: str, entity: str | None = None, entity_id: Any = None, detail: Any = None
     ) -> None:
-        """Append one audit entry (inside the caller's transaction when there is one)."""
+        """Append one audit entry and its evidence-chain link (in the caller's transaction, if any)."""
+        from blueprint_desktop.store.evidence_chain import link_row
+
+        now = utc_now()
         with self.transaction():
-            self.conn.execute(
+            cur = self.conn.execute(
                 "INSERT INTO audit_log(at, actor, action, entity, entity_id, detail_json) VALUES (?,?,?,?,?,?)",
                 (
-                    utc_now(),
+                    now,
                     self.actor,
                     action,
                     entity,
@@ -287,6 +383,8 @@ class Project:
                     None if detail is None else json.dumps(detail, sort_keys=True, default=str),
                 ),
             )
+            # Same transaction: an audit row never exists without its link (verification would flag it).
+            link_row(self.conn, "audit_log", int(cur.lastrowid), now)
 
     # -- import batches --------------------------------------------------------------------------
     def find_batch(self, kind: str, sha256: str) -> dict[str, Any] | None:
@@ -357,6 +455,8 @@ class Project:
             app_version_created=self.get_meta("app_version", "") or "",
             created_at=self.get_meta("created_at", "") or "",
             read_only=self.read_only,
+            read_only_reason=self.read_only_reason,
+            encrypted=self.passphrase is not None,
             service_area=self.service_area(),
             counts=counts,
             imports=imports,
@@ -396,6 +496,8 @@ def _migrate(conn: sqlite3.Connection, from_version: int, migrations: Sequence[M
         for migration in pending(current, list(migrations)):
             for statement in _split_sql(migration.sql):
                 conn.execute(statement)
+            if migration.after is not None:
+                migration.after(conn)
             conn.execute(f"PRAGMA user_version = {int(migration.version)}")
         conn.execute("COMMIT")
     except BaseException:
@@ -422,20 +524,33 @@ def open_project(
     path: str | os.PathLike[str],
     read_only: bool = False,
     migrations: Sequence[Migration] = MIGRATIONS,
+    passphrase: str | None = None,
 ) -> Project:
     """Open a project file, refusing anything that is not an intact project this app can read.
 
     Other windows and commands may have it open too (they share it through SQLite's locking). When the
     file or its folder cannot be written the project opens read-only: ``project.read_only`` is True and
     ``project.read_only_reason`` says why, for callers to tell the user.
+
+    An encrypted file needs ``passphrase`` (or the process passphrase the command line sets, see
+    ``store/encryption.py``): ``PassphraseNeeded`` without one, ``WrongPassphrase`` for a wrong one. A
+    plain file ignores any passphrase.
     """
     path = Path(path)
-    _check_header(path)
-    version = _preflight(path, migrations)
+    kind = _check_header(path)
+    if kind == "encrypted":
+        passphrase = passphrase or process_passphrase()
+        if not passphrase:
+            raise PassphraseNeeded(
+                f"{path}: encrypted, or not a Blueprint project file; it opens only with its passphrase"
+            )
+    else:
+        passphrase = None
+    version, immutable = _preflight(path, migrations, passphrase)
     reason = "opened read-only as asked" if read_only else write_refusal(path)
     if reason is None:
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn = connect(path, passphrase=passphrase)
         except sqlite3.OperationalError as exc:
             reason = f"cannot be opened for writing ({exc})"
         else:
@@ -447,15 +562,17 @@ def open_project(
                 conn.close()
                 if is_busy_error(exc):
                     raise ProjectBusy(busy_message(path)) from None
-                if "readonly" not in str(exc).replace("-", "").replace(" ", "").lower():
+                if is_disk_full_error(exc):
+                    raise DiskFull(disk_full_message(path)) from None
+                if not _is_readonly_error(exc):
                     raise
                 reason = "the disk or file refuses writes"
             except BaseException:
                 conn.close()
                 raise
             else:
-                return Project(path, conn, False)
-    conn = _readonly_connect(path)
+                return Project(path, conn, False, passphrase=passphrase)
+    conn = connect(path, passphrase=passphrase, read_only=True, immutable=immutable)
     _configure(conn)
     if version < migrations[-1].version:
         conn.close()
@@ -463,7 +580,7 @@ def open_project(
             f"{path}: needs an upgrade to schema {migrations[-1].version}, which a read-only open cannot do"
             f" ({reason})"
         )
-    return Project(path, conn, True, reason)
+    return Project(path, conn, True, reason, passphrase=passphrase)
 
 
 def create_project(
@@ -474,11 +591,13 @@ def create_project(
     counties: Iterable[tuple[str, str]] = (),
     populate: Callable[[Project], None] | None = None,
     overwrite: bool = False,
+    passphrase: str | None = None,
 ) -> Path:
     """Write a new project file atomically: built beside the target, then renamed into place.
 
     ``counties`` are (county_fips, state) pairs forming the service area. ``populate`` may fill the
     project before it appears under its name (the demo uses it), so a failure leaves no file behind.
+    With ``passphrase`` the new file is encrypted (``store/encryption.py``) from its first byte.
     """
     path = Path(path)
     if lob not in LINES_OF_BUSINESS:
@@ -493,7 +612,7 @@ def create_project(
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
-        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        conn = connect(tmp, passphrase=passphrase)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         _configure(conn)
         conn.execute("PRAGMA journal_mode = WAL")
@@ -513,20 +632,23 @@ def create_project(
             "INSERT INTO service_area(county_fips, state, added_at) VALUES (?, ?, ?)",
             [(fips, state, now) for fips, state in counties],
         )
-        conn.execute(
+        cur = conn.execute(
             "INSERT INTO audit_log(at, actor, action, entity, detail_json) VALUES (?,?,?,?,?)",
             (now, _current_user(), "project.create", "project", json.dumps(meta, sort_keys=True)),
         )
+        from blueprint_desktop.store.evidence_chain import link_row
+
+        link_row(conn, "audit_log", int(cur.lastrowid), now)  # the chain's first link
         conn.execute("COMMIT")
         conn.close()
         if populate:
-            project = open_project(tmp)
+            project = open_project(tmp, passphrase=passphrase)
             try:
                 populate(project)
             finally:
                 project.close()
         # Leave a single self-contained file (no -wal) before it takes its real name.
-        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        conn = connect(tmp, passphrase=passphrase)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
         os.replace(tmp, path)
@@ -539,6 +661,7 @@ def create_project(
 
 __all__ = [
     "PROJECT_SUFFIX",
+    "DiskFull",
     "ProjectBusy",
     "SCHEMA_VERSION",
     "Project",

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.store.connection import connect, real_path
+from blueprint_desktop.store.evidence_chain import link_row
 from blueprint_desktop.store.project import PROJECT_SUFFIX, _current_user, utc_now
 
 
@@ -28,7 +30,7 @@ def save_project_as(project, dest: str | os.PathLike[str], overwrite: bool = Fal
     dest = Path(dest)
     if dest.suffix != PROJECT_SUFFIX:
         raise BlueprintError(f"{dest}: project files end in {PROJECT_SUFFIX}")
-    if dest.resolve() == Path(project.path).resolve():
+    if real_path(dest) == real_path(project.path):
         raise BlueprintError(f"{dest}: is the project's own file; choose another name")
     if dest.exists() and not overwrite:
         raise BlueprintError(f"{dest}: already exists; choose another name or remove it first")
@@ -38,20 +40,24 @@ def save_project_as(project, dest: str | os.PathLike[str], overwrite: bool = Fal
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        target = sqlite3.connect(str(tmp), isolation_level=None)
+        # The same passphrase as the original: a copy of an encrypted project stays encrypted.
+        target = connect(tmp, passphrase=getattr(project, "passphrase", None))
         try:
             project.conn.backup(target)
             target.execute("PRAGMA journal_mode = WAL")
-            target.execute(
+            now = utc_now()
+            cur = target.execute(
                 "INSERT INTO audit_log(at, actor, action, entity, detail_json) VALUES (?,?,?,?,?)",
                 (
-                    utc_now(),
+                    now,
                     _current_user(),
                     "project.save_as",
                     "project",
                     json.dumps({"from": str(project.path), "to": str(dest)}, sort_keys=True),
                 ),
             )
+            # The copy's evidence chain goes on from the original's.
+            link_row(target, "audit_log", int(cur.lastrowid), now)
             # One self-contained file (no -wal beside it) before it takes its name.
             target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
