@@ -246,6 +246,12 @@ def test_executive_summary_is_one_letter_page_with_trend_and_gaps(network, tmp_p
     assert "Harris, TX" in text or "Fort Bend, TX" in text
     # Regulator-facing text cites the CFR and CMS only.
     assert "docs/" not in text and "rules.md" not in text
+    # The footer names a digest that can be checked later: the run's stored inputs fingerprint.
+    stored = network.conn.execute(
+        "SELECT inputs_fingerprint FROM scoring_runs WHERE id = ?", (second.run_id,)
+    ).fetchone()[0]
+    assert f"Scoring run {second.run_id} inputs fingerprint {stored}" in text
+    assert "Project file SHA-256" not in text
 
 
 def test_executive_summary_without_an_earlier_run_says_so(network, tmp_path):

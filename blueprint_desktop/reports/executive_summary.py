@@ -136,6 +136,16 @@ def _draw_map(pdf, worst_by_county: dict[str, str], x: float, y: float, w: float
     return used_h + 5
 
 
+def _run_inputs_fingerprint(project, run_id: int | None) -> str:
+    """The stored inputs fingerprint of a scoring run ("-" when there is no run)."""
+    if run_id is None:
+        return "-"
+    row = project.conn.execute(
+        "SELECT inputs_fingerprint FROM scoring_runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    return str(row[0]) if row and row[0] else "-"
+
+
 def write_executive_summary(project, path: str | os.PathLike[str], progress: Progress | None = None) -> Path:
     """Write the one-page summary PDF to ``path`` (replaced atomically); returns the path."""
     from blueprint_desktop.engine import runs
@@ -157,11 +167,19 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
         if cur is None or STATUS_RANK[r["status"]] < STATUS_RANK[cur]:
             worst_by_county[r["county_fips"]] = r["status"]
 
-    progress.update(0.2, "fingerprinting the project file")
-    fingerprint = project.file_sha256()
     generated = datetime.now(UTC).replace(microsecond=0)
     run = facts["run"]
-    pdf = ReportPDF(TITLE, TITLE, generated.strftime("%Y-%m-%d %H:%M UTC"), fingerprint, draft=False)
+    # The footer names the scoring run's inputs fingerprint (stored with the run, so it can be checked
+    # against the project later), not the project file's SHA-256, which changes on every open.
+    fingerprint = _run_inputs_fingerprint(project, run.get("id"))
+    pdf = ReportPDF(
+        TITLE,
+        TITLE,
+        generated.strftime("%Y-%m-%d %H:%M UTC"),
+        fingerprint,
+        draft=False,
+        fingerprint_label=f"Scoring run {run.get('id', '-')} inputs fingerprint",
+    )
     pdf.set_creation_date(generated)
     pdf.set_subject(f"{facts['plan']}, plan year {facts['plan_year']}")
     pdf.set_auto_page_break(False)  # one page by construction; every block below has a fixed height
