@@ -15,6 +15,8 @@ from blueprint_desktop.store import open_project
 
 EXIT_PROBLEMS = 1
 REJECTIONS_FILE = "hsd_rejections.csv"
+SCREEN_PROBLEMS = 10  # problems printed to the terminal; the rejection file has all of them
+JSON_PROBLEMS = 1000  # problems carried in --json output (the totals are always there)
 
 
 def register(groups) -> None:
@@ -34,6 +36,9 @@ def register(groups) -> None:
     p.add_argument("out", type=Path, help="the PDF to write")
     p.add_argument("--notice", type=int, help="notice id (default: the latest notice)")
     p.add_argument("--draft", action="store_true", help="export even when incomplete, watermarked DRAFT")
+    p.add_argument(
+        "--allow-broken-chain", action="store_true", help="export from a broken evidence chain, stating it"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_package)
 
@@ -54,6 +59,12 @@ def register(groups) -> None:
 
 
 def cmd_hsd(args: argparse.Namespace) -> int:
+    """Build, check and write the HSD tables; one screen of summary, the row detail in the rejection file.
+
+    A national roster can have millions of row problems (a roster without contract types warns on every
+    provider row), so the terminal gets the counts and the first few problems, never the whole list; the
+    rejection file has every one. ``--json`` likewise carries the first ``JSON_PROBLEMS`` problems and the
+    totals."""
     from blueprint_desktop.reports import hsd_checks, hsd_tables
 
     with open_project(args.project) as project:
@@ -61,36 +72,65 @@ def cmd_hsd(args: argparse.Namespace) -> int:
     problems = hsd_checks.check_tables(tables)
     rejected = hsd_checks.rejections(problems)
     args.dir.mkdir(parents=True, exist_ok=True)
-    report = hsd_checks.write_problems(args.dir / REJECTIONS_FILE, problems)
+    report = args.dir / REJECTIONS_FILE
     written: list[Path] = []
-    if not (args.strict and rejected):
-        written = hsd_tables.write_tables(tables, args.dir)
+    if args.strict and rejected:
+        hsd_checks.write_problems(report, problems)
+    else:
+        # The rejection list is part of the export: replaced together with the tables.
+        also = {REJECTIONS_FILE: lambda tmp: hsd_checks.write_problems(tmp, problems)}
+        written = hsd_tables.write_tables(tables, args.dir, also=also)
+        written = [p for p in written if p != report]
+    xlsx = {
+        kind: [p for p in written if p.suffix == ".xlsx" and p.name.startswith(hsd_tables.FILE_NAMES[kind])]
+        for kind in ("provider", "facility")
+    }
     if args.json:
         json.dump(
             {
                 "provider_rows": len(tables.provider),
                 "facility_rows": len(tables.facility),
+                "xlsx_files": {kind: len(files) for kind, files in xlsx.items()},
                 "ssa_source": tables.ssa_source,
                 "written": [str(p) for p in written],
                 "problems_file": str(report),
-                "problems": [p.as_dict() for p in problems],
+                "rejected": len(rejected),
+                "problems_total": len(problems),
+                "problems": [p.as_dict() for p in problems[:JSON_PROBLEMS]],
             },
             sys.stdout,
             indent=2,
         )
         print()
-    else:
-        for p in problems:
-            print(f"{p.severity}: {p.line()}", file=sys.stderr)
-        print(
-            f"{len(tables.provider)} provider row(s), {len(tables.facility)} facility row(s); "
-            f"{len(rejected)} row problem(s) CMS would reject, listed in {report}"
+        return EXIT_PROBLEMS if rejected and args.strict else 0
+    # Rejections first: they are what stops an upload; warnings fill the rest of the screen.
+    shown = rejected[:SCREEN_PROBLEMS]
+    shown += [p for p in problems[: SCREEN_PROBLEMS * 4] if p.severity != hsd_checks.REJECT][
+        : SCREEN_PROBLEMS - len(shown)
+    ]
+    for p in shown:
+        print(f"{p.severity}: {p.line()}", file=sys.stderr)
+    if len(problems) > SCREEN_PROBLEMS:
+        print(f"... and {len(problems) - SCREEN_PROBLEMS:,} more, every one in {report}", file=sys.stderr)
+    for kind in ("provider", "facility"):
+        rows = len(tables.rows(kind))
+        files = xlsx[kind]
+        split = (
+            f" (over Excel's {hsd_tables.XLSX_MAX_ROWS:,}-row sheet limit: split into {len(files)} XLSX files,"
+            " header on each; the CSV is one file)"
+            if len(files) > 1
+            else ""
         )
-        print(f"SSA county codes and criteria: {tables.ssa_source}")
-        if written:
-            print("wrote " + ", ".join(str(p) for p in written))
-        else:
-            print("wrote no tables (--strict and rows would be rejected)")
+        print(f"{kind} table: {rows:,} row(s){split}")
+    warnings = len(problems) - len(rejected)
+    print(
+        f"{len(rejected):,} row problem(s) CMS would reject and {warnings:,} warning(s), listed in {report}"
+    )
+    print(f"SSA county codes and criteria: {tables.ssa_source}")
+    if written:
+        print("wrote " + ", ".join(p.name for p in written) + f" in {args.dir}")
+    else:
+        print("wrote no tables (--strict and rows would be rejected)")
     return EXIT_PROBLEMS if rejected and args.strict else 0
 
 
@@ -99,7 +139,14 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     # Writable open: gathering refreshes the gap providers (derived rows), as every deficiency view does.
     with open_project(args.project) as project:
-        result = export_package(project, args.out, args.notice, args.draft, progress=terminal_progress())
+        result = export_package(
+            project,
+            args.out,
+            args.notice,
+            args.draft,
+            progress=terminal_progress(),
+            allow_broken_chain=args.allow_broken_chain,
+        )
     if args.json:
         json.dump(result.as_dict(), sys.stdout, indent=2)
         print()
@@ -108,6 +155,8 @@ def cmd_package(args: argparse.Namespace) -> int:
         print(f"wrote {kind}package {result.path} ({result.pages} pages, notice {result.notice_id})")
         for lack in result.lacks:
             print(f"  lacks: {lack.as_dict()['section_title']}: {lack.message}")
+        if result.stamp and not result.stamp.chain_ok:
+            print(f"  the package states the evidence chain is BROKEN: {result.stamp.chain_break}")
     return 0
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_output
+from blueprint_desktop.reports.safe_cells import safe_row, safe_text
 from blueprint_desktop.status_colors import STATUS_ORDER, status_tint
 
 VIEWS = (
@@ -192,7 +193,7 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
     wb = Workbook(write_only=True)
 
     def head(ws, value):
-        c = WriteOnlyCell(ws, value=value)
+        c = WriteOnlyCell(ws, value=safe_text(value))
         c.font, c.alignment = bold, wrap
         return c
 
@@ -212,7 +213,10 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
             + [head(ws, f"{code} {line_names[code]}") for code in lines]
         )
         for f in counties:
-            row: list[Any] = [f, names[f], designation.get(f, "")]
+            # Text from the project and the reference files passes through safe_text (safe_cells: no formula,
+            # no XML-illegal character). The view values below are composed by _view_value from numbers and
+            # fixed words ("- min / - mi", "12 / 3"), never from outside text, and are typed string cells.
+            row: list[Any] = safe_row([f, names[f], designation.get(f, "")])
             for code in lines:
                 r = cells.get((f, code))
                 if r is None:
@@ -265,7 +269,7 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
         ("Colours", "Pass, At Risk and Failing fills are those of the results table and the map."),
     ]
     for label, value in rows:
-        ws.append([head(ws, label), WriteOnlyCell(ws, value=value)])
+        ws.append([head(ws, label), WriteOnlyCell(ws, value=safe_text(value))])
     ws.append([])
     ws.append([head(ws, "County"), head(ws, "Criteria and population points per county")])
     first: dict[str, dict[str, Any]] = {}
@@ -273,7 +277,7 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
         first.setdefault(r["county_fips"], r)
     for f in counties:
         d = first[f]["detail"]
-        ws.append([f"{f} {names[f]}", f"{d.get('criteria', '')}; {d.get('population', '')}"])
+        ws.append(safe_row([f"{f} {names[f]}", f"{d.get('criteria', '')}; {d.get('population', '')}"]))
 
     progress.update(0.97, "saving")
     with atomic_output(path) as tmp:

@@ -30,6 +30,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.matrix_xlsx import county_names
+from blueprint_desktop.reports.safe_cells import safe_text
 
 COLUMNS = [
     "County FIPS",
@@ -200,7 +201,8 @@ def _write_csv(path: Path, rows) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        # safe_cells: roster text (names, addresses) may begin with "=" or hold control characters.
+        writer.writerows({k: safe_text(v) for k, v in r.items()} for r in rows)
 
 
 def _write_xlsx(path: Path, rows) -> None:
@@ -225,9 +227,9 @@ def _write_xlsx(path: Path, rows) -> None:
     for r in rows:
         out = []
         for i, c in enumerate(COLUMNS):
-            v = r[c]
+            v = safe_text(r[c])  # safe_cells: no formula, no XML-illegal character
             if i in text_idx:
-                cell = WriteOnlyCell(ws, value=str(v))
+                cell = WriteOnlyCell(ws, value=safe_text(str(v)))
                 cell.number_format = "@"
                 out.append(cell)
             else:
