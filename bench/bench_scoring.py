@@ -13,19 +13,40 @@ Run: ``.venv/bin/python bench/bench_scoring.py [--providers 1000000] [--baseline
    the nearest distances, so the comparison favours the baseline.
 3. One state's drive time: a synthetic grid road network over Texas's bounding box (every 10th row and
    column an arterial at OSRM's primary speed, the rest residential) and all lines, Texas counties only.
+
+Today's code against the working tree (issue 16): ``--vs-today`` runs the same timed call twice, each in a
+fresh process: once with the package as it is at ``--today-rev`` (``git archive`` into a temporary folder,
+so "today" is the code before this work, not an approximation of it) and once with the working tree. Each
+process reports wall and CPU seconds (``time.process_time``: every thread of the process) of the timed call
+only, and writes its results as JSON; the two JSON texts must be identical.
+
+- ``--vs-today compute``: ``compute_results(..., "straight")`` on the national inputs above
+  (``--points N`` replaces the census points by N synthetic points drawn where people live).
+- ``--vs-today product``: the product path, ``score_project(project, "straight")`` (gather + compute +
+  store) on a project file holding every county as its service area and ``--providers`` locations (built
+  once with SQL and kept in ``--cache``; each process scores its own copy). Results are read back from the
+  file (``runs.run_results``) for the comparison.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import pickle
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+# A child process of --vs-today imports the package from the root it is given (today's code or this tree).
+sys.path.insert(0, os.environ.get("BENCH_CODE_ROOT", str(REPO)))
 
 from blueprint_desktop.engine.credited import LOCATION_COLUMNS  # noqa: E402
 from blueprint_desktop.engine.roads import KMH_TO_MPH, SPEEDS_KMH, RoadGraph, _dedupe  # noqa: E402
@@ -129,13 +150,239 @@ def grid_graph(min_lat, max_lat, min_lon, max_lon, rows: int, cols: int) -> Road
     return _dedupe(RoadGraph(lat, lon, src, dst, miles / mph * 60.0, miles))
 
 
+TODAY_REV = "e9683ca"  # the commit before issue 16's scoring work: "today's code" for the ratios
+TODAY = "2026-12-01"  # a fixed "today" so both processes credit and score the same rows
+
+
+def synthetic_points(pts: pd.DataFrame, n: int, rng) -> pd.DataFrame:
+    """``n`` population points drawn where people live (by census weight), ~2 miles of jitter, each
+    weighing its share of its county's weight."""
+    at = rng.choice(len(pts), size=n, p=pts.weight.to_numpy() / pts.weight.sum())
+    jitter = rng.normal(0, 2.0 / 69.0, size=(n, 2))
+    out = pd.DataFrame(
+        {
+            "point_id": [f"s{i}" for i in range(n)],
+            "county_fips": pts.county_fips.to_numpy()[at],
+            "lat": np.clip(pts.lat.to_numpy()[at] + jitter[:, 0], -89, 89),
+            "lon": pts.lon.to_numpy()[at] + jitter[:, 1],
+            "weight": 1.0,
+            "source": "census-sample",
+        }
+    )
+    # Every county keeps at least one point (a county without points would score differently).
+    missing = pts[~pts.county_fips.isin(out.county_fips.unique())]
+    return pd.concat([out, missing[out.columns]], ignore_index=True)
+
+
+def national_inputs(cache: Path, providers: int, points: int):
+    """(points, locations, counties) of the national bench, generated once per size into ``cache``."""
+    path = cache / f"national_{providers}_{points}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    from blueprint_desktop.rules.standards import all_lines
+
+    rng = np.random.default_rng(7)
+    pts = national_points()
+    lines = [ld.code for ld in all_lines("ma")]
+    locs = synthetic_locations(pts, providers, lines, rng)
+    if points:
+        pts = synthetic_points(pts, points, np.random.default_rng(11))
+    counties = sorted(pts.county_fips.unique())
+    path.write_bytes(pickle.dumps((pts, locs, counties)))
+    return pts, locs, counties
+
+
+def build_project(path: Path, locs: pd.DataFrame) -> Path:
+    """A project file with every county as its service area and ``locs`` as its network (SQL inserts)."""
+    from blueprint_desktop.geo.counties import load_counties
+    from blueprint_desktop.store.project import create_project, utc_now
+
+    counties = load_counties()
+    state_col = "state" if "state" in counties.columns else counties.columns[0]
+    area = [(str(f), str(counties.loc[f, state_col])[:2]) for f in counties.index]
+    now = utc_now()
+
+    def populate(project) -> None:
+        with project.transaction() as conn:
+            _insert_network(conn, locs, now)
+
+    return create_project(path, "bench national", counties=area, populate=populate)
+
+
+def _insert_network(conn, locs: pd.DataFrame, now: str) -> None:
+    # One transaction (the caller's): 3,000,000 rows autocommitted one by one would take an hour.
+    conn.execute(
+        "INSERT INTO import_batches(id, kind, file_name, file_sha256, imported_at) VALUES (1, 'roster',"
+        " 'bench.csv', 'bench', '2026-11-20T00:00:00Z')"
+    )
+    n = len(locs)
+    ids = np.arange(1, n + 1)
+    conn.executemany(
+        "INSERT INTO providers(id, npi, name, source, contract_status, credentialing_status, panel_status,"
+        " telehealth_only, telehealth_waived, attested_date, batch_id, updated_at, exclusion, ma_contracted,"
+        " primary_care_source, offers_telehealth) VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+        zip(
+            ids.tolist(), locs.npi.tolist(), locs.name.tolist(), locs.source.tolist(),
+            locs.contract_status.tolist(), locs.credentialing_status.tolist(), locs.panel_status.tolist(),
+            locs.telehealth_only.tolist(), locs.telehealth_waived.tolist(), locs.attested_date.tolist(),
+            [now] * n, locs.exclusion.tolist(), locs.ma_contracted.tolist(),
+            locs.primary_care_source.tolist(), locs.offers_telehealth.tolist(), strict=True,
+        ),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO provider_lines(provider_id, line_code) VALUES (?, ?)",
+        zip(ids.tolist(), locs.submitted_code.tolist(), strict=True),
+    )
+    conn.executemany(
+        "INSERT INTO locations(id, provider_id, county_fips, latitude, longitude, geocode_quality, beds,"
+        " batch_id) VALUES (?,?,?,?,?,?,?,1)",
+        zip(
+            ids.tolist(), ids.tolist(), locs.county_fips.tolist(), locs.lat.tolist(),
+            np.clip(locs.lon.to_numpy(), -180, 180).tolist(), locs.geocode_quality.tolist(),
+            locs.beds.astype(int).tolist(), strict=True,
+        ),
+    )  # fmt: skip
+
+
+def _child(args) -> None:
+    """One timed call in this process (today's code or the tree, by BENCH_CODE_ROOT); one JSON line out."""
+    from datetime import date
+
+    today = date.fromisoformat(TODAY)
+    cache = Path(args.cache)
+    out: dict = {"root": os.environ.get("BENCH_CODE_ROOT", str(REPO))}
+    if args.vs_today == "compute":
+        from blueprint_desktop.engine.scoring import ScoringInputs, compute_results
+        from blueprint_desktop.rules.standards import standards_for_county
+
+        pts, locs, counties = national_inputs(cache, args.providers, args.points)
+        standards = {f: standards_for_county(None, f) for f in counties}
+        inputs = ScoringInputs(counties, standards, pts, locs, today=today)
+        t0, c0 = time.perf_counter(), time.process_time()
+        results = compute_results(inputs, "straight")
+        out.update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0, cells=len(results))
+        rows = [r.as_dict() for r in results]
+    else:
+        from blueprint_desktop.engine import runs
+        from blueprint_desktop.engine.scoring import score_project
+        from blueprint_desktop.store.project import open_project
+
+        project = open_project(args.project)
+        try:
+            t0, c0 = time.perf_counter(), time.process_time()
+            run = score_project(project, "straight", today=today)
+            out.update(
+                wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0, cells=len(run.results)
+            )
+            out["timings"] = run.timings
+            rows = runs.run_results(project, run.run_id)
+        finally:
+            project.close()
+        for r in rows:
+            r.pop("run_id", None)
+            r.pop("run_started_at", None)
+    Path(args.child_out).write_text(json.dumps(rows, sort_keys=True, default=str))
+    print(json.dumps(out))
+
+
+def _today_root(rev: str, folder: Path) -> Path:
+    """The package as it was at ``rev`` (git archive: reads the repository, changes nothing in it)."""
+    root = folder / f"today-{rev}"
+    if not (root / "blueprint_desktop").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", rev, "blueprint_desktop"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+        (root / "resources").symlink_to(REPO / "resources")
+    return root
+
+
+def vs_today(args) -> None:
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    roots = {"today": _today_root(args.today_rev, cache), "new": REPO}
+    if args.vs_today == "compute":
+        t0 = time.perf_counter()
+        pts, locs, counties = national_inputs(cache, args.providers, args.points)
+        print(
+            f"inputs: {len(pts):,} points in {len(counties):,} counties, {len(locs):,} locations "
+            f"({time.perf_counter() - t0:.1f} s, cached in {cache})"
+        )
+    else:
+        master = cache / f"national_{args.providers}-{args.today_rev}.bpproj"
+        if not master.exists():
+            # Written by today's code (its schema), so both processes can open it; this tree migrates its
+            # copy on open, before the timed call.
+            t0 = time.perf_counter()
+            national_inputs(cache, args.providers, 0)
+            cmd = [sys.executable, __file__, "--child-build", str(master), "--cache", str(cache)]
+            cmd += ["--providers", str(args.providers)]
+            env = dict(os.environ, BENCH_CODE_ROOT=str(roots["today"]))
+            subprocess.run(cmd, env=env, check=True)
+            print(
+                f"built {master} ({master.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s"
+            )
+    report = {}
+    for name in args.order.split(","):
+        out_json = cache / f"{args.vs_today}-{name}.json"
+        cmd = [sys.executable, __file__, "--child", "--vs-today", args.vs_today, "--cache", str(cache)]
+        cmd += [
+            "--providers",
+            str(args.providers),
+            "--points",
+            str(args.points),
+            "--child-out",
+            str(out_json),
+        ]
+        if args.vs_today == "product":
+            copy = cache / f"score-{name}.bpproj"
+            shutil.copy(master, copy)
+            for suffix in ("-wal", "-shm"):
+                Path(str(copy) + suffix).unlink(missing_ok=True)
+            cmd += ["--project", str(copy)]
+        env = dict(os.environ, BENCH_CODE_ROOT=str(roots[name]))
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{name} failed:\n{done.stderr[-4000:]}")
+        report[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        report[name]["json"] = out_json
+        r = report[name]
+        print(
+            f"{name:5s}: wall {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s, {r['cells']:,} cells {r.get('timings', '')}"
+        )
+    a, b = report["today"], report["new"]
+    same = a["json"].read_bytes() == b["json"].read_bytes()
+    print(
+        f"ratio today/new: wall {a['wall_s'] / b['wall_s']:.1f}x, CPU {a['cpu_s'] / b['cpu_s']:.1f}x; "
+        f"results JSON ({a['json'].stat().st_size / 1e6:.1f} MB) {'IDENTICAL' if same else 'DIFFERENT'}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--vs-today", choices=("compute", "product"), help="today's code against this tree")
+    ap.add_argument("--points", type=int, default=0, help="synthetic population points (0: census points)")
+    ap.add_argument("--today-rev", default=TODAY_REV)
+    ap.add_argument("--order", default="today,new", help="which process runs first")
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "bench_scoring"))
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--child-build", help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", help=argparse.SUPPRESS)
+    ap.add_argument("--project", help=argparse.SUPPRESS)
     ap.add_argument("--providers", type=int, default=1_000_000)
     ap.add_argument("--baseline-sample", type=int, default=2000)
     ap.add_argument("--grid", type=int, default=500, help="road grid side (nodes); 500 -> ~1M directed edges")
     ap.add_argument("--skip-road", action="store_true")
     args = ap.parse_args()
+    if args.child:
+        return _child(args)
+    if args.child_build:
+        _, locs, _ = national_inputs(Path(args.cache), args.providers, 0)
+        build_project(Path(args.child_build), locs)
+        return None
+    if args.vs_today:
+        return vs_today(args)
     rng = np.random.default_rng(7)
 
     t0 = time.perf_counter()

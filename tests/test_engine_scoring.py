@@ -372,3 +372,123 @@ def test_county_value_order_matches_lexsort():
         w = rng.random(5000)
         fast = rollup.weighted_percentile(county, w, np.where(np.isnan(values), np.inf, values), 50, q)
         assert np.isfinite(fast).sum() > 0
+
+
+def test_weighted_percentiles_one_sort_equals_two():
+    """Straight-line minutes are miles / the county's speed: one sort by miles gives both percentiles,
+    exactly as two separate sorts do (ties and infinities included)."""
+    rng = np.random.default_rng(5)
+    county = rng.integers(0, 40, 20000)
+    miles = np.round(rng.random(20000) * 80, 1)  # rounded: many ties
+    miles[rng.random(20000) < 0.03] = np.inf
+    speed = rng.uniform(0.3, 1.2, 40)
+    minutes = miles / speed[county]
+    w = rng.random(20000)
+    for q in (0.5, 0.9):
+        d, t = rollup.weighted_percentiles(county, w, miles, 45, also=(minutes,), q=q)
+        assert np.array_equal(d, rollup.weighted_percentile(county, w, miles, 45, q), equal_nan=True)
+        assert np.array_equal(t, rollup.weighted_percentile(county, w, minutes, 45, q), equal_nan=True)
+        assert np.isnan(d[40:]).all() and np.isfinite(d[:40]).any()
+
+
+def test_provisional_recheck_equals_a_run_without_provisional_providers():
+    """The re-check re-queries only points whose nearest location is provisional; its share and count
+    must equal a full run with the provisional providers left out."""
+    rng = np.random.default_rng(9)
+    rows = [
+        loc(100 + k, str(2_000_000_000 + k), float(rng.uniform(-0.5, 0.6)), cred=c)
+        for k, c in enumerate(rng.choice(["active", "provisional"], 40, p=[0.6, 0.4]))
+    ]
+    lines = [std(minutes=30, miles=4, min_count=3, required=60.0)]
+    full = ScoringInputs(
+        ["99001", "99002"],
+        {"99001": county("99001", lines), "99002": county("99002", lines)},
+        points(),
+        pd.DataFrame(rows, columns=LOCATION_COLUMNS),
+        today=TODAY,
+    )
+    active_rows = [r for r in rows if r["credentialing_status"] == "active"]
+    alone = ScoringInputs(
+        full.counties,
+        full.standards,
+        full.points,
+        pd.DataFrame(active_rows, columns=LOCATION_COLUMNS),
+        today=TODAY,
+    )
+    with_prov = by_county(compute_results(full, "straight"))
+    without = by_county(compute_results(alone, "straight"))
+    for fips in ("99001", "99002"):
+        assert with_prov[fips].detail["pct_active_only"] == round(without[fips].detail["pct_measured"], 4)
+        assert with_prov[fips].detail["count_active_only"] == without[fips].credited_count
+
+
+def test_run_fingerprint_is_order_free_and_sees_every_read_column():
+    from blueprint_desktop.engine import runs
+
+    df = base_locations()
+    fp = runs._hash_rows_set(df, runs.LOCATION_COLUMNS)
+    assert fp == runs._hash_rows_set(df.sample(frac=1.0, random_state=1), runs.LOCATION_COLUMNS)
+    moved = df.copy()
+    moved.loc[2, "lat"] = 1e-9  # a tenth of a millimetre
+    assert runs._hash_rows_set(moved, runs.LOCATION_COLUMNS) != fp
+    renamed = df.copy()
+    renamed.loc[0, "credentialing_status"] = "provisional"
+    assert runs._hash_rows_set(renamed, runs.PROVIDER_COLUMNS) != runs._hash_rows_set(
+        df, runs.PROVIDER_COLUMNS
+    )
+    assert runs._hash_rows_set(renamed, runs.LOCATION_COLUMNS) == fp  # not a location column
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("a", None, "b"),
+        (1, None, 3),
+        (1, 2, 3),
+        (1.5, None, 2),
+        (None, None),
+        ("x", 1),
+        ("2026-01-01", "2026-02-01"),
+    ],
+)
+def test_locations_columns_built_as_pandas_builds_them(values):
+    """credited._column (through Arrow) gives the dtype and values pandas gives for the row tuples."""
+    from blueprint_desktop.engine.credited import _column
+
+    ours = _column(values)
+    ref = pd.DataFrame([(v,) for v in values], columns=["c"])["c"]
+    pd.testing.assert_series_equal(ours, ref, check_names=False)
+
+
+def test_score_in_process_brings_back_the_childs_error(tmp_path):
+    """A run in a child process (engine.score_worker) reports an error the user can act on as a
+    BlueprintError with the child's message, and stores nothing."""
+    from blueprint_desktop.engine.score_worker import score_in_process
+    from blueprint_desktop.errors import BlueprintError
+    from blueprint_desktop.store import create_project, open_project
+
+    path = create_project(tmp_path / "empty.bpproj", "Empty", lob="ma", plan_year=2026)
+    project = open_project(path)
+    try:
+        with pytest.raises(BlueprintError, match="service area is empty"):
+            score_in_process(project, "straight")
+        assert project.conn.execute("SELECT count(*) FROM scoring_runs").fetchone()[0] == 0
+    finally:
+        project.close()
+
+
+def test_standards_fingerprint_dict_is_as_dict():
+    """runs._standards_dict (no dataclasses.asdict deep copies) is CountyStandards.as_dict, so the
+    "standards" fingerprint of a run is what it was before."""
+    from blueprint_desktop.engine import runs
+    from blueprint_desktop.rules.standards import standards_for_county
+
+    for fips in ("48201", "02016", "99001"):
+        cs = (
+            standards_for_county(None, fips)
+            if fips != "99001"
+            else county("99001", [std(), std("040", beds=True)])
+        )
+        assert json.dumps(runs._standards_dict(cs), sort_keys=True, default=str) == json.dumps(
+            cs.as_dict(), sort_keys=True, default=str
+        )

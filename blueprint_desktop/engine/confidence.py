@@ -38,6 +38,7 @@ FRESH_FULL_DAYS, FRESH_ZERO_DAYS = 90, 365
 VERIFIED_DAYS, HALF_VERIFIED_DAYS = 180, 365
 GEOCODE_SCORE = {"exact": 1.0, "interpolated": 0.9, "zip-centroid": 0.6, "county-centroid": 0.2, "none": 0.0}
 PANEL_SCORE = {"open": 1.0, "closed": 0.5, "unknown": 0.0}
+NO_LOCATION_NOTE = "no credited location within reach: provider-based parts not applicable (full marks)"
 
 
 def band(score: float) -> str:
@@ -45,9 +46,23 @@ def band(score: float) -> str:
 
 
 def _age_days(values: pd.Series, today: date) -> np.ndarray:
-    dates = pd.to_datetime(values.fillna("").astype(str).str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
-    age = (pd.Timestamp(today) - dates).dt.days.to_numpy(dtype=float)
-    return age  # NaN where unknown
+    """Age in days of each date (NaN where unknown). A roster repeats a few dates over a million rows, so
+    each distinct value is parsed once (parsing every row cost ~0.3 s per column nationally)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str).str.slice(0, 10)
+    dates = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    age = np.append((pd.Timestamp(today) - dates).dt.days.to_numpy(dtype=float), np.nan)
+    return age[codes]  # the sentinel -1 reads the appended NaN
+
+
+def _score_of(values: pd.Series, scores: dict[str, float]) -> np.ndarray:
+    """``scores`` of each value (0 for anything else), looked up once per distinct value (a Series.map
+    over a million rows cost ~1 s)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array(
+        [scores.get(u, 0.0) if isinstance(u, str) else 0.0 for u in uniques] + [0.0], dtype=float
+    )
+    return table[codes]
 
 
 def location_scores(locs: pd.DataFrame, today: date | None = None) -> dict[str, np.ndarray]:
@@ -65,8 +80,8 @@ def location_scores(locs: pd.DataFrame, today: date | None = None) -> dict[str, 
     recent = np.fmin(att, act)  # fmin ignores NaN when the other is known
     verified = np.where(recent <= VERIFIED_DAYS, 1.0, np.where(recent <= HALF_VERIFIED_DAYS, 0.5, 0.0))
     verified = np.where(np.isnan(recent), 0.0, verified)
-    geo = locs.geocode_quality.map(GEOCODE_SCORE).fillna(0.0).to_numpy(dtype=float)
-    panel = locs.panel_status.map(PANEL_SCORE).fillna(0.0).to_numpy(dtype=float)
+    geo = _score_of(locs.geocode_quality, GEOCODE_SCORE)
+    panel = _score_of(locs.panel_status, PANEL_SCORE)
     return {"freshness": fresh, "verification": verified, "geocoding": geo, "panel": panel}
 
 
@@ -115,11 +130,16 @@ def county_confidence(
         parts[key] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), 1.0)
     parts["rules"] = np.asarray(rules_by_county, dtype=float)
     total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS)
+    # Column-wise: one multiply per part in numpy (the same IEEE product as per element), then Python's
+    # round per value; building 139,000 dicts element by element cost ~1 s nationally.
+    rounded = {k: [round(x, 2) for x in (WEIGHTS[k] * parts[k]).tolist()] for k in WEIGHTS}
+    keys = list(WEIGHTS)
+    columns = [rounded[k] for k in keys]
     breakdowns = []
-    for c in range(n_counties):
-        b = {k: round(WEIGHTS[k] * float(parts[k][c]), 2) for k in WEIGHTS}
-        b["locations_assessed"] = int(counts[c])
-        if counts[c] == 0:
-            b["note"] = "no credited location within reach: provider-based parts not applicable (full marks)"
+    for c, n in enumerate(counts.astype(np.int64).tolist()):
+        b = dict(zip(keys, [col[c] for col in columns], strict=True))
+        b["locations_assessed"] = n
+        if n == 0:
+            b["note"] = NO_LOCATION_NOTE
         breakdowns.append(b)
     return np.round(total, 1), breakdowns

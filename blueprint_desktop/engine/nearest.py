@@ -55,12 +55,12 @@ class CountyPoints:
         self.tree4 = cKDTree(np.column_stack([self.xyz, self.county_idx * COUNTY_SEPARATION]))
 
     def reach_pairs(self, loc_tree: cKDTree | None, loc_xyz: np.ndarray, reach_miles_by_county: np.ndarray):
-        """Pairs (county index, location index, miles to the county's nearest point) within reach.
+        """Pairs (county index, location index) within reach, as two aligned arrays.
 
         ``reach_miles_by_county[c]`` is the straight-line radius of county c for this line (NaN or <= 0:
-        skip the county). Returns three aligned arrays.
+        skip the county). Only membership is decided: a count never needs the distance itself.
         """
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
             return empty
         reach = np.nan_to_num(np.asarray(reach_miles_by_county, dtype=float), nan=0.0)
@@ -79,4 +79,4 @@ class CountyPoints:
         query = np.column_stack([loc_xyz[cand_l], cand_c * COUNTY_SEPARATION])
         d, _ = self.tree4.query(query, k=1, distance_upper_bound=float(chord[use].max()) + 1e-12, workers=-1)
         ok = d <= chord[cand_c] + 1e-12
-        return cand_c[ok], cand_l[ok], chord_to_miles(d[ok])
+        return cand_c[ok], cand_l[ok]

@@ -8,10 +8,12 @@ cardiology flip?" has an answer ("providers changed; count 14 -> 12, below the m
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from blueprint_desktop.engine.rollup import CountyLineResult
@@ -20,32 +22,81 @@ from blueprint_desktop.progress import Progress
 from blueprint_desktop.store.project import utc_now
 
 
-def _hash_rows(project, sql: str) -> str:
-    digest = hashlib.sha256()
-    for row in project.conn.execute(sql):
-        digest.update(repr(row).encode())
-    return digest.hexdigest()
-
-
 def _hash_frame(df: pd.DataFrame) -> str:
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
+# The columns of ``credited.load_locations`` that come from each table: what a run reads of them.
+PROVIDER_COLUMNS = (
+    "provider_id", "npi", "name", "line_code", "submitted_code", "source", "contract_status",
+    "credentialing_status", "panel_status", "telehealth_only", "telehealth_waived", "attested_date",
+    "activity_last_date", "deactivated_date", "updated_at", "batch_at", "exclusion", "ma_contracted",
+    "primary_care_source", "offers_telehealth",
+)  # fmt: skip
+LOCATION_COLUMNS = ("location_id", "provider_id", "lat", "lon", "county_fips", "beds", "geocode_quality")
+
+
+def _hash_rows_set(df: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    """SHA-256 of the set of rows of ``df`` (its ``columns`` present): a 64-bit hash per row (pandas,
+    vectorised), sorted, so the row order of the query never matters.
+
+    What the run read, from the frame it read (``inputs.locations``), instead of a Python ``repr()`` of
+    every provider and location row of the file: that pass took ~28 s with the store on a 1,000,000-location
+    project and held the GIL long enough to stall the window (docs/performance.md). A column the engine
+    never reads (an address, a phone number) no longer counts as a change of the run's inputs."""
+    cols = [c for c in columns if c in df.columns]
+    digest = hashlib.sha256(",".join(cols).encode())
+    if len(df) and cols:
+        rows = pd.util.hash_pandas_object(df[cols], index=False).to_numpy()
+        digest.update(np.sort(rows).tobytes())
+    return digest.hexdigest()
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None), tuple))
+
+
+def _flat(obj) -> dict[str, Any] | None:
+    """A flat dataclass's fields as a dict (what ``dataclasses.asdict`` returns for it), or None when a
+    field holds anything but a scalar or a tuple of scalars (or ``obj`` has no ``__dict__``)."""
+    out = dict(getattr(obj, "__dict__", None) or {})
+    if len(out) != len(dataclasses.fields(obj)) or not {type(v) for v in out.values()} <= _SCALARS:
+        return None
+    if any(type(v) is tuple and not {type(x) for x in v} <= _SCALARS - {tuple} for v in out.values()):
+        return None
+    return out
+
+
+def _standards_dict(standards) -> dict[str, Any]:
+    """``CountyStandards.as_dict()``, the same dict, without ``dataclasses.asdict``'s deep copies: for a
+    national run (3,234 counties x 43 lines) those took most of the store (cProfile: 39 s of 53)."""
+    if not dataclasses.is_dataclass(standards):
+        return standards.as_dict()
+    lines = [_flat(line) for line in standards.lines.values()]
+    out = dict(getattr(standards, "__dict__", None) or {})
+    if len(out) != len(dataclasses.fields(standards)):
+        return standards.as_dict()
+    lines_field = out.pop("lines", None)
+    if (
+        lines_field is None
+        or any(line is None for line in lines)
+        or not {type(v) for v in out.values()} <= _SCALARS
+    ):
+        return standards.as_dict()
+    out["notes"] = list(standards.notes)
+    out["lines"] = lines
+    return out
+
+
 def fingerprints(project, method: str, inputs, graph=None) -> dict[str, str]:
     """SHA-256 per input of a run; ``all`` covers every other entry."""
     parts = {
-        "providers": _hash_rows(
-            project,
-            "SELECT p.*, (SELECT group_concat(line_code || ':' || COALESCE(taxonomy_code, ''), ',') FROM "
-            "(SELECT * FROM provider_lines pl WHERE pl.provider_id = p.id ORDER BY line_code)) "
-            "FROM providers p ORDER BY p.id",
-        ),
-        "locations": _hash_rows(project, "SELECT * FROM locations ORDER BY id"),
+        "providers": _hash_rows_set(inputs.locations, PROVIDER_COLUMNS),
+        "locations": _hash_rows_set(inputs.locations, LOCATION_COLUMNS),
         "standards": hashlib.sha256(
             json.dumps(
-                {f: inputs.standards[f].as_dict() for f in sorted(inputs.standards)},
+                {f: _standards_dict(inputs.standards[f]) for f in sorted(inputs.standards)},
                 sort_keys=True,
                 default=str,
             ).encode()
@@ -71,9 +122,15 @@ def _enrollees_outside(project, counties) -> dict | None:
 
 def store_run(project, method: str, inputs, results: list[CountyLineResult], graph=None, progress=None):
     """Write one scoring_runs row and its run_results in one transaction."""
+    from blueprint_desktop.engine.credited import gc_paused
     from blueprint_desktop.engine.scoring import ScoreRun
 
     progress = progress or Progress()
+    with gc_paused():  # 139,000 JSON texts and row tuples: see credited.gc_paused
+        return _store_run(project, method, inputs, results, graph, progress, ScoreRun)
+
+
+def _store_run(project, method: str, inputs, results, graph, progress, ScoreRun):
     fp = fingerprints(project, method, inputs, graph)
     summary: dict[str, int] = {"Pass": 0, "At Risk": 0, "Failing": 0}
     for r in results:

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from blueprint_desktop.engine import confidence as conf
-from blueprint_desktop.engine.credited import credited_mask, load_locations
+from blueprint_desktop.engine.credited import credited_mask, gc_paused, load_locations
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
@@ -37,6 +37,7 @@ from blueprint_desktop.engine.rollup import (
     county_shares,
     evaluate,
     weighted_percentile,
+    weighted_percentiles,
 )
 from blueprint_desktop.engine.travel_time import straight_miles_per_minute
 from blueprint_desktop.errors import BlueprintError
@@ -84,14 +85,21 @@ class StraightMeasure:
         self.points = CountyPoints(point_county, lat, lon)
 
     def nearest(self, locs: LocSet, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        miles, _ = nearest_miles(
-            self.lat, self.lon, locs.lat, locs.lon, tree=locs.tree, point_xyz=self.points.xyz
-        )
-        return miles / self.mpm[self.point_county], miles
+        minutes, miles, _ = self.nearest_index(locs)
+        return minutes, miles
+
+    def nearest_index(self, locs: LocSet, which: np.ndarray | None = None):
+        """(minutes, miles, index into ``locs``) of the nearest location, for every point or for the
+        points ``which`` (the provisional re-check re-queries only the points whose nearest location is
+        provisional)."""
+        xyz = self.points.xyz if which is None else self.points.xyz[which]
+        miles, idx = nearest_miles(xyz[:, 0], xyz[:, 0], locs.lat, locs.lon, tree=locs.tree, point_xyz=xyz)
+        mpm = self.mpm[self.point_county if which is None else self.point_county[which]]
+        return miles / mpm, miles, idx
 
     def reach(self, locs: LocSet, max_minutes: np.ndarray, max_miles: np.ndarray):
         radius = np.minimum(max_miles, max_minutes * self.mpm)
-        c, loc, _ = self.points.reach_pairs(locs.tree, locs.xyz if len(locs) else np.zeros((0, 3)), radius)
+        c, loc = self.points.reach_pairs(locs.tree, locs.xyz if len(locs) else np.zeros((0, 3)), radius)
         return c, loc
 
 
@@ -122,7 +130,11 @@ class ScoreRun:
         return [r.as_dict() for r in self.results]
 
 
-def credited_locations(inputs: ScoringInputs, excluded: np.ndarray | None = None) -> pd.DataFrame:
+def credited_locations(
+    inputs: ScoringInputs, excluded: np.ndarray | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The credited rows of ``inputs.locations`` (only ``columns`` of them when given: filtering every
+    text column of a 1,000,000-row frame cost ~1.5 s that a run does not need)."""
     locs = inputs.locations
     if locs.empty:
         return locs
@@ -139,6 +151,8 @@ def credited_locations(inputs: ScoringInputs, excluded: np.ndarray | None = None
         locs = locs.assign(
             credentialing_status=np.where(extra, "active", locs.credentialing_status.to_numpy())
         )
+    if columns is not None:
+        locs = locs[list(columns)]
     return locs[mask].reset_index(drop=True)
 
 
@@ -153,8 +167,13 @@ def compute_results(
 
     A road run first checks that the graph covers the counties' population (``road_coverage.py``) and
     refuses with the counties it misses; ``info``, when given, receives that coverage
-    (``info["road_coverage"]``).
+    (``info["road_coverage"]``) and the CPU seconds per phase (``info["phases_cpu_s"]``).
     """
+    with gc_paused():  # 139,000 result objects: see credited.gc_paused
+        return _compute_results(inputs, method, graph, progress, info)
+
+
+def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineResult]:
     progress = progress or Progress()
     counties = list(inputs.counties)
     n_c = len(counties)
@@ -165,7 +184,8 @@ def compute_results(
     p_lat, p_lon = pts.lat.to_numpy(dtype=float), pts.lon.to_numpy(dtype=float)
     designations = [inputs.standards[f].designation for f in counties]
 
-    if method == "straight":
+    straight = method == "straight"
+    if straight:
         measure = StraightMeasure(p_county, p_lat, p_lon, designations)
     elif method == "road":
         from blueprint_desktop.engine.roads import RoadMeasure
@@ -188,10 +208,11 @@ def compute_results(
     else:
         raise BlueprintError(f"scoring method {method!r} is not one of {', '.join(METHODS)}")
 
+    phases = _Phases()
     # The exclusion rules once per run: credited rows, telehealth credit and "not counted" lists share them.
     rules = exclusion_rules(inputs.locations) if not inputs.locations.empty else np.zeros(0, dtype=object)
     excluded_rows_mask = np.array([r is not None for r in rules], dtype=bool)
-    cred = credited_locations(inputs, excluded_rows_mask)
+    cred = credited_locations(inputs, excluded_rows_mask, _RUN_COLUMNS)
     excluded = _excluded_by_cell(inputs, rules)
     tele = telehealth_credit(
         inputs.locations, inputs.telehealth_basis, inputs.served, inputs.today, excluded_rows_mask
@@ -202,6 +223,9 @@ def compute_results(
     resolution = conf.population_resolution(p_county, p_w, n_c)
     rules_frac = conf.rules_fraction(standards_estimated, measure.estimated_time, 0.0, resolution)
     max_point_pct = (1.0 - resolution) * 100.0
+    max_point_l = max_point_pct.tolist()
+    estimated = measure.estimated_time
+    texts: dict = {}  # rollup.evaluate's words per standard, for this run
     population = _population_labels(pts, p_county, n_c)
     if method == "road":
         coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
@@ -218,12 +242,21 @@ def compute_results(
         order = np.argsort(line_codes, kind="stable")
         bounds = np.searchsorted(line_codes[order], np.arange(len(line_names) + 1))
         by_line = {str(name): order[bounds[k] : bounds[k + 1]] for k, name in enumerate(line_names)}
+    if method == "road" and len(cred):
+        # What the loop below will ask, in order: each county's count search then runs once, and the coming
+        # lines' nearest searches can run ahead on a second core (roads.RoadMeasure.expect_locations).
+        measure.expect_locations(
+            cred.lat.to_numpy(float),
+            cred.lon.to_numpy(float),
+            [by_line.get(c, np.zeros(0, np.int64)) for c in lines],
+        )
     provisional = (cred.credentialing_status == "provisional").to_numpy() if len(cred) else np.zeros(0, bool)
 
     # The measuring steps read only these columns; slicing three columns per line instead of every
     # column of a 1M-row frame saves most of a second nationally.
     geo_cols = cred[["lat", "lon", "beds"]] if len(cred) else pd.DataFrame(columns=["lat", "lon", "beds"])
     results: list[CountyLineResult] = []
+    phases.mark("prepare")
     for li, code in enumerate(lines):
         progress.update(li / max(1, len(lines)), f"scoring line {code}")
         have = [i for i, f in enumerate(counties) if code in inputs.standards[f].lines]
@@ -238,8 +271,8 @@ def compute_results(
         sub = geo_cols.iloc[rows]
         prov = provisional[rows]
 
-        ctx = _LineContext(measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds)
-        minutes, miles, share, total, count, pc, pr, pairs = ctx.measure_cells(rows, sub)
+        ctx = _LineContext(measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds, phases)
+        minutes, miles, share, total, count, pc, pr, pairs, near_idx = ctx.measure_cells(rows, sub)
         off_share = None
         line_rules = rules_frac
         if method == "road":
@@ -254,8 +287,14 @@ def compute_results(
         faster = county_shares(
             p_county, p_w, ok_mi & (minutes * (1 - SPEED_ERROR) <= t_max[p_county] + EPS), n_c
         )[0]
-        p90_t = weighted_percentile(p_county, p_w, minutes, n_c)
-        p90_d = weighted_percentile(p_county, p_w, miles, n_c)
+        if straight:
+            # Straight-line minutes are miles / a per-county speed, so both orders within a county are
+            # the same: one sort serves both percentiles (rollup.weighted_percentiles).
+            p90_d, p90_t = weighted_percentiles(p_county, p_w, miles, n_c, also=(minutes,))
+        else:
+            p90_t = weighted_percentile(p_county, p_w, minutes, n_c)
+            p90_d = weighted_percentile(p_county, p_w, miles, n_c)
+        phases.mark("shares and percentiles")
         share_a = count_a = None
         if prov.any():
             keep = np.flatnonzero(~prov)
@@ -264,29 +303,48 @@ def compute_results(
             pair_c, pair_l = pairs
             kept = ~prov[pair_l]
             renumber = np.cumsum(~prov) - 1
-            _, _, share_a, _, count_a, _, _, _ = ctx.measure_cells(
-                rows[keep], sub.iloc[keep], pairs=(pair_c[kept], renumber[pair_l[kept]])
-            )
+            nearest_a = None
+            if near_idx is not None:
+                # Only a point whose nearest location is provisional can have another nearest without
+                # them; every other point keeps its distance. Re-query just those (a few percent).
+                redo = np.flatnonzero(prov[near_idx]) if len(near_idx) else np.zeros(0, np.int64)
+                minutes_a, miles_a = minutes.copy(), miles.copy()
+                if len(redo):
+                    active = LocSet(sub.lat.to_numpy(float)[keep], sub.lon.to_numpy(float)[keep])
+                    minutes_a[redo], miles_a[redo], _ = measure.nearest_index(active, redo)
+                nearest_a = (minutes_a, miles_a)
+            phases.mark("provisional re-check")
+            share_a, count_a = ctx.measure_cells(
+                rows[keep], sub.iloc[keep], pairs=(pair_c[kept], renumber[pair_l[kept]]), nearest=nearest_a
+            )[2:5:2]
+            phases.mark("provisional re-check")
         score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, line_rules)
+        phases.mark("confidence")
+        # Python floats once per line (a numpy scalar per cell and field cost ~1 s nationally).
+        inf = float("inf")
+        share_l, count_l, total_l = share.tolist(), count.tolist(), total.tolist()
+        p90_t_l = np.where(np.isnan(p90_t), inf, p90_t).tolist()
+        p90_d_l = np.where(np.isnan(p90_d), inf, p90_d).tolist()
+        share_a_l = None if share_a is None else share_a.tolist()
+        count_a_l = None if count_a is None else count_a.tolist()
+        slower_l, faster_l, score_l = slower.tolist(), faster.tolist(), score.tolist()
         for i in have:
             stats = CellStats(
-                pct_measured=float(share[i]),
-                p90_minutes=float(p90_t[i]) if not np.isnan(p90_t[i]) else float("inf"),
-                p90_miles=float(p90_d[i]) if not np.isnan(p90_d[i]) else float("inf"),
-                count=float(count[i]),
-                pct_active_only=None if share_a is None else float(share_a[i]),
-                count_active_only=None if count_a is None else float(count_a[i]),
-                total_weight=float(total[i]),
-                pct_slower=float(slower[i]),
-                pct_faster=float(faster[i]),
-                max_point_pct=float(max_point_pct[i]),
+                share_l[i],
+                p90_t_l[i],
+                p90_d_l[i],
+                count_l[i],
+                None if share_a_l is None else share_a_l[i],
+                None if count_a_l is None else count_a_l[i],
+                total_l[i],
+                slower_l[i],
+                faster_l[i],
+                max_point_l[i],
             )
-            res = evaluate(
-                counties[i], stds[i], stats, tele.applies(code, counties[i]), measure.estimated_time
-            )
+            res = evaluate(counties[i], stds[i], stats, tele.applies(code, counties[i]), estimated, texts)
             res.detail["telehealth_basis"] = tele.basis
-            res.confidence = float(score[i])
-            res.confidence_band = conf.band(float(score[i]))
+            res.confidence = score_l[i]
+            res.confidence_band = conf.band(score_l[i])
             res.confidence_parts = breakdown[i]
             res.detail["designation"] = designations[i]
             res.detail["method"] = method
@@ -314,8 +372,34 @@ def compute_results(
             res.detail["criteria"] = getattr(county_std, "criteria_label", "") or county_std.source
             res.detail["designation_source"] = county_std.designation_source
             results.append(res)
+        phases.mark("result objects")
+    if info is not None:
+        info["phases_cpu_s"] = phases.rounded()
     progress.update(1.0, "scored", force=True)
     return results
+
+
+# What a run reads of the credited rows (``credited_locations(columns=...)``).
+_RUN_COLUMNS = (
+    "npi", "line_code", "lat", "lon", "beds", "county_fips", "credentialing_status", "batch_at", "updated_at",
+    "attested_date", "activity_last_date", "geocode_quality", "panel_status",
+)  # fmt: skip
+
+
+class _Phases:
+    """CPU seconds (every thread of the process) per phase of a run, for the benchmark's breakdown."""
+
+    def __init__(self) -> None:
+        self.last = time.process_time()
+        self.spent: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        now = time.process_time()
+        self.spent[name] = self.spent.get(name, 0.0) + now - self.last
+        self.last = now
+
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.spent.items()}
 
 
 # What each point source is, in the words shown with every result (geo/points.py names the sources).
@@ -404,20 +488,35 @@ class _LineContext:
     p_w: np.ndarray
     n_c: int
     beds: bool
+    phases: _Phases | None = None
 
-    def measure_cells(self, rows: np.ndarray, sub: pd.DataFrame, pairs=None):
+    def measure_cells(self, rows: np.ndarray, sub: pd.DataFrame, pairs=None, nearest=None):
         """Nearest times/miles per point, shares, counts and reach pairs for one set of locations.
 
-        ``pairs`` (county index, location index into ``sub``) skips the reach search when the caller
-        already knows them. The last value returned is the pairs in that form.
+        ``pairs`` (county index, location index into ``sub``) skips the reach search and ``nearest``
+        (minutes, miles) the nearest query when the caller already knows them. The last two values
+        returned are the pairs in that form and each point's nearest location (index into ``sub``; None
+        when the measure does not give it).
         """
         locs = LocSet(sub.lat.to_numpy(float), sub.lon.to_numpy(float))
-        # Search twice the widest time standard, so 90th percentiles beyond the standard are still measured.
-        minutes, miles = self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
+        phases = self.phases or _Phases()
+        if len(locs) and nearest is None and isinstance(self.measure, StraightMeasure):
+            locs.tree  # noqa: B018 - built here so the phase times below show the tree apart
+        phases.mark("KD-trees")
+        near_idx = None
+        if nearest is not None:
+            minutes, miles = nearest
+        elif hasattr(self.measure, "nearest_index"):
+            minutes, miles, near_idx = self.measure.nearest_index(locs)
+        else:
+            # Search twice the widest time standard, so 90th percentiles beyond the standard are measured.
+            minutes, miles = self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
+        phases.mark("nearest")
         pc = self.p_county
         within = (minutes <= self.t_max[pc] + EPS) & (miles <= self.d_max[pc] + EPS)
         share, total = county_shares(pc, self.p_w, within, self.n_c)
         rc, rl = pairs if pairs is not None else self.measure.reach(locs, self.t_max, self.d_max)
+        phases.mark("reach")
         if self.beds:
             count = np.bincount(rc, weights=sub.beds.to_numpy(float)[rl], minlength=self.n_c)
         else:
@@ -429,7 +528,8 @@ class _LineContext:
                 base = len(self.npi_code) + 1
                 key = np.unique(rc * base + npi)
                 count = np.bincount(key // base, minlength=self.n_c).astype(float)
-        return minutes, miles, share, total, count, rc, rows[rl], (rc, rl)
+        phases.mark("counts")
+        return minutes, miles, share, total, count, rc, rows[rl], (rc, rl), near_idx
 
 
 def _all_line_codes(standards: dict[str, Any], counties: Iterable[str]) -> list[str]:

@@ -14,14 +14,25 @@ from typing import Any
 from blueprint_desktop.errors import Cancelled
 from blueprint_desktop.progress import Progress
 
+# From this many locations a run goes to a process of its own (``engine.score_worker``): its GIL-holding
+# steps would otherwise stall the window (0.72 s at 1,000,000 locations, issue 16). Below it a thread is
+# quicker than starting a process (~1-2 s of imports) and its stalls stay small (docs/performance.md).
+PROCESS_MIN_LOCATIONS = 50_000
+
 
 def score(project, method: str = "straight", progress: Progress | None = None):
-    """Score the whole service area and store the run (``engine.scoring.score_project``)."""
+    """Score the whole service area and store the run (``engine.scoring.score_project``), in a child
+    process for a large network (``PROCESS_MIN_LOCATIONS``)."""
     from blueprint_desktop.engine.runs import latest_run_id
     from blueprint_desktop.engine.scoring import score_project
 
     before = latest_run_id(project)
     try:
+        (locations,) = project.conn.execute("SELECT count(*) FROM locations").fetchone()
+        if locations >= PROCESS_MIN_LOCATIONS:
+            from blueprint_desktop.engine.score_worker import score_in_process
+
+            return score_in_process(project, method=method, progress=progress)
         return score_project(project, method=method, progress=progress)
     except Cancelled:
         # A cancel that lands on the last report, after the run's transaction committed, must not
@@ -168,12 +179,19 @@ def export_hsd(project, folder: str, progress: Progress | None = None) -> dict[s
     problems = hsd_checks.check_tables(tables)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    report = hsd_checks.write_problems(out / "hsd_rejections.csv", problems)
-    written = hsd_tables.write_tables(tables, out)
+    report = out / "hsd_rejections.csv"
+    # The rejection list is part of the export: replaced together with the tables.
+    also = {report.name: lambda tmp: hsd_checks.write_problems(tmp, problems)}
+    written = [p for p in hsd_tables.write_tables(tables, out, also=also) if p != report]
     progress.update(1.0, "HSD tables written", force=True)
     return {
         "provider_rows": len(tables.provider),
         "facility_rows": len(tables.facility),
+        # More than one XLSX file for a table: it passed Excel's sheet limit (hsd_tables.write_tables).
+        "xlsx_files": {
+            kind: sum(1 for p in written if p.suffix == ".xlsx" and p.name.startswith(name))
+            for kind, name in hsd_tables.FILE_NAMES.items()
+        },
         "rejected": len(hsd_checks.rejections(problems)),
         "problems_file": str(report),
         "written": [str(p) for p in written],
