@@ -12,7 +12,14 @@ rather than one search per point. Counts use one forward search per county from 
 
 **Distance** is measured *along the time-shortest path* (what a driver following the fastest route
 drives), not by a second shortest-distance search: it is read off the predecessor tree of the same
-search by pointer jumping, so it costs a few vector operations instead of a second pass.
+search by pointer jumping over the paths of the nodes read (points, locations), not over every node.
+
+**State size** (docs/performance.md, "Drive time at state size"): each county's count search keeps its
+minutes and miles only at the location nodes (``expect_locations``), not over every node; the re-check
+without provisional providers re-searches only the nodes their locations had won (``_without``); and on
+a large graph with two cores, forked helper processes take half the county searches and run the coming
+lines' nearest searches ahead (``_Prefetch``). Results are those of one plain search each, bit for bit,
+except where two paths tie exactly.
 
 **Legs to the network**: a point or location is joined to its nearest node by a straight leg whose time
 is the straight-line model's for the county measured (``travel_time.estimated_minutes`` by designation:
@@ -27,6 +34,9 @@ be missed by at most that leg).
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -220,48 +230,245 @@ def load_graph(project) -> RoadGraph:
 
 
 # -- measuring -----------------------------------------------------------------------------------------
+# Searches use a second core (forked helper processes) on graphs of this many nodes and up (below, the
+# fork and hand-over cost more than they save); count searches when at least this many counties need one.
+PARALLEL_MIN_NODES = 200_000
+PARALLEL_MIN_COUNTIES = 8
+
+
+def _workers() -> int:
+    """Processes for the searches: two where there are two cores and forking is safe, or
+    ``BLUEPRINT_ROAD_WORKERS`` (1 turns the helpers off). Forking is left alone when other Python threads
+    run or this is not the main thread (the GUI scores in a worker thread): a forked copy of a threaded
+    process can inherit a lock some other thread held."""
+    env = os.environ.get("BLUEPRINT_ROAD_WORKERS", "").strip()
+    want = (
+        int(env)
+        if env.isdigit()
+        else min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
+    if (
+        want < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
+        or threading.current_thread() is not threading.main_thread()  # e.g. the GUI's scoring thread
+    ):
+        return 1
+    return 2
+
+
+def _county_helper(measure: RoadMeasure, counties: list[int], conn) -> None:
+    """In the forked helper: search ``counties`` and send their results back."""
+    try:
+        conn.send([(c, measure._search_county(c, measure._known)) for c in counties])
+    finally:
+        conn.close()
+
+
+class _Prefetch:
+    """The coming lines' nearest searches, run ahead on the second core by a forked helper process.
+
+    scipy's Dijkstra holds the GIL, so only a process can use the second core. The helper takes the
+    planned source sets in order, searches each on the reversed graph without a limit (the caller cuts to
+    its own, ``RoadMeasure._nearest_at_points``) and leaves (dist, pred, src) in one of ``SLOTS`` shared
+    buffers; the main process copies a result out when it asks for that set, searches it itself when the
+    helper has not begun it, and while the helper is on the set it asks for, searches the next free one
+    (so the two share the work). Sets the main process skips are released when it asks for a later one.
+    """
+
+    SLOTS = 2
+
+    def __init__(self, prep: _Prepared, plan: list[np.ndarray]) -> None:
+        ctx = multiprocessing.get_context("fork")
+        n, k = prep.n, len(plan)
+        self.plan, self.n, self.next = plan, n, 0
+        self.cond = ctx.Condition()
+        self.free = ctx.Semaphore(self.SLOTS)
+        self.claim = ctx.RawArray("b", k)  # 0 nobody yet, 1 the helper, 2 the main process
+        self.ready = ctx.RawArray("i", k)  # 1 + the slot holding the result, 0 while there is none
+        self.busy = ctx.RawArray("b", self.SLOTS)
+        self.dist = np.frombuffer(ctx.RawArray("d", self.SLOTS * n), dtype=np.float64).reshape(self.SLOTS, n)
+        self.pred = np.frombuffer(ctx.RawArray("i", self.SLOTS * n), dtype=np.int32).reshape(self.SLOTS, n)
+        self.src = np.frombuffer(ctx.RawArray("i", self.SLOTS * n), dtype=np.int32).reshape(self.SLOTS, n)
+        self.reverse = prep.reverse
+        self.own: dict[int, tuple] = {}  # sets this process searched ahead itself while the helper was busy
+        self.helper = ctx.Process(target=self._run, args=(prep.reverse,), daemon=True)
+        self.helper.start()
+
+    def _run(self, reverse) -> None:  # in the helper
+        for k, sources in enumerate(self.plan):
+            with self.cond:
+                if self.claim[k]:
+                    continue
+                self.claim[k] = 1
+            self.free.acquire()
+            with self.cond:
+                slot = list(self.busy).index(0)
+                self.busy[slot] = 1
+            d, p, s = dijkstra(
+                reverse, directed=True, indices=sources, min_only=True, return_predecessors=True
+            )
+            self.dist[slot], self.pred[slot], self.src[slot] = d, p, s
+            with self.cond:
+                self.ready[k] = slot + 1
+                self.cond.notify_all()
+
+    def _release(self, k: int) -> None:  # under self.cond
+        slot = self.ready[k] - 1
+        self.ready[k] = 0
+        self.busy[slot] = 0
+        self.free.release()
+
+    def take(self, sources: np.ndarray):
+        """(dist, pred, src) of an unlimited search from ``sources`` if it is planned and was searched
+        ahead (or is being searched); None when the caller should search it now (the helper then skips it).
+
+        Rather than wait for the helper, this process searches the next set nobody has begun and keeps it
+        for when it is asked: both cores stay busy even when the helper is on the very set asked for.
+        """
+        k = next((j for j in range(self.next, len(self.plan)) if np.array_equal(self.plan[j], sources)), None)
+        if k is None:
+            return None
+        self.next = k + 1
+        with self.cond:
+            for j in range(k):  # passed by: their results will not be asked for
+                if self.ready[j]:
+                    self._release(j)
+            for j in [j for j in self.own if j < k]:
+                del self.own[j]
+            if k in self.own:
+                return self.own.pop(k)
+            if not self.claim[k]:
+                self.claim[k] = 2
+                return None
+        while True:
+            with self.cond:
+                if self.ready[k]:
+                    slot = self.ready[k] - 1
+                    break
+                if not self.helper.is_alive():
+                    return None
+                ahead = next((j for j in range(k + 1, len(self.plan)) if not self.claim[j]), None)
+                if ahead is not None and not self.own:
+                    self.claim[ahead] = 2
+                else:
+                    self.cond.wait(1.0)
+                    continue
+            self.own[ahead] = dijkstra(
+                self.reverse, directed=True, indices=self.plan[ahead], min_only=True, return_predecessors=True
+            )
+        out = self.dist[slot].copy(), self.pred[slot].copy(), self.src[slot].copy()
+        with self.cond:
+            self._release(k)
+        return out
+
+    def stop(self) -> None:
+        if self.helper.is_alive():
+            self.helper.terminate()
+        self.helper.join()
+
+
 class _Prepared:
-    """CSR matrices both ways, an edge lookup for path miles, and a node KD-tree."""
+    """CSR matrices both ways (and each forward edge's miles), and a node KD-tree."""
 
     def __init__(self, g: RoadGraph) -> None:
         n = g.n
         self.n = n
-        self.forward = csr_matrix((g.minutes, (g.src, g.dst)), shape=(n, n))
+        # The forward matrix in canonical order (rows by source, columns sorted), built directly so that each
+        # edge's miles sit at the same position as its minutes: a path's miles are then read off the CSR
+        # arrays (``edge_miles``) without a second sorted key array over every edge.
+        src, dst = np.asarray(g.src, dtype=np.int64), np.asarray(g.dst, dtype=np.int64)
+        minutes, miles = np.asarray(g.minutes, dtype=float), np.asarray(g.miles, dtype=float)
+        # An imported graph is already in that order (dedupe sorts by src * n + dst and the strong-component
+        # cut keeps it): then the arrays are used as they are, with no sorted copies.
+        ascending = (src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (dst[1:] > dst[:-1]))
+        if not ascending.all():
+            order = np.lexsort((dst, src))
+            src, dst, minutes, miles = src[order], dst[order], minutes[order], miles[order]
+            del order
+            first = np.ones(len(src), dtype=bool)
+            first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+            if not first.all():
+                # Parallel edges (a graph not built by road_import): a sparse matrix adds them up.
+                starts = np.flatnonzero(first)
+                minutes, miles = np.add.reduceat(minutes, starts), miles[starts]
+                src, dst = src[starts], dst[starts]
+        del ascending
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        index = np.int32 if max(n, len(src)) < 2**31 else np.int64
+        self.forward = csr_matrix((minutes, dst.astype(index), indptr.astype(index)), shape=(n, n))
+        self.forward_miles = miles
+        del src, dst, minutes, indptr
         self.reverse = self.forward.T.tocsr()
-        key = g.src * n + g.dst
-        order = np.argsort(key)
-        self.keys, self.key_miles = key[order], g.miles[order]
         self.tree = cKDTree(to_unit_vectors(g.node_lat, g.node_lon))
+        self._seen = np.zeros(n, dtype=bool)  # scratch for tree_miles, all False between calls
 
     def snap(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
         chord, node = self.tree.query(to_unit_vectors(lat, lon), k=1, workers=-1)
         return node.astype(np.int64), chord_to_miles(chord)
 
     def edge_miles(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        key = u * self.n + v
-        pos = np.clip(np.searchsorted(self.keys, key), 0, len(self.keys) - 1)
-        return np.where(self.keys[pos] == key, self.key_miles[pos], 0.0)
+        """Miles of the forward edges u -> v (0 where there is none): probe row u's few sorted columns."""
+        indptr, indices = self.forward.indptr, self.forward.indices
+        start = indptr[u].astype(np.int64)
+        degree = indptr[u + 1] - start
+        out = np.zeros(len(u))
+        todo = np.arange(len(u))
+        k = 0
+        while len(todo):
+            todo = todo[degree[todo] > k]
+            at = start[todo] + k
+            hit = indices[at] == v[todo]
+            out[todo[hit]] = self.forward_miles[at[hit]]
+            todo = todo[~hit]
+            k += 1
+        return out
 
-    def path_miles(self, pred: np.ndarray, reverse: bool) -> np.ndarray:
-        """Miles along the shortest-path tree to each node, by pointer jumping (log depth passes)."""
-        nodes = np.arange(self.n)
-        has = pred >= 0
-        parent = np.where(has, pred, nodes)
-        step = np.zeros(self.n)
-        u, v = parent[has], nodes[has]
+    def tree_miles(self, pred: np.ndarray, targets: np.ndarray, reverse: bool) -> np.ndarray:
+        """Miles along the shortest-path tree from each target node to its search source.
+
+        Only the targets' paths are visited: their union is collected level by level, then summed by
+        pointer jumping over it alone. The sums are the very ones pointer jumping over every node gave (the
+        union holds every ancestor of its nodes), at a cost set by the paths, not the graph (over every node
+        it was ~70% of a state-size run).
+        """
+        targets = np.asarray(targets, dtype=np.int64)
+        if not len(targets):
+            return np.zeros(0)
+        seen = self._seen
+        cur = np.unique(targets)
+        seen[cur] = True
+        found = [cur]
+        while len(cur):
+            up = pred[cur]
+            up = up[up >= 0]
+            up = up[~seen[up]]
+            seen[up] = True  # repeats within one level stay in ``up``; np.unique below drops them
+            found.append(up)
+            cur = up
+        nodes = np.unique(np.concatenate(found))
+        seen[nodes] = False
+        del found
+        m = len(nodes)
+        up = pred[nodes].astype(np.int64)
+        has = up >= 0
+        idx = np.arange(m)
+        parent = np.where(has, np.searchsorted(nodes, np.where(has, up, 0)), idx)
+        step = np.zeros(m)
+        u, v = nodes[parent[has]], nodes[has]
         # The tree edge runs parent -> node in the searched graph; in the forward graph that is the
         # same edge for a forward search and node -> parent for a search on the reversed graph.
         step[has] = self.edge_miles(v, u) if reverse else self.edge_miles(u, v)
-        total = step.copy()
+        total = step
         while True:
             nxt = parent[parent]
             if np.array_equal(nxt, parent):
-                total_final = total
                 break
-            total = total + total[parent] * (parent != nodes)
             # After the jump, a node's total covers the path to its (new) ancestor.
+            total = total + total[parent] * (parent != idx)
             parent = nxt
-        return total_final
+        return total[np.searchsorted(nodes, targets)]
 
 
 class RoadMeasure:
@@ -270,6 +477,9 @@ class RoadMeasure:
     ``designations`` (per county) set the straight-line model for the legs to the network (default
     Metro); ``off_network_miles`` (per county) the leg beyond which a trip is off the network (default
     ``OFF_NETWORK_MILES``).
+
+    ``expect_locations`` names the locations (and the per-line sets) a run will ask about, so that each
+    county is searched once and the coming lines can be searched ahead; ``close`` stops that helper.
     """
 
     estimated_time = False
@@ -302,7 +512,14 @@ class RoadMeasure:
         self.p_leg_min = p_leg / self.mpm[self.point_county] if len(p_leg) else np.zeros(0)
         self.p_off = p_leg > self.off_miles[self.point_county] if len(p_leg) else np.zeros(0, bool)
         self.county_limit = np.full(n_counties, np.inf)
-        self._county_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._has_points = np.bincount(self.point_county, minlength=n_counties) > 0
+        # Nodes whose count-search results are kept (sorted), and per county: positions into them that the
+        # search reached, with minutes and miles there (float32, as the dense cache they replace).
+        self._known = np.zeros(0, dtype=np.int64)
+        self._county_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # The last nearest search: (limit, sources, dist, pred, src), for a re-check with fewer sources.
+        self._last: tuple | None = None
+        self._prefetch: _Prefetch | None = None
         # After each nearest(): whether each point's trip used an off-network leg (its own or the location's).
         self.off_network = self.p_off.copy()
 
@@ -312,8 +529,43 @@ class RoadMeasure:
             return np.zeros(0)
         return self.prep.snap(lat, lon)[1]
 
-    def _source_legs(self, nodes: np.ndarray, leg_mi: np.ndarray):
-        """Per distinct node, the location/point with the shortest leg: the nodes and, per node, its miles.
+    def expect_locations(self, lat, lon, groups: Sequence[np.ndarray] | None = None) -> None:
+        """Name every location later calls will ask about, so each county is searched only once.
+
+        ``groups`` (optional): index arrays into ``lat``/``lon``, the location sets of the ``nearest``
+        calls to come, in their order (a run's lines). On a large graph with a second core they are then
+        searched ahead on it (``_Prefetch``). Optional too: a ``reach`` call with locations at other nodes
+        adds them and searches the counties again.
+        """
+        if not len(lat):
+            return
+        nodes = self.prep.snap(lat, lon)[0]
+        self._add_known(nodes)
+        if groups is None or self.prep.n < PARALLEL_MIN_NODES or _workers() < 2:
+            return
+        plan = [np.unique(nodes[np.asarray(g, dtype=np.int64)]) for g in groups if len(g)]
+        if len(plan) >= 2:
+            self.close()
+            self._prefetch = _Prefetch(self.prep, plan)
+
+    def close(self) -> None:
+        """Stop the helper that searches ahead, if any (also done when the measure is collected)."""
+        if getattr(self, "_prefetch", None) is not None:
+            self._prefetch.stop()
+            self._prefetch = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _add_known(self, nodes: np.ndarray) -> None:
+        new = np.setdiff1d(nodes, self._known)
+        if len(new):
+            self._known = np.union1d(self._known, new)
+            self._county_cache.clear()  # results are kept at the known nodes only: search again
+
+    @staticmethod
+    def _source_legs(nodes: np.ndarray, leg_mi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct nodes (ascending) and, per node, the shortest leg of the locations/points on it.
 
         Leg time is a fixed multiple of leg miles within one county, so the shortest leg is also the
         quickest.
@@ -323,9 +575,97 @@ class RoadMeasure:
         first = np.ones(len(order), dtype=bool)
         first[1:] = nodes_s[1:] != nodes_s[:-1]
         pick = order[first]
-        best_mi = np.zeros(self.prep.n)
-        best_mi[nodes[pick]] = leg_mi[pick]
-        return nodes[pick], best_mi
+        return nodes[pick], leg_mi[pick]
+
+    def _nearest_at_points(self, sources: np.ndarray, limit: float):
+        """Per point: minutes on the network to the nearest source node, that node (-9999 if none within
+        ``limit``) and the miles along the way."""
+        p = self.p_node
+        last = self._last
+        out = self._prefetch.take(sources) if self._prefetch is not None else None
+        if out is not None:
+            searched = np.inf  # searched ahead without a limit: cut to the caller's below
+        elif last is not None and last[0] >= limit and len(sources) and np.isin(sources, last[1]).all():
+            searched, out = last[0], self._without(last, sources)
+        else:
+            searched = limit
+            out = dijkstra(
+                self.prep.reverse,
+                directed=True,
+                indices=sources,
+                min_only=True,
+                return_predecessors=True,
+                limit=limit,
+            )
+        dist, pred, src = out
+        self._last = (searched, sources, dist, pred, src)
+        t, s = dist[p], src[p]
+        if searched > limit:
+            # A node's time does not depend on the limit once it is within it: beyond, as a limited search.
+            beyond = t > limit
+            t, s = np.where(beyond, np.inf, t), np.where(beyond, -9999, s)
+        return t, s, self.prep.tree_miles(pred, p, reverse=True)
+
+    def _without(self, last, sources: np.ndarray):
+        """The last search's (dist, pred, src) with some of its sources dropped.
+
+        Removing sources changes nothing where a kept source wins: only the nodes the dropped ones won are
+        searched again, from the edges that leave them (each seeded with the kept tree's time beyond it),
+        on the subgraph of those nodes plus one start node whose edges carry those seeds. Each time is then
+        summed in the order a fresh search sums it (seed, then edge by edge), so the answer is the fresh
+        search's, bit for bit, except where two paths tie exactly (either is then a shortest path).
+        """
+        limit, old_sources, dist1, pred1, src1 = last
+        dropped = np.setdiff1d(old_sources, sources)
+        if not len(dropped):
+            return dist1, pred1, src1
+        in_a = np.isin(src1, dropped)
+        a = np.flatnonzero(in_a)
+        dist, pred, src = dist1.copy(), pred1.copy(), src1.copy()
+        dist[a], pred[a], src[a] = np.inf, -9999, -9999
+        m = len(a)
+        fw = self.prep.forward
+        start = fw.indptr[a].astype(np.int64)
+        degree = fw.indptr[a + 1] - start
+        row = np.repeat(np.arange(m), degree)
+        at = np.repeat(start - np.cumsum(degree) + degree, degree) + np.arange(int(degree.sum()))
+        x = fw.indices[at].astype(np.int64)
+        # On the reversed graph a node y is reached from x over the forward edge y -> x: time dist(x) + w.
+        out_edge = ~in_a[x] & np.isfinite(dist1[x])
+        row, x, seed = row[out_edge], x[out_edge], dist1[x[out_edge]] + fw.data[at[out_edge]]
+        order = np.lexsort((seed, row))  # per node its quickest way out (the first of equals, as a search)
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = row[order][1:] != row[order][:-1]
+        pick = order[first]
+        row, x, seed = row[pick], x[pick], seed[pick]
+        keep = seed <= limit
+        row, x, seed = row[keep], x[keep], seed[keep]
+        sub = self.prep.reverse[a][:, a].tocoo()
+        graph = csr_matrix(
+            (
+                np.concatenate([sub.data, seed]),
+                (np.concatenate([sub.row, np.full(len(row), m)]), np.concatenate([sub.col, row])),
+            ),
+            shape=(m + 1, m + 1),
+        )
+        d, pr = dijkstra(graph, directed=True, indices=m, return_predecessors=True, limit=limit)
+        d, pr = d[:m], pr[:m]
+        got = np.flatnonzero(np.isfinite(d))
+        exit_to = np.full(m, -1, dtype=np.int64)
+        exit_to[row] = x
+        under = pr[got] == m  # reached straight from the seed edge
+        dist[a[got]] = d[got]
+        pred[a[got]] = np.where(under, exit_to[got], a[np.where(under, 0, pr[got])])
+        # Each node's source is its exit node's source: find the exit by pointer jumping in the subtree.
+        top = np.arange(m)
+        top[got] = np.where(under, got, pr[got])
+        while True:
+            nxt = top[top]
+            if np.array_equal(nxt, top):
+                break
+            top = nxt
+        src[a[got]] = src1[exit_to[top[got]]]
+        return dist, pred, src
 
     def nearest(self, locs, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         n_p = len(self.p_node)
@@ -334,58 +674,116 @@ class RoadMeasure:
             return np.full(n_p, np.inf), np.full(n_p, np.inf)
         l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
         sources, leg_mi = self._source_legs(l_node, l_leg)
+        t, s, miles_tree = self._nearest_at_points(sources, np.inf if limit is None else float(limit))
+        ok = np.isfinite(t)
+        loc_leg = np.where(ok, leg_mi[np.clip(np.searchsorted(sources, s), 0, len(sources) - 1)], 0.0)
+        pc = self.point_county
+        minutes = np.where(ok, t + self.p_leg_min + loc_leg / self.mpm[pc], np.inf)
+        miles = np.where(ok, miles_tree + self.p_leg_mi + loc_leg, np.inf)
+        self.off_network = self.p_off | (ok & (loc_leg > self.off_miles[pc]))
+        return minutes, miles
+
+    def _search_county(self, c: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One forward search from county ``c``'s points (limit: its widest time standard), read only at
+        ``nodes`` (sorted): (positions into ``nodes`` reached, minutes there, miles there), float32."""
+        mask = self.point_county == c
+        sources, leg_mi = self._source_legs(self.p_node[mask], self.p_leg_mi[mask])
         dist, pred, src = dijkstra(
-            self.prep.reverse,
+            self.prep.forward,
             directed=True,
             indices=sources,
             min_only=True,
             return_predecessors=True,
-            limit=np.inf if limit is None else limit,
+            limit=self.county_limit[c],
         )
-        miles_tree = self.prep.path_miles(pred, reverse=True)
-        t = dist[self.p_node]
-        ok = np.isfinite(t)
-        s = np.where(ok, src[self.p_node], 0)
-        loc_leg = leg_mi[s]
-        pc = self.point_county
-        minutes = np.where(ok, t + self.p_leg_min + loc_leg / self.mpm[pc], np.inf)
-        miles = np.where(ok, miles_tree[self.p_node] + self.p_leg_mi + loc_leg, np.inf)
-        self.off_network = self.p_off | (ok & (loc_leg > self.off_miles[pc]))
-        return minutes, miles
+        at = dist[nodes]
+        pos = np.flatnonzero(np.isfinite(at))
+        reached = nodes[pos]
+        si = np.searchsorted(sources, src[reached])
+        t = (at[pos] + leg_mi[si] / self.mpm[c]).astype(np.float32)
+        mi = (self.prep.tree_miles(pred, reached, reverse=False) + leg_mi[si]).astype(np.float32)
+        return pos, t, mi
 
-    def _county_search(self, c: int):
+    def _search_counties(self, counties: list[int]) -> None:
+        """Fill the cache for ``counties``, half of them in a forked helper process when that pays.
+
+        scipy's Dijkstra holds the GIL (two threads take as long as one after the other), so the second
+        core needs a process. Forked, it shares the graph's pages with this one and sends back only the
+        small per-county results. Not forked when other threads run (the GUI scores in a worker thread:
+        forking a threaded process is unsafe), on small graphs or few counties, or with
+        ``BLUEPRINT_ROAD_WORKERS=1``.
+        """
+        if len(counties) < PARALLEL_MIN_COUNTIES or self.prep.n < PARALLEL_MIN_NODES or _workers() < 2:
+            for c in counties:
+                self._county_cached(c)
+            return
+        # Deal them out widest limit first, alternately, so both halves search about as much.
+        order = sorted(counties, key=lambda c: (-self.county_limit[c], c))
+        theirs, mine = order[0::2], order[1::2]
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        helper = ctx.Process(target=_county_helper, args=(self, theirs, send), daemon=True)
+        helper.start()
+        send.close()
+        for c in mine:
+            self._county_cached(c)
+        try:
+            got = recv.recv()
+        except (EOFError, OSError):
+            got = []
+        recv.close()
+        helper.join()
+        for c, result in got:
+            self._county_cache[c] = result
+        for c in theirs:  # whatever the helper did not bring back (it failed): here
+            self._county_cached(c)
+
+    def _county_cached(self, c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if c not in self._county_cache:
-            mask = self.point_county == c
-            sources, leg_mi = self._source_legs(self.p_node[mask], self.p_leg_mi[mask])
-            leg_min = leg_mi / self.mpm[c]
-            limit = self.county_limit[c]
-            dist, pred, src = dijkstra(
-                self.prep.forward,
-                directed=True,
-                indices=sources,
-                min_only=True,
-                return_predecessors=True,
-                limit=limit,
-            )
-            miles_tree = self.prep.path_miles(pred, reverse=False)
-            ok = np.isfinite(dist)
-            s = np.where(ok, src, 0)
-            t = np.where(ok, dist + leg_min[s], np.inf).astype(np.float32)
-            mi = np.where(ok, miles_tree + leg_mi[s], np.inf).astype(np.float32)
-            self._county_cache[c] = (t, mi)
+            self._county_cache[c] = self._search_county(c, self._known)
         return self._county_cache[c]
+
+    def county_times(self, c: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and miles (float32, inf beyond the county's limit) from county ``c``'s nearest point to
+        each of ``nodes``, legs included: what ``reach`` compares with the standards."""
+        uniq, back = np.unique(np.asarray(nodes, dtype=np.int64), return_inverse=True)
+        if np.isin(uniq, self._known).all():
+            pos, t, mi = self._county_cached(c)
+            reached = self._known[pos]
+        else:  # nodes nobody named: search for them alone and keep nothing
+            pos, t, mi = self._search_county(c, uniq)
+            reached = uniq[pos]
+        t_u = np.full(len(uniq), np.inf, np.float32)
+        mi_u = np.full(len(uniq), np.inf, np.float32)
+        if len(reached):
+            j = np.minimum(np.searchsorted(reached, uniq), len(reached) - 1)
+            hit = reached[j] == uniq
+            t_u[hit], mi_u[hit] = t[j[hit]], mi[j[hit]]
+        return t_u[back], mi_u[back]
+
+    def _county_search(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """Dense minutes and miles over every node from county ``c`` (small graphs and tests only)."""
+        return self.county_times(c, np.arange(self.prep.n))
 
     def reach(self, locs, max_minutes: np.ndarray, max_miles: np.ndarray):
         if len(locs) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
+        self._add_known(l_node)
+        l_pos = np.searchsorted(self._known, l_node)
+        wanted = [c for c in range(self.n_counties) if np.isfinite(max_minutes[c]) and self._has_points[c]]
+        self._search_counties([c for c in wanted if c not in self._county_cache])
         cs, ls = [], []
-        for c in range(self.n_counties):
-            if not np.isfinite(max_minutes[c]) or not (self.point_county == c).any():
+        for c in wanted:
+            pos, t, mi = self._county_cached(c)
+            if not len(pos):
                 continue
-            t, mi = self._county_search(c)
-            ok = (t[l_node] + l_leg / self.mpm[c] <= max_minutes[c] + 1e-6) & (
-                mi[l_node] + l_leg <= max_miles[c] + 1e-6
+            j = np.minimum(np.searchsorted(pos, l_pos), len(pos) - 1)
+            hit = pos[j] == l_pos
+            ok = (
+                hit
+                & (t[j] + l_leg / self.mpm[c] <= max_minutes[c] + 1e-6)
+                & (mi[j] + l_leg <= max_miles[c] + 1e-6)
             )
             idx = np.flatnonzero(ok)
             cs.append(np.full(len(idx), c, dtype=np.int64))
