@@ -68,7 +68,6 @@ ACTIVITY_COLUMNS = {
         "visit_count",
     ),
 }
-PHI_SAMPLE_ROWS = 500
 
 
 @dataclass
@@ -107,7 +106,10 @@ class ProviderActivity:
 
 def _read_activity(path: Path, today: date) -> tuple[dict[str, tuple[date, int | None]], int]:
     table = read_table(path)
-    refuse_member_level(path, table.headers, [v for _, v in table.rows[:PHI_SAMPLE_ROWS]])
+    if not table.rows:
+        raise InputFileError(f"{path.name}: has a header but no data rows; nothing was imported")
+    # Headers and values (data.phi samples the rows): an activity file is by NPI, never by member.
+    refuse_member_level(path, table.headers, [v for _, v in table.rows])
     cols = resolve_columns(table, ACTIVITY_COLUMNS, ("npi", "last service date"))
     name = {f: table.headers[i] for f, i in cols.items()}
     problems: list[RowProblem] = []

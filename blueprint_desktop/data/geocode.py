@@ -98,9 +98,14 @@ def place_locations(locations: Sequence[dict[str, Any]]) -> None:
         loc["_zip_county"] = None
     need = [loc for loc in locations if not loc.get("county_fips") and loc.get("latitude") is not None]
     if need:
-        found = counties_of_points([x["latitude"] for x in need], [x["longitude"] for x in need])
-        for loc, fips in zip(need, found, strict=True):
-            loc["county_fips"] = fips or loc.get("_zip_county")
+        # Most locations are placed at their ZIP's centre: the point-in-county test runs once per distinct
+        # point (a national roster has ~40,000 ZIPs, not a million points), the same answer for each.
+        points = {(x["latitude"], x["longitude"]): None for x in need}
+        keys = list(points)
+        found = counties_of_points([p[0] for p in keys], [p[1] for p in keys])
+        points = dict(zip(keys, found, strict=True))
+        for loc in need:
+            loc["county_fips"] = points[(loc["latitude"], loc["longitude"])] or loc.get("_zip_county")
     for loc in locations:
         loc.pop("_zip_county", None)
 

@@ -228,6 +228,13 @@ def _address(line1: pd.Series, line2: pd.Series) -> pd.Series:
     return l1.where(l2 == "", l1 + ", " + l2)
 
 
+def _phones(df: pd.DataFrame, column: str) -> np.ndarray:
+    """Display form of the practice phone column, or None where the file has no such column."""
+    if column not in df.columns:
+        return np.full(len(df), None, dtype=object)
+    return np.array([L.phone_display(v) for v in df[column].to_numpy()], dtype=object)
+
+
 def _geocode(locs: pd.DataFrame) -> pd.DataFrame:
     """ZIP-centroid placement; county from the centroid, else from the point; 'none' when unknown."""
     from blueprint_desktop.geo.counties import counties_of_points
@@ -343,6 +350,7 @@ def build_market_rows(
                 "city": primary_here[L.PRACTICE_CITY].str.strip().to_numpy(),
                 "state": primary_here[L.PRACTICE_STATE].str.strip().str.upper().to_numpy(),
                 "zip": primary_here[L.PRACTICE_ZIP].str.strip().to_numpy(),
+                "phone": _phones(primary_here, L.PRACTICE_PHONE),
                 "secondary": False,
             }
         )
@@ -357,6 +365,7 @@ def build_market_rows(
                     "city": sec[L.PL_CITY].str.strip().to_numpy(),
                     "state": sec[L.PL_STATE].str.strip().str.upper().to_numpy(),
                     "zip": sec[L.PL_ZIP].str.strip().to_numpy(),
+                    "phone": _phones(sec, L.PL_PHONE),
                     "secondary": True,
                 }
             )
@@ -397,7 +406,7 @@ def _stage(project, rows: MarketRows) -> None:
     c.execute("CREATE TEMP TABLE nppes_stage_lines (npi TEXT, line_code TEXT, taxonomy_code TEXT)")
     c.execute(
         "CREATE TEMP TABLE nppes_stage_locations (npi TEXT, address TEXT, city TEXT, state TEXT, zip TEXT, "
-        "county_fips TEXT, latitude REAL, longitude REAL, geocode_quality TEXT)"
+        "county_fips TEXT, latitude REAL, longitude REAL, geocode_quality TEXT, phone TEXT)"
     )
     p = rows.providers
     c.executemany(
@@ -411,7 +420,7 @@ def _stage(project, rows: MarketRows) -> None:
     )
     lc = rows.locations
     c.executemany(
-        "INSERT INTO temp.nppes_stage_locations VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO temp.nppes_stage_locations VALUES (?,?,?,?,?,?,?,?,?,?)",
         zip(
             lc.npi,
             lc.address,
@@ -422,6 +431,7 @@ def _stage(project, rows: MarketRows) -> None:
             lc.latitude,
             lc.longitude,
             lc.geocode_quality,
+            lc.phone,
             strict=True,
         ),
     )
@@ -456,8 +466,8 @@ def _replace_market(project, rows: MarketRows, batch_id: int, now: str) -> int:
     )
     c.execute(
         "INSERT INTO locations (provider_id, address, city, state, zip, county_fips, latitude, longitude, "
-        "geocode_quality, batch_id) SELECT p.id, s.address, s.city, s.state, s.zip, s.county_fips, s.latitude, "
-        "s.longitude, s.geocode_quality, ? FROM temp.nppes_stage_locations s "
+        "geocode_quality, phone, batch_id) SELECT p.id, s.address, s.city, s.state, s.zip, s.county_fips, "
+        "s.latitude, s.longitude, s.geocode_quality, s.phone, ? FROM temp.nppes_stage_locations s "
         "JOIN providers p ON p.source = 'market' AND p.npi = s.npi",
         (batch_id,),
     )
@@ -527,11 +537,13 @@ def import_nppes(
             raise InputFileError(f"{p}: no such file")
     header = read_header(path)
     columns = check_header(path, header, L.IMPORT_COLUMNS, "data file (npidata_pfile)")
+    columns |= L.find_columns(header, L.OPTIONAL_IMPORT_COLUMNS)[0]
     if pl_path is not None:
         pl_header = read_header(pl_path)
         pl_columns = check_header(
             pl_path, pl_header, L.PL_IMPORT_COLUMNS, "practice location file (pl_pfile)"
         )
+        pl_columns |= L.find_columns(pl_header, L.PL_OPTIONAL_IMPORT_COLUMNS)[0]
     chosen = project_states(project, states)
     current = _current_batch(project)
     if not force and _same_as_current(current, path, pl_path, chosen):

@@ -152,6 +152,7 @@ PL_LINE2 = "Provider Secondary Practice Location Address-  Address Line 2"
 PL_CITY = "Provider Secondary Practice Location Address - City Name"
 PL_STATE = "Provider Secondary Practice Location Address - State Name"
 PL_ZIP = "Provider Secondary Practice Location Address - Postal Code"
+PL_PHONE = "Provider Secondary Practice Location Address - Telephone Number"
 
 PL_FILE_COLUMNS = (
     PL_NPI,
@@ -161,7 +162,7 @@ PL_FILE_COLUMNS = (
     PL_STATE,
     PL_ZIP,
     "Provider Secondary Practice Location Address - Country Code (If outside U.S.)",
-    "Provider Secondary Practice Location Address - Telephone Number",
+    PL_PHONE,
     "Provider Secondary Practice Location Address - Telephone Extension",
     "Provider Practice Location Address - Fax Number",
 )
@@ -188,6 +189,23 @@ IMPORT_COLUMNS = (
     *PRIMARY_SWITCHES,
 )
 PL_IMPORT_COLUMNS = (PL_NPI, PL_LINE1, PL_LINE2, PL_CITY, PL_STATE, PL_ZIP)
+# Read when the header has them, never required: a practice phone is shown to the user (recruit tables), not
+# scored, and trimmed extracts and re-saves (e.g. a PL file of six columns) leave it out.
+OPTIONAL_IMPORT_COLUMNS = (PRACTICE_PHONE,)
+PL_OPTIONAL_IMPORT_COLUMNS = (PL_PHONE,)
+
+
+def phone_display(value: object) -> str | None:
+    """A practice phone as NPPES gives it (10 digits, or a float after a spreadsheet re-save) for display."""
+    text = str(value or "").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) == 10:
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    return text or None
 
 
 def header_key(name: str) -> str:

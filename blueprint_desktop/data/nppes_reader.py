@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from blueprint_desktop.data import nppes_layout as L
+from blueprint_desktop.data.phi import refuse_member_level
 from blueprint_desktop.data.tabular import refuse_zip_archive
 from blueprint_desktop.errors import InputFileError
 
@@ -48,6 +49,8 @@ BytesCallback = Callable[[int], None]
 
 # Internal columns added to every block: the row's number in the file (the header is row 1, so the first
 # data row is row 2, as a spreadsheet numbers it) and whether its NPI was written as a float.
+PHI_SAMPLE_ROWS = 200  # data rows read with the header for the PHI guard's value checks
+MAX_COLUMNS = 2_000  # the data file has 330 columns; far more is not an NPPES file
 ROW = "__row"
 NPI_WAS_FLOAT = "__npi_was_float"
 _NPI_FLOAT = r"^\s*(\d{10})\.0*\s*$"
@@ -88,11 +91,23 @@ def read_header(path: Path) -> list[str]:
     refuse_zip_archive(path, "NPPES files are read as the CSV CMS publishes (npidata_pfile_*.csv)")
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            first = next(csv.reader(fh), None)
+            reader = csv.reader(fh)
+            first = next(reader, None)
+            # The first rows too, for the PHI guard's value checks (a file of member rows under
+            # NPPES-looking headers); NPPES values never span lines (Readme 1.1), so this reads little.
+            sample = [row for _, row in zip(range(PHI_SAMPLE_ROWS), reader, strict=False)]
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    except csv.Error as exc:
+        raise InputFileError(f"{path.name}: not a readable CSV file ({exc})") from None
     if not first:
         raise InputFileError(f"{path.name}: empty file; expected the NPPES header row")
+    if len(first) > MAX_COLUMNS:
+        raise InputFileError(
+            f"{path.name}: row 1: {len(first):,} columns (the NPPES data file has 330); not an NPPES file"
+        )
+    # Provider names, addresses and phones are the point of NPPES; only member-level columns are refused.
+    refuse_member_level(path, first, sample, provider_file=True)
     if len(first) == 1:
         # A spreadsheet saved with a regional list separator: say so rather than "NPI is missing".
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
@@ -422,6 +437,25 @@ def _check_switch(check: _Checker, column: str) -> None:
     check.put(column, before, after.fillna(before), bad, _EXPECTED_SWITCH)
 
 
+# C0 control characters other than tab, line feed, carriage return: never in NPPES text (Readme 1.1:
+# printable values), and a NUL in a name broke the HSD export downstream. RE2 and Python re both read it.
+_CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_EXPECTED_TEXT = "printable text (no control characters such as NUL)"
+
+
+def _check_control(check: _Checker, table: pa.Table) -> None:
+    """Refuse control characters in any kept value, naming row and column (vectorised: one regex
+    kernel per column, and the per-row look-up only for a column that has one)."""
+    for column in check.columns:
+        if column not in table.column_names or table.column(column).type != pa.string():
+            continue
+        if not pc.any(pc.match_substring_regex(table.column(column), _CONTROL_RE)).as_py():
+            continue
+        before = check.df[column]
+        bad = before.str.contains(_CONTROL_RE, regex=True, na=False)
+        check.put(column, before, before, bad, _EXPECTED_TEXT)
+
+
 def normalise_data_rows(
     table: pa.Table, path: Path, columns: dict[str, str], states: Iterable[str]
 ) -> Normalised:
@@ -433,6 +467,7 @@ def normalise_data_rows(
     check = _Checker(path, columns, table.to_pandas())
     if not len(check.df):
         return check.finish()
+    _check_control(check, table)
     _check_npi(check, L.NPI)
     _check_entity(check)
     state = check.df[L.PRACTICE_STATE].str.strip().str.upper()
@@ -449,6 +484,7 @@ def normalise_pl_rows(table: pa.Table, path: Path, columns: dict[str, str]) -> N
     check = _Checker(path, columns, table.to_pandas())
     if not len(check.df):
         return check.finish()
+    _check_control(check, table)
     _check_npi(check, L.PL_NPI)
     _check_zip(check, L.PL_ZIP, pd.Series(True, index=check.df.index))
     return check.finish()

@@ -190,7 +190,12 @@ def read_population_file(path: Path) -> tuple[list[dict[str, Any]], list[int], i
 
     table = read_table(path)  # refuses ZIP archives, .xls, unreadable text, in one line
     headers = table.headers
-    refuse_member_level(path, headers, table.rows[:200])
+    if not table.rows:
+        raise InputFileError(
+            f"{path.name}: has a header but no data rows (expected one row per point); nothing was changed"
+        )
+    # Headers and values (data.phi samples the rows): names, birth dates, MBIs/SSNs/HICNs are refused.
+    refuse_member_level(path, headers, table.rows)
     cols = _columns(path, headers)
     head = {name: headers[i] for name, i in cols.items()}
     problems: list[Problem] = []

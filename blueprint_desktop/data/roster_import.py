@@ -42,14 +42,17 @@ lists every problem. ``import_roster`` imports it:
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from blueprint_desktop.data.geocode import place_locations
+from blueprint_desktop.data.phi import refuse_member_level
 from blueprint_desktop.data.roster_layouts import (
     FIELDS,
     MAPPED,
@@ -134,6 +137,11 @@ IMPORT_MODES = {
 # corrections, and replacing with it would drop most of the network (3,828 providers for 20 signings).
 PARTIAL_FILE_SHARE = 0.5
 _BETTER_GEOCODES = ("exact", "interpolated")
+# Locations of added providers queued before they are written by executemany (with their providers,
+# lines and counties): large enough that SQLite's per-statement cost vanishes, small enough to stay flat.
+WRITE_BATCH_ROWS = 50_000
+# json.dumps(x, sort_keys=True) builds an encoder per call; one encoder gives the same text.
+_JSON_SORTED = json.JSONEncoder(sort_keys=True)
 
 
 class RosterRejected(RowsRejected):
@@ -280,6 +288,15 @@ def suggest_mode(file_providers: int, current_providers: int) -> str:
     return MODE_REPLACE if current_providers else MODE_ADD_UPDATE
 
 
+def _read_roster(path: Path) -> Table:
+    """The file as a table, refused (``data.phi.PhiRefused``) when it holds member-level columns: a roster
+    lists providers, whose names, addresses and phones are not PHI, so only member-level signals count
+    (a birth-date or member-id column, MBIs/HICNs/SSNs down a column, person names beside birth dates)."""
+    table = read_table(path)
+    refuse_member_level(path, table.headers, table.rows, provider_file=True)
+    return table
+
+
 def _check_mode(mode: str) -> str:
     if mode not in IMPORT_MODES:
         raise InputFileError(f"roster import mode {mode!r} is not one of {', '.join(IMPORT_MODES)}")
@@ -312,7 +329,7 @@ def _current_batch(project, digest: str) -> dict[str, Any] | None:
 def preview_roster(path: str | Path, project=None, mapping: dict[str, str] | None = None) -> RosterPreview:
     """Headers, first rows, layout, the mapping in force, unmapped required fields and every problem."""
     path = Path(path)
-    table = read_table(path)
+    table = _read_roster(path)
     layout, used, source = _resolve(table, project, mapping)
     validation = validate_table(table, used, layout, Context.for_project(project))
     already = bool(project is not None and _current_batch(project, sha256_file(path)))
@@ -375,6 +392,16 @@ def _merge_facts(provider: dict[str, Any], row: dict[str, Any]) -> None:
 
 def _group(rows: Iterable[RosterRow]) -> dict[str, _NewProvider]:
     out: dict[str, _NewProvider] = {}
+    # An HSD table repeats an office once per specialty x county served: each distinct address and city
+    # is normalised once (the same key _location_key gives).
+    norms: dict[str | None, str] = {}
+
+    def norm(text: str | None) -> str:
+        hit = norms.get(text)
+        if hit is None:
+            hit = norms[text] = _norm(text)
+        return hit
+
     for r in rows:
         p = out.get(r.npi)
         if p is None:
@@ -385,7 +412,7 @@ def _group(rows: Iterable[RosterRow]) -> dict[str, _NewProvider]:
         for code in r.codes:
             if p.lines.get(code) is None:
                 p.lines[code] = r.taxonomy
-        key = _location_key(r.address, r.city, r.state, r.zip)
+        key = (norm(r.address), norm(r.city), (r.state or "").upper(), (r.zip or "")[:5])
         loc = p.locations.get(key)
         if loc is None:
             p.locations[key] = {
@@ -499,30 +526,69 @@ class _Writer:
         self.counties_given = counties_given  # the file has a county-served column
         self.now = utc_now()
         self.provider_columns = _columns(project, "providers")
-        self.changes: list[dict[str, Any]] = []
+        # (npi, change, previous batch, detail as the JSON stored, detail of a 'changed' NPI else None):
+        # the detail of an added or dropped NPI is kept only as its JSON text (a national roster adds
+        # hundreds of thousands; their dicts were most of the memory left after grouping).
+        self.changes: list[tuple[str, str, int | None, str, dict[str, Any] | None]] = []
         self.geocodes: dict[str, int] = {}
         self.locations = 0
+        # Lines, counties and locations of added providers, written by executemany in ``flush``. The
+        # queue is flushed before anything that deletes or inserts otherwise (update, drop), so every
+        # location gets the id it would get row by row (rowids are max + 1: order is all that matters).
+        self._providers: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # columns -> rows
+        self._next_id: int | None = None
+        self._lines: list[tuple[int, str, str | None]] = []
+        self._counties: list[tuple[int, str]] = []
+        self._locations: list[tuple[Any, ...]] = []
+
+    def flush(self) -> None:
+        for cols, rows in self._providers.items():
+            self.conn.executemany(
+                f"INSERT INTO providers({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows
+            )
+        self._providers = {}
+        if self._lines:
+            self.conn.executemany(
+                "INSERT INTO provider_lines(provider_id, line_code, taxonomy_code) VALUES (?,?,?)",
+                self._lines,
+            )
+        if self._counties:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO provider_counties(provider_id, county_fips) VALUES (?, ?)",
+                self._counties,
+            )
+        if self._locations:
+            self.conn.executemany(
+                "INSERT INTO locations(provider_id, address, city, state, zip, county_fips, latitude, longitude,"
+                " geocode_quality, beds, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                self._locations,
+            )
+        self._lines, self._counties, self._locations = [], [], []
 
     def _record(self, npi: str, change: str, previous: int | None, detail: dict[str, Any]) -> None:
-        self.changes.append({"npi": npi, "change": change, "previous_batch_id": previous, "detail": detail})
+        kept = detail if change == "changed" else None
+        self.changes.append((npi, change, previous, _JSON_SORTED.encode(detail), kept))
+
+    def _location_values(self, provider_id: int, loc: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            provider_id,
+            loc["address"],
+            loc["city"],
+            loc["state"],
+            loc["zip"],
+            loc["county_fips"],
+            loc["latitude"],
+            loc["longitude"],
+            loc["geocode_quality"],
+            loc["beds"],
+            self.batch_id,
+        )
 
     def _insert_location(self, provider_id: int, loc: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT INTO locations(provider_id, address, city, state, zip, county_fips, latitude, longitude,"
             " geocode_quality, beds, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                provider_id,
-                loc["address"],
-                loc["city"],
-                loc["state"],
-                loc["zip"],
-                loc["county_fips"],
-                loc["latitude"],
-                loc["longitude"],
-                loc["geocode_quality"],
-                loc["beds"],
-                self.batch_id,
-            ),
+            self._location_values(provider_id, loc),
         )
         self._count(loc["geocode_quality"])
 
@@ -550,16 +616,24 @@ class _Writer:
         for column, default in _DEFAULTS.items():
             values.setdefault(column, default)
         values.update(npi=new.npi, source="roster", batch_id=self.batch_id, updated_at=self.now)
-        cols = list(values)
-        cur = self.conn.execute(
-            f"INSERT INTO providers({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [values[c] for c in cols],
-        )
-        pid = int(cur.lastrowid)
-        self._set_lines(pid, new.lines)
-        self._set_counties(pid, new.counties, replace=False)
+        # The id SQLite would give (the largest rowid + 1: providers.id is an INTEGER PRIMARY KEY without
+        # AUTOINCREMENT), given explicitly so that the rows can go in by executemany, same ids as row by row.
+        if self._next_id is None:
+            self._next_id = int(
+                self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM providers").fetchone()[0]
+            )
+        pid = self._next_id
+        self._next_id += 1
+        values["id"] = pid
+        self._providers.setdefault(tuple(values), []).append(tuple(values.values()))
+        # A new id holds no lines or counties yet (foreign keys cascade deletes): no DELETE first.
+        self._lines.extend((pid, code, tax) for code, tax in sorted(new.lines.items()))
+        self._counties.extend((pid, f) for f in sorted(new.counties))
         for loc in new.locations.values():
-            self._insert_location(pid, loc)
+            self._locations.append(self._location_values(pid, loc))
+            self._count(loc["geocode_quality"])
+        if len(self._locations) >= WRITE_BATCH_ROWS:  # bounded memory: the queue is a batch, not the file
+            self.flush()
         self._record(
             new.npi,
             "added",
@@ -573,6 +647,7 @@ class _Writer:
         )
 
     def update(self, old: _Existing, new: _NewProvider, merge_only: bool) -> None:
+        self.flush()
         keep_lines = (
             dict(old.lines)
             if merge_only
@@ -649,6 +724,7 @@ class _Writer:
             self._record(old.npi, "changed", old.batch_id, fields)
 
     def drop(self, old: _Existing) -> None:
+        self.flush()
         keep = {c: t for c, t in old.lines.items() if code_kind(c) not in self.kinds}
         if keep:  # the provider also holds lines of the other table kind: only this kind's lines go
             self._set_lines(old.id, keep)
@@ -660,6 +736,7 @@ class _Writer:
             )
             return
         self.conn.execute("DELETE FROM providers WHERE id = ?", (old.id,))  # lines and locations cascade
+        self._next_id = None  # the largest id may have gone: ask again before the next insert
         self._record(
             old.npi,
             "dropped",
@@ -679,13 +756,13 @@ def _table_kinds(layout: RosterLayout, rows: list[RosterRow]) -> set[str]:
     return set().union(*(r.kinds for r in rows)) if rows else set()
 
 
-def _summarise(changes: list[dict[str, Any]]) -> dict[str, Any]:
+def _summarise(changes: list[tuple[str, str, int | None, str, dict[str, Any] | None]]) -> dict[str, Any]:
     out: dict[str, Any] = {"added": [], "dropped": [], "changed": []}
-    for c in changes:
-        if c["change"] == "changed":
-            out["changed"].append({"npi": c["npi"], "fields": c["detail"]})
+    for npi, change, _previous, _text, detail in changes:
+        if change == "changed":
+            out["changed"].append({"npi": npi, "fields": detail})
         else:
-            out[c["change"]].append(c["npi"])
+            out[change].append(npi)
     out["counts"] = {k: len(out[k]) for k in ("added", "dropped", "changed")}
     return out
 
@@ -696,7 +773,7 @@ def _facts_given(used: dict[str, str]) -> set[str]:
     return out | ({"offers_telehealth"} & set(used))
 
 
-def _credit_exclusions(project, new: dict[str, _NewProvider]) -> list[dict[str, Any]]:
+def _credit_exclusions(project, first_rows: dict[str, int]) -> list[dict[str, Any]]:
     """Every provider x line of this file whose credit engine.exclusions drops, with the reason (the same
     rules the engine applies: children's hospitals, non-MA contracts, 068 of 029/036/037, PA/NP primary care)."""
     from blueprint_desktop.engine.credited import load_locations
@@ -705,7 +782,7 @@ def _credit_exclusions(project, new: dict[str, _NewProvider]) -> list[dict[str, 
     df = load_locations(project)
     if df.empty:
         return []
-    df = df[(df.source == "roster") & df.npi.isin(list(new))]
+    df = df[(df.source == "roster") & df.npi.isin(list(first_rows))]
     if df.empty:
         return []
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -713,7 +790,7 @@ def _credit_exclusions(project, new: dict[str, _NewProvider]) -> list[dict[str, 
         key = (str(r.npi), str(r.line_code))
         if key not in out:
             out[key] = {
-                "row_number": new[key[0]].first_row,
+                "row_number": first_rows[key[0]],
                 "npi": key[0],
                 "name": r.name,
                 "line": key[1],
@@ -754,10 +831,18 @@ class _Prepared:
     validation: Any
     new: dict[str, _NewProvider]
     kinds: set[str]
+    rows_read: int
+    rows_imported: int
 
 
 def _prepare(
-    project, table: Table, path: Path, mapping, skip_bad_rows: bool, progress: Progress
+    project,
+    table: Table,
+    path: Path,
+    mapping,
+    skip_bad_rows: bool,
+    progress: Progress,
+    release: bool = False,
 ) -> _Prepared:
     """Layout, mapping and validation of a file (raises as the import does), its rows grouped by NPI."""
     layout, used, source = _resolve(table, project, mapping)
@@ -783,8 +868,46 @@ def _prepare(
             f"{path.name}: every one of the {len(table.rows)} rows has a problem; nothing was imported "
             f"(the first: {validation.problems[0]})"
         )
+    rows_read, rows_imported = len(table.rows), len(validation.rows)
+    kinds = _table_kinds(layout, validation.rows)
+    if release:
+        # The text rows are no longer needed (only their count and the headers are): let a million of
+        # them go before the rows are grouped, so peak memory holds one copy of the file, not three.
+        table.rows, table.row_numbers = [], []
     new = _group(validation.rows)
-    return _Prepared(layout, used, source, validation, new, _table_kinds(layout, validation.rows))
+    if release:
+        validation.rows = []
+    return _Prepared(layout, used, source, validation, new, kinds, rows_read, rows_imported)
+
+
+# Page cache while a roster is written: the index B-trees (providers_npi, locations_county,
+# locations_provider, provider_lines_line) take inserts in random key order, and with SQLite's default
+# 2 MB cache a national roster rewrites the same pages again and again. Negative = KiB (SQLite docs).
+BULK_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _bulk_cache(conn) -> Iterator[None]:
+    """A larger page cache for the import, put back after (it is per connection, not stored in the file)."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
+def _gc_on() -> Iterator[None]:
+    """The cyclic collector back on inside ``import_roster``'s ``gc_paused``: the engine's read-back builds
+    pandas frames, whose intermediates hold reference cycles, and a national roster's are ~100 MB each."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            gc.disable()
 
 
 def _who(npis: list[str], names: dict[str, str | None]) -> list[dict[str, str]]:
@@ -802,7 +925,7 @@ def plan_roster_import(
     names) it would add, update and drop, without writing anything. ``mode`` None: the suggested one.
     Raises what the import raises (RosterRejected for bad rows without ``skip_bad_rows``)."""
     path = Path(path)
-    table = read_table(path)
+    table = _read_roster(path)
     prior = _current_batch(project, sha256_file(path))
     existing = _load_existing(project)
     if prior:
@@ -818,7 +941,10 @@ def plan_roster_import(
             current_providers=len(existing),
             file_providers=0,
         )
-    prep = _prepare(project, table, path, mapping, skip_bad_rows, Progress())
+    from blueprint_desktop.engine.credited import gc_paused
+
+    with gc_paused():
+        prep = _prepare(project, table, path, mapping, skip_bad_rows, Progress())
     current = sum(1 for e in existing.values() if e.kinds & prep.kinds)
     suggested = suggest_mode(len(prep.new), current)
     mode = _check_mode(mode or suggested)
@@ -859,11 +985,27 @@ def import_roster(
 
     ``mode``: MODE_ADD_UPDATE (the default: nobody is dropped) or MODE_REPLACE (providers of the file's
     table kinds that it no longer lists are dropped). ``plan_roster_import`` says beforehand what it does."""
+    from blueprint_desktop.engine.credited import gc_paused
+
+    # A national roster builds millions of small objects (rows, values, locations) that form no cycles:
+    # the cyclic collector would walk all of them again and again as they pile up (engine.credited).
+    with gc_paused():
+        return _import_roster(project, path, mapping, skip_bad_rows, progress, mode)
+
+
+def _import_roster(
+    project,
+    path: str | Path,
+    mapping: dict[str, str] | None,
+    skip_bad_rows: bool,
+    progress: Progress | None,
+    mode: str,
+) -> RosterImportResult:
     mode = _check_mode(mode)
     progress = progress or Progress()
     path = Path(path)
     progress.update(0.0, f"reading {path.name}")
-    table = read_table(path)
+    table = _read_roster(path)
     digest = sha256_file(path)
     prior = _current_batch(project, digest)
     if prior:
@@ -888,7 +1030,7 @@ def import_roster(
             warning_counts=dict(summary.get("warning_counts", {})),
             credit_exclusions=list(summary.get("credit_exclusions", [])),
         )
-    prep = _prepare(project, table, path, mapping, skip_bad_rows, progress)
+    prep = _prepare(project, table, path, mapping, skip_bad_rows, progress, release=True)
     layout, used, source, validation = prep.layout, prep.used, prep.source, prep.validation
     new, kinds = prep.new, prep.kinds
     progress.update(0.62, "placing locations")
@@ -902,8 +1044,8 @@ def import_roster(
             ROSTER_KIND,
             path.name,
             digest,
-            rows_read=len(table.rows),
-            rows_imported=len(validation.rows),
+            rows_read=prep.rows_read,
+            rows_imported=prep.rows_imported,
             rows_rejected=len(validation.bad_rows),
             summary=summary,
         )
@@ -914,30 +1056,32 @@ def import_roster(
         for key in ("updated", "dropped", "trimmed"):
             restore.update({n: existing[n].snapshot() for n in decided[key]})
         items = sorted(new.items())
-        for i, (npi, provider) in enumerate(items):
-            if i % 500 == 0:
-                progress.update(
-                    0.7 + 0.25 * i / max(1, len(items)), f"writing provider {i + 1:,} of {len(items):,}"
-                )
-            old = existing.get(npi)
-            if old is None:
-                writer.add(provider)
-            else:
-                writer.update(old, provider, merge_only=npi in validation.bad_npis)
-        for npi in decided["dropped"] + decided["trimmed"]:
-            writer.drop(existing[npi])
+        # The larger page cache only while writing: the engine's read-back below needs the memory more.
+        with _bulk_cache(project.conn):
+            for i, (npi, provider) in enumerate(items):
+                if i % 500 == 0:
+                    progress.update(
+                        0.7 + 0.25 * i / max(1, len(items)), f"writing provider {i + 1:,} of {len(items):,}"
+                    )
+                old = existing.get(npi)
+                if old is None:
+                    writer.add(provider)
+                else:
+                    writer.update(old, provider, merge_only=npi in validation.bad_npis)
+            writer.flush()
+            for npi in decided["dropped"] + decided["trimmed"]:
+                writer.drop(existing[npi])
+        # Written: of the grouped rows only each NPI's first row and name are needed from here on. The
+        # rest (locations, lines, counties of every provider) goes before the engine reads the roster
+        # back (_credit_exclusions), which is when a national import would otherwise peak.
+        providers = len(new)
+        first_rows = {n: p.first_row for n, p in new.items()}
+        new_names = {n: p.provider.get("name") for n, p in new.items()}
+        dropped_names = {n: existing[n].row.get("name") for n in decided["dropped"]}
+        items, prep.new, new, existing = [], {}, {}, {}
         project.conn.executemany(
             "INSERT INTO roster_changes(batch_id, previous_batch_id, npi, change, detail_json) VALUES (?,?,?,?,?)",
-            [
-                (
-                    batch_id,
-                    c["previous_batch_id"],
-                    c["npi"],
-                    c["change"],
-                    json.dumps(c["detail"], sort_keys=True),
-                )
-                for c in writer.changes
-            ],
+            [(batch_id, previous, npi, change, text) for npi, change, previous, text, _ in writer.changes],
         )
         project.conn.executemany(
             "INSERT INTO import_problems(batch_id, row_number, column, value, expected) VALUES (?,?,?,?,?)",
@@ -955,10 +1099,12 @@ def import_roster(
         if source == "given" and layout is MAPPED:
             save_mapping(project, used, table.headers)
         changes = _summarise(writer.changes)
+        writer.changes = []  # written to roster_changes above; the JSON texts are not needed again
         # What the file's providers lose under 42 CFR 422.116(a)(3) and the HSD Notes (engine.exclusions),
         # read back from what was just written (same transaction), so the import warns with the engine's rules.
         progress.update(0.96, "checking which providers do not count")
-        credit = _credit_exclusions(project, new)
+        with _gc_on():
+            credit = _credit_exclusions(project, first_rows)
         warnings = sorted(
             validation.warnings + [_credit_warning(x) for x in credit],
             key=lambda w: w.row_number or 0,
@@ -969,7 +1115,7 @@ def import_roster(
         summary.update(
             changes=changes["counts"],
             geocodes=writer.geocodes,
-            providers=len(new),
+            providers=providers,
             market_rows_removed=market_removed,
             warning_counts=warning_counts,
             warnings=[w.as_dict() for w in warnings],
@@ -990,7 +1136,7 @@ def import_roster(
             {
                 "file": path.name,
                 "layout": layout.key,
-                "rows_imported": len(validation.rows),
+                "rows_imported": prep.rows_imported,
                 "rows_rejected": len(validation.bad_rows),
                 "warnings": len(warnings),
                 "mode": mode,
@@ -1002,15 +1148,15 @@ def import_roster(
     return RosterImportResult(
         batch_id=batch_id,
         file_name=path.name,
-        rows_read=len(table.rows),
-        rows_imported=len(validation.rows),
+        rows_read=prep.rows_read,
+        rows_imported=prep.rows_imported,
         rows_rejected=len(validation.bad_rows),
         problems=validation.problems,
         changes=changes,
         already_imported=False,
         layout=layout.key,
         table_kinds=sorted(kinds),
-        providers=len(new),
+        providers=providers,
         locations=writer.locations,
         geocodes=writer.geocodes,
         market_rows_removed=market_removed,
@@ -1020,9 +1166,9 @@ def import_roster(
         mode=mode,
         updated=decided["updated"],
         people={
-            "added": _who(decided["added"], {n: p.provider.get("name") for n, p in new.items()}),
-            "updated": _who(decided["updated"], {n: p.provider.get("name") for n, p in new.items()}),
-            "dropped": _who(decided["dropped"], {n: e.row.get("name") for n, e in existing.items()}),
+            "added": _who(decided["added"], new_names),
+            "updated": _who(decided["updated"], new_names),
+            "dropped": _who(decided["dropped"], dropped_names),
         },
     )
 

@@ -84,9 +84,10 @@ class Problem:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class RosterRow:
-    """A good row, typed: the provider values it gives, its HSD codes, its location."""
+    """A good row, typed: the provider values it gives, its HSD codes, its location. Slots: a national
+    roster holds a million of these until they are grouped by NPI."""
 
     row_number: int
     npi: str
@@ -402,6 +403,13 @@ def _ranges(codes: list[str]) -> str:
     return ", ".join(runs + sorted(c for c in codes if not c.isdigit()))
 
 
+@lru_cache(maxsize=4)
+def _codes_of_kind(kind: str) -> tuple[frozenset[str], str]:
+    """The codes of one table kind and the message naming them (built once, not once per row)."""
+    allowed = [c for c, k in _specialty_codes().items() if k == kind]
+    return frozenset(allowed), f"a {kind} specialty code of the HSD {kind} table ({_ranges(allowed)})"
+
+
 def parse_specialty(text: str, kind: str | None) -> str:
     t = text.strip().upper()
     if t.endswith(".0") and t[:-2].isdigit():
@@ -409,9 +417,9 @@ def parse_specialty(text: str, kind: str | None) -> str:
     code = t.zfill(3) if t.isdigit() else t
     codes = _specialty_codes()
     if kind:
-        allowed = [c for c, k in codes.items() if k == kind]
+        allowed, expected = _codes_of_kind(kind)
         if code not in allowed:
-            raise _Bad(f"a {kind} specialty code of the HSD {kind} table ({_ranges(allowed)})")
+            raise _Bad(expected)
     elif code not in codes:
         raise _Bad(f"a CMS HSD specialty code ({_ranges(list(codes))})")
     return code
@@ -611,13 +619,45 @@ class _RowChecker:
         self.kind = layout.table_kind if layout else None
         self.ctx = ctx
         self.col = {h: i for i, h in enumerate(table.headers)}
+        # Every parser is a function of its text (and the row's state for counties): a national roster
+        # repeats its codes, states, ZIPs, statuses and dates across a million rows, so each distinct
+        # value is parsed once and its outcome (value, or the _Bad message) reused, same as parsing again.
+        self.memo: dict[Any, dict[str, tuple[bool, Any]]] = {}
+        self.provider_dicts: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.code_lists: dict[str, list[str]] = {}
+        self.fields = [(f, self.col[h]) for f, h in mapping.items()]
+        # The provider fields in _PROVIDER_PARSERS order: parsed when the file has the column (else the
+        # layout's implied value, if any, is a constant), so a file without them does no work for them.
+        self.provider_plan: list[tuple[str, Callable[[str], Any] | None, str | None, Any]] = []
+        for f, parse in _PROVIDER_PARSERS.items():
+            if f in mapping:
+                required = None if f in self.implied else _REQUIRED_EXPECTED.get(f)
+                self.provider_plan.append((f, parse, required, self.implied.get(f)))
+            elif self.implied.get(f) is not None:
+                self.provider_plan.append((f, None, None, self.implied[f]))
+
+    def parsed(self, key: Any, parse: Callable[[str], Any], text: str) -> tuple[bool, Any]:
+        """(True, value) or (False, what was expected), remembered per ``key`` and text."""
+        memo = self.memo.get(key)
+        if memo is None:
+            memo = self.memo[key] = {}
+        hit = memo.get(text)
+        if hit is None:
+            try:
+                hit = (True, parse(text))
+            except _Bad as exc:
+                hit = (False, str(exc))
+            memo[text] = hit
+        return hit
 
     def run(
         self, number: int, values: list[str]
     ) -> tuple[RosterRow | None, list[Problem], dict[str, str], list[Problem]]:
         problems: list[Problem] = []
         warnings: list[Problem] = []
-        raw: dict[str, str] = {f: values[self.col[h]] for f, h in self.mapping.items()}
+        raw: dict[str, str] = {f: values[i] for f, i in self.fields}
+        mapping = self.mapping
+        memos = self.memo
 
         def bad(field_name: str, expected: str) -> None:
             problems.append(Problem(number, self.mapping[field_name], raw.get(field_name, ""), expected))
@@ -626,25 +666,31 @@ class _RowChecker:
             column = self.mapping.get(field_name, field_name)
             warnings.append(Problem(number, column, raw.get(field_name, ""), message, "warning", kind))
 
-        def get(field_name: str, parse: Callable[[str], Any], required: str | None = None) -> Any:
+        def get(
+            field_name: str, parse: Callable[[str], Any], required: str | None = None, key: Any = None
+        ) -> Any:
             text = raw.get(field_name, "")
             if not text:
-                if required and field_name in self.mapping:
+                if required and field_name in mapping:
                     bad(field_name, required)
                 return None
-            try:
-                return parse(text)
-            except _Bad as exc:
-                bad(field_name, str(exc))
+            # self.parsed, inlined: this runs ~20 times a row.
+            memo = memos.get(key or field_name)
+            hit = memo.get(text) if memo is not None else None
+            if hit is None:
+                hit = self.parsed(key or field_name, parse, text)
+            if not hit[0]:
+                bad(field_name, hit[1])
                 return None
+            return hit[1]
 
         npi = get("npi", parse_npi, "a 10-digit NPI")
         name = get("name", str.strip, "the provider or facility name")
         provider: dict[str, Any] = {"name": name}
-        for f, parse in _PROVIDER_PARSERS.items():
-            value = get(f, parse, None if f in self.implied else _REQUIRED_EXPECTED.get(f))
-            if value is None and f in self.implied:
-                value = self.implied[f]
+        for f, parse, required, implied in self.provider_plan:
+            value = implied if parse is None else get(f, parse, required)
+            if value is None:
+                value = implied
             if value is not None:
                 provider[f] = value
         for f in _FREE_TEXT:
@@ -656,7 +702,8 @@ class _RowChecker:
         taxonomy = get("taxonomy", parse_taxonomy)
         codes: list[str] = []
         if code:
-            codes = [code]
+            # One list per code, shared by the rows holding it (nothing changes a row's codes).
+            codes = self.code_lists.get(code) or self.code_lists.setdefault(code, [code])
             entry = crosswalk.entry_for(taxonomy) if taxonomy else None
             # A taxonomy of an excluded hospital or residential facility keeps its HSD code: the exclusion
             # (below) is what stops it counting, and the import says so. Any other never-credited taxonomy
@@ -698,8 +745,15 @@ class _RowChecker:
             bad("geocode_quality", "coordinates in latitude and longitude for this quality (or no quality)")
         county = None
         if raw.get("county") and state:
-            county = get("county", lambda t: parse_county(t, state, self.ctx))
-        served = get("county_served", lambda t: parse_county_served(t, state, self.ctx)) or []
+            county = get("county", lambda t: parse_county(t, state, self.ctx), key=("county", state))
+        served = (
+            get(
+                "county_served",
+                lambda t: parse_county_served(t, state, self.ctx),
+                key=("county_served", state),
+            )
+            or []
+        )
         beds = get("beds", parse_beds)
 
         if "entity_type" not in provider:
@@ -707,6 +761,9 @@ class _RowChecker:
                 "organization" if codes and all(code_kind(c) == "facility" for c in codes) else "individual"
             )
         self._credit_facts(raw, provider, taxonomy, get, warn)
+        # Rows of one NPI (an HSD table repeats a provider once per county served) give equal provider
+        # values: they share one dict, which nothing changes after this point (_group copies it).
+        provider = self.provider_dicts.setdefault(tuple(provider.items()), provider)
         row = RosterRow(
             row_number=number,
             npi=npi or "",
@@ -722,7 +779,9 @@ class _RowChecker:
             longitude=lon if lat is not None and lon is not None else None,
             geocode_quality=quality,
             beds=beds,
-            counties_served=list(served),
+            # The parsed list itself (remembered per value and state, never changed): a copy per row was
+            # ~70 MB of a national roster.
+            counties_served=served,
         )
         return (None if problems else row), problems, raw, ([] if problems else warnings)
 
@@ -765,7 +824,7 @@ class _RowChecker:
             )
         # MA product: the ma_contracted column, else the HSD Contract Type (MA_PRODUCT_SPELLINGS).
         explicit = get("ma_contracted", parse_ma_contracted)
-        from_type = ma_from_contract_type(raw.get("contract_type", ""))
+        ok, from_type = self.parsed("(contract type)", ma_from_contract_type, raw.get("contract_type", ""))
         if "ma_contracted" in self.mapping or "contract_type" in self.mapping:
             provider["ma_contracted"] = explicit if explicit is not None else from_type
         if explicit is not None and from_type is not None and explicit != from_type:
@@ -790,10 +849,11 @@ def validate_table(
     checker = _RowChecker(table, mapping, layout, ctx)
     out = Validation(rows_read=len(table.rows))
     by_row: dict[int, list[Problem]] = {}
-    seen_rows: dict[tuple[str, ...], int] = {}
+    seen_rows: dict[Any, int] = {}
     first_of_npi: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {}
     candidates: list[RosterRow] = []
     warnings: dict[int, list[Problem]] = {}
+    one_per_npi = [f for f in _ONE_PER_NPI if f in mapping]
     n = max(1, len(table.rows))
     for i, (number, values) in enumerate(zip(table.row_numbers, table.rows, strict=True)):
         if i % 500 == 0:
@@ -801,7 +861,11 @@ def validate_table(
         row, problems, raw, row_warnings = checker.run(number, values)
         if row_warnings:
             warnings[number] = row_warnings
-        key = tuple(v.strip().lower() for v in values)
+        # One string per row ("\x1f" between values, which no value holds), not a tuple of ten strings;
+        # a row whose values do hold it falls back to the tuple (such keys never equal a string key).
+        key: Any = "\x1f".join(map(str.strip, values)).lower()
+        if key.count("\x1f") != len(values) - 1:
+            key = tuple(v.strip().lower() for v in values)
         if key in seen_rows:
             problems.append(Problem(number, WHOLE_ROW, f"same as row {seen_rows[key]}", "each row once"))
         else:
@@ -809,14 +873,14 @@ def validate_table(
         if row is not None and row.npi:
             first = first_of_npi.get(row.npi)
             if first is None:
-                first_of_npi[row.npi] = (number, row.provider, raw)
+                # Only the values the one-per-NPI check quotes are kept, not the whole raw row.
+                first_of_npi[row.npi] = (number, row.provider, {f: raw[f] for f in _ONE_PER_NPI if f in raw})
             else:
-                for f in _ONE_PER_NPI:
+                for f in one_per_npi:
                     # Only values both rows give: a blank credit fact on a repeated row (an HSD table
                     # repeats a provider once per county served) is not a disagreement.
                     if (
-                        f in mapping
-                        and row.provider.get(f) is not None
+                        row.provider.get(f) is not None
                         and first[1].get(f) is not None
                         and row.provider[f] != first[1][f]
                     ):

@@ -18,6 +18,13 @@ the row's state; when both readings fit different counties the row is unmatched.
 resolved without a reference file (no registry package carries the SSA-FIPS crosswalk, regulation.md 6).
 
 The whole import is one transaction; a file already imported (same SHA-256) is refused.
+
+Bad input is refused in one line before anything is written: a notice date outside 2000-2100 (a typo
+such as 12/31/9999 would overflow the response window), a pasted text over ``MAX_TEXT_CHARS`` or with a
+line over ``MAX_LINE_CHARS`` (no HPMS notice line is near it; a paste of a binary file is), and text
+holding what looks like member-level data (``data.phi.refuse_phi_in_text``). Every pattern run over a
+line is linear in its length (no lazy or nested quantifier that rescans the line from each position):
+a 16 kB line took 9 s with the old ``X County`` pattern and a 200 kB one hung.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from blueprint_desktop.data.phi import refuse_phi_in_text
 from blueprint_desktop.deficiency import gaps as gapmod
 from blueprint_desktop.deficiency import plan
 from blueprint_desktop.errors import BlueprintError, InputFileError
@@ -78,7 +86,15 @@ _DATE_PATTERNS = [
 _CODE_TOKEN = re.compile(r"(?<![\w-])(S03|0\d\d)(?![\w-])", re.IGNORECASE)
 _FIVE_DIGITS = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _CONTRACT = re.compile(r"\b([HRS]\d{4})\b")
-_COUNTY_WORD = re.compile(r"([A-Z][\w.'\- ]*?)\s+(County|Parish|Borough|Census Area|Municipality)\b")
+# "X County": the county word, found at the start of its whitespace run so each run is scanned once; the
+# name before it is then read backwards (``_county_before_word``), which keeps the search linear.
+_COUNTY_WORD = re.compile(r"(?<!\s)\s+(?:County|Parish|Borough|Census Area|Municipality)\b")
+_STATE_AFTER = "(?<![\\s,]),?\\s+{state}\\b"
+MAX_LINE_CHARS = 50_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_TEXT_CHARS = 5_000_000
+# Notice dates are refused outside these years: a typo such as 9999 overflows the window arithmetic.
+YEAR_RANGE = (2000, 2100)
 
 
 @dataclass
@@ -261,7 +277,7 @@ def _read_table(path: Path) -> list[_Cited]:
         if not any(cells[c] for c in REQUIRED_COLUMNS):
             continue
         raw_date = cells["notice_date"]
-        when = _cell_date(raw_date)
+        when = _check_year(_cell_date(raw_date), path, f"row {i}, column notice_date", str(raw_date))
         if when is None:
             raise InputFileError(
                 f"{path.name}: row {i}, column notice_date: {raw_date!r} is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
@@ -276,6 +292,76 @@ def _read_table(path: Path) -> list[_Cited]:
             _Cited(i, cells["state"].upper(), county, specialty, when, cells.get("contract_id") or None)
         )
     return out
+
+
+def _is_name_char(ch: str) -> bool:
+    """The characters of a county name before "County" (the old pattern's [\\w.'\\- ])."""
+    return ch == "_" or ch.isalnum() or ch in ".'- "
+
+
+def _county_before_word(line: str) -> str | None:
+    """The text from the first capital letter up to "County"/"Parish"/... (the leftmost such name, as the
+    pattern r"([A-Z][\\w.'\\- ]*?)\\s+(County|...)" found it), in one pass over the line: each county word
+    is followed by a backwards scan that stops at the previous one, so no character is read twice."""
+    floor = 0
+    for m in _COUNTY_WORD.finditer(line):
+        end = m.start()
+        start = end
+        while start > floor and _is_name_char(line[start - 1]):
+            start -= 1
+        for k in range(start, end):
+            if "A" <= line[k] <= "Z":
+                return line[k:end]
+        floor = end
+    return None
+
+
+def _county_before_state(line: str, state: str, names: list[str]) -> str | None:
+    """The longest county name of ``state`` written just before it ("Walker, TX", "Walker TX")."""
+    if not names:
+        return None
+    longest = max(len(n) for n in names)
+    before: list[str] = []
+    for m in re.finditer(_STATE_AFTER.format(state=re.escape(state)), line):
+        before.append(line[max(0, m.start() - longest - 1) : m.start()])
+    if not before:
+        return None
+    for name in sorted(names, key=len, reverse=True):
+        for text in before:
+            if not text.endswith(name):
+                continue
+            cut = len(text) - len(name)
+            starts_word = cut == 0 or not (text[cut - 1].isalnum() or text[cut - 1] == "_")
+            if starts_word and (name[-1].isalnum() or name[-1] == "_"):
+                return name
+    return None
+
+
+def _refuse_long_lines(path: Path, body: str) -> None:
+    """Refuse a line over MAX_LINE_CHARS before any pattern runs over it (no HPMS notice line is near it),
+    and control characters (NUL...), which a pasted notice never holds and which would be stored in the
+    cited county/specialty text."""
+    for lineno, line in enumerate(body.splitlines(), start=1):
+        if m := _CONTROL.search(line):
+            raise InputFileError(
+                f"{path.name}: line {lineno}, character {m.start() + 1}: control character U+{ord(m[0]):04X} "
+                "(expected printable text); nothing was imported"
+            )
+        if len(line) > MAX_LINE_CHARS:
+            raise InputFileError(
+                f"{path.name}: line {lineno} is {len(line):,} characters long (expected a notice line, at most "
+                f"{MAX_LINE_CHARS:,}); paste the notice text itself; nothing was imported"
+            )
+
+
+def _check_year(when: date | None, path: Path, where: str, raw: str) -> date | None:
+    """Refuse a date outside YEAR_RANGE in one line (a typo such as 12/31/9999 overflows the window)."""
+    if when is not None and not YEAR_RANGE[0] <= when.year <= YEAR_RANGE[1]:
+        raise InputFileError(
+            f"{path.name}: {where}: {raw.strip()[:40]!r} is dated {when.year} (expected a notice date in "
+            f"{YEAR_RANGE[0]}-{YEAR_RANGE[1]}); nothing was imported"
+        )
+    return when
 
 
 def _state_tokens() -> tuple[set[str], dict[str, str]]:
@@ -306,7 +392,7 @@ def _read_text(
         if not line.strip():
             continue
         if notice_date is None and "date" in line.lower():
-            notice_date = _parse_date_text(line)
+            notice_date = _check_year(_parse_date_text(line), path, f"line {lineno}", line)
         if contract is None and (m := _CONTRACT.search(line)):
             contract = m[1]
         # States: USPS abbreviations as upper-case tokens, or full names.
@@ -328,14 +414,10 @@ def _read_text(
         county_text: str | None = None
         if m := _FIVE_DIGITS.search(line):
             county_text = m[1]
-        elif m := _COUNTY_WORD.search(line):
-            county_text = m[1].strip()
-            county_text = re.split(r"[:\-–,;]\s*", county_text)[-1].strip()
+        elif (named := _county_before_word(line)) is not None:
+            county_text = re.split(r"[:\-–,;]\s*", named.strip())[-1].strip()
         elif state:
-            for name in sorted(names_by_state.get(state, []), key=len, reverse=True):
-                if re.search(rf"\b{re.escape(name)}\b,?\s+{state}\b", line):
-                    county_text = name
-                    break
+            county_text = _county_before_state(line, state, names_by_state.get(state, []))
         if county_text:
             # The latest county named is the one bare specialty lines below belong to.
             context = (state, county_text)
@@ -394,6 +476,10 @@ def import_notice(
     result = NoticeImportResult(file=path.name)
     progress.update(0.05, f"reading {path.name}")
     override = plan.parse_date(notice_date, "--date") if notice_date else None
+    if override is not None and not YEAR_RANGE[0] <= override.year <= YEAR_RANGE[1]:
+        raise InputFileError(
+            f"--date {notice_date}: expected a notice date in {YEAR_RANGE[0]}-{YEAR_RANGE[1]}; nothing was imported"
+        )
     if is_text:
         try:
             body = path.read_text(encoding="utf-8-sig")
@@ -401,6 +487,15 @@ def import_notice(
             raise InputFileError(
                 f"{path.name}: not UTF-8 text; paste the notice into a plain text file"
             ) from None
+        if len(body) > MAX_TEXT_CHARS:
+            raise InputFileError(
+                f"{path.name}: {len(body):,} characters (expected a pasted notice, at most {MAX_TEXT_CHARS:,}); "
+                "nothing was imported"
+            )
+        _refuse_long_lines(path, body)
+        # A notice names contracts, counties and specialties, never members: text that holds an MBI, an
+        # SSN or a date of birth is refused before it is stored anywhere.
+        refuse_phi_in_text(body, path.name)
         cited, problems, found_date, _contract = _read_text(path, body, project)
         result.unmatched.extend(problems)
         when = override or found_date

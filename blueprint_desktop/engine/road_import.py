@@ -366,6 +366,17 @@ def _no_roads_reason(ways: _Ways, nodes_missing: bool = False) -> str:
     return f"no drivable roads: {n:,} {which} open to cars ({top}{more})"
 
 
+def _osm_errors() -> tuple[type[BaseException], ...]:
+    """The exception types pyosmium raises for a malformed file besides the built-in ones."""
+    import osmium
+
+    return tuple(
+        t
+        for t in (getattr(getattr(osmium, "_osmium", None), "InvalidLocationError", None),)
+        if isinstance(t, type)
+    )
+
+
 def read_osm(path: str | Path, progress: Progress | None = None) -> RoadGraph:
     """The drive graph of an OSM extract, cut to its largest strongly connected part.
 
@@ -393,8 +404,10 @@ def read_osm(path: str | Path, progress: Progress | None = None) -> RoadGraph:
             del refs
     except (Cancelled, BlueprintError):
         raise
-    except (RuntimeError, ValueError, OSError, EOFError, UnicodeError, MemoryError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
+    except (RuntimeError, ValueError, OSError, EOFError, UnicodeError, MemoryError, *_osm_errors()) as exc:
+        # libosmium reports malformed XML/PBF as RuntimeError subclasses, but a bad coordinate
+        # (lat='x') as osmium.InvalidLocationError, a plain Exception: both are the file's fault.
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise InputFileError(f"{path.name}: not a readable OSM {kind} file ({reason})") from None
     if not len(ways.way_len):
         raise InputFileError(f"{path.name}: {_no_roads_reason(ways)}")

@@ -172,7 +172,13 @@ def read_enrollee_file(
 
     table = read_table(path)  # refuses ZIP archives, .xls, unreadable text, in one line
     headers = table.headers
-    refuse_member_level(path, headers, table.rows[:200])
+    if not table.rows:
+        raise InputFileError(
+            f"{path.name}: has a header but no data rows (expected zip,count or {','.join(POINT_FORM)} rows); "
+            "nothing was changed"
+        )
+    # Headers and values (data.phi samples the rows): names, birth dates, MBIs/SSNs/HICNs are refused.
+    refuse_member_level(path, headers, table.rows)
     cols = {h.strip().lower(): i for i, h in enumerate(headers)}
     if all(c in cols for c in POINT_FORM):
         form = "points"
