@@ -30,7 +30,18 @@ from blueprint_desktop.geo.points import census_points
 from blueprint_desktop.store import create_project, open_project
 from blueprint_desktop.store.project import Project, utc_now
 
-DEMO_VERSION = "2026.12-3"  # bump to rebuild users' cached demo when the generator changes
+DEMO_VERSION = "2026.12-4"  # bump to rebuild users' cached demo when the generator changes
+# Telephone area codes of the demo counties (Harris 713, Fort Bend 281; the ring is 936, 979 or 409
+# country; any county not named gets 936), for believable practice phones.
+AREA_CODES = {
+    "48201": "713",
+    "48157": "281",
+    "48039": "979",
+    "48015": "979",
+    "48473": "979",
+    "48167": "409",
+    "48071": "409",
+}
 DEMO_NAME = "Gulf Coast Health MA 2027 (demo)"
 DEMO_PLAN_YEAR = 2027
 SEED = 2027
@@ -392,7 +403,9 @@ def populate_demo(project: Project) -> None:
                 "ma_contracted": None,
                 "primary_care_source": None,
                 "offers_telehealth": 0,
-                "contract_type": None,
+                # The HSD provider table's Contract Type (2017 HSD guidance, Appendix H): what a real roster
+                # records for its MA contracts; the credit-rule cases below set the non-MA ones.
+                "contract_type": "Medicare Advantage" if contracted else None,
                 **(extra or {}),
             }
         )
@@ -410,6 +423,9 @@ def populate_demo(project: Project) -> None:
                     "longitude": round(float(r.lon), 6),
                     "geocode_quality": "exact" if rng.random() < 0.8 else "zip-centroid",
                     "beds": int(rng.integers(60, 600)) if line.code == "040" else None,
+                    # 555-0100..0199: the numbers North American numbering keeps for fiction. Drawn without
+                    # the generator, so the network (and every score) stays what it was.
+                    "phone": f"({AREA_CODES.get(r.county_fips, '936')}) 555-01{pid % 100:02d}",
                 }
             )
         return pid

@@ -282,6 +282,29 @@ def test_secondary_locations_from_the_pl_file(project, tmp_path):
     assert (result.locations, result.secondary_locations) == (3, 2)
 
 
+def test_practice_phones_are_kept_for_primary_and_secondary_locations(project, tmp_path):
+    a = npi(3)
+    r = row(a) | {L.PRACTICE_PHONE: "7135550142"}
+    f = write_nppes(tmp_path / "np.csv", [r])
+    pl = write_csv(
+        tmp_path / L.pl_file_name(),
+        L.PL_FILE_COLUMNS,
+        [pl_row(a, "2 SUGAR LAND BLVD", "SUGAR LAND", "TX", "77479") | {L.PL_PHONE: "2815550199.0"}],
+    )
+    import_nppes(project, f, locations_path=pl)
+    phones = dict(project.conn.execute("SELECT zip, phone FROM locations ORDER BY zip").fetchall())
+    # A spreadsheet re-save turns the number into a float ("2815550199.0"); both read as a phone.
+    assert phones == {"77002": "(713) 555-0142", "77479": "(281) 555-0199"}
+
+
+def test_a_file_without_phone_columns_still_imports(project, tmp_path):
+    a = npi(4)
+    header = [c for c in L.DATA_FILE_COLUMNS if c != L.PRACTICE_PHONE]
+    f = write_csv(tmp_path / "np.csv", header, [row(a)])
+    import_nppes(project, f)
+    assert project.conn.execute("SELECT phone FROM locations").fetchall() == [(None,)]
+
+
 # -- deactivation and the roster -----------------------------------------------------------------------
 
 

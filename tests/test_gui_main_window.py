@@ -7,6 +7,7 @@ test touches another's project or the user's real settings.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -641,9 +642,13 @@ def test_recruit_table_has_address_accepting_and_miles_to_gap(qtbot, tmp_path) -
         "No",
         "Unknown",
     }
-    # The project stores no phone: the column is hidden and the summary says so.
-    assert table.isColumnHidden(headers.index("Phone"))
-    assert "Phone: not stored" in pane.detail.plan_label.text()
+    # The demo's practice locations carry phones (schema 9): the column shows one for every candidate.
+    phone = headers.index("Phone")
+    assert not table.isColumnHidden(phone)
+    assert all(
+        re.fullmatch(r"\(\d{3}\) 555-01\d\d", table.item(r, phone).text()) for r in range(table.rowCount())
+    )
+    assert "Phone: not stored" not in pane.detail.plan_label.text()
 
 
 def test_chart_draws_before_and_after_of_a_whatif(qtbot, tmp_path) -> None:

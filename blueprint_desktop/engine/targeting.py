@@ -321,8 +321,12 @@ def _location_columns(project) -> set[str]:
 
 
 def stores_phone(project) -> bool:
-    """Whether the project file keeps a practice phone for locations (a ``phone`` column)."""
-    return "phone" in _location_columns(project)
+    """Whether the project has practice phones to show: a ``phone`` column (schema 9) with any value in it."""
+    if "phone" not in _location_columns(project):
+        return False
+    return (
+        project.conn.execute("SELECT 1 FROM locations WHERE phone IS NOT NULL LIMIT 1").fetchone() is not None
+    )
 
 
 def _add_contact_and_distance(project, candidates: list[Candidate], cand, gap_xyz: np.ndarray) -> None:

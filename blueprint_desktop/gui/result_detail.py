@@ -65,8 +65,8 @@ TARGET_COLUMNS = [
 ]
 PHONE_COLUMN = TARGET_COLUMNS.index("Phone")
 PHONE_NOT_STORED = (
-    "Phone: not stored. The NPPES import keeps each practice location's address but not its telephone "
-    "number, so the project file has no phone to show."
+    "Phone: not stored. No practice location in this project has a telephone number yet: import the NPPES "
+    "file (it publishes each practice location's phone) to fill them."
 )
 OK_COLOR, BAD_COLOR = "#2e7d32", "#c62828"
 MUTED = "#52606d"
