@@ -41,12 +41,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-# Reinstall only when the dependency list or this script changed.
-want=$(cat pyproject.toml installers/setup.sh | sha256sum | cut -d' ' -f1)
+# Reinstall only when the dependency list, the lock or this script changed. The packages come from
+# requirements.lock: the exact versions the suite passed with, each file checked against its sha256
+# (installers/lock_deps.sh writes it; tests/test_dependency_lock.py keeps it in step with pyproject.toml).
+# The project itself is then installed editable without resolving anything again.
+want=$(cat pyproject.toml requirements.lock installers/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat .venv/.blueprint-setup 2>/dev/null)" != "$want" ]; then
-  log "installing Python packages into .venv (first run takes about a minute)"
-  if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
-         .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,data]"; } >.venv/setup.log 2>&1; then
+  log "installing Python packages into .venv from requirements.lock (first run takes a few minutes)"
+  if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock &&
+         .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .; } >.venv/setup.log 2>&1; then
     tail -n 40 .venv/setup.log >&2
     log "pip install failed (full log: .venv/setup.log)"
     exit 1
