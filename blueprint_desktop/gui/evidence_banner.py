@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSizePolicy, QToolBar
 
 from blueprint_desktop.store.evidence_chain import ChainReport, verify_chain
 
@@ -30,6 +30,8 @@ class EvidenceBanner(QToolBar):
         self.label = QLabel()
         self.label.setObjectName("evidenceBannerText")
         self.label.setWordWrap(True)
+        # Across the whole window: a broken chain is not a footnote.
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setStyleSheet(
             "QLabel#evidenceBannerText { background: #f8d7da; color: #721c24; padding: 6px 10px;"
             " font-weight: bold; }"
