@@ -100,24 +100,7 @@ def weighted_percentile(county_idx, weights, values, n_counties: int, q: float =
     The smallest value v whose points (value <= v) carry at least q of the county's weight. One sort for
     all counties: order by (county, value), cumulative weights, one searchsorted.
     """
-    county_idx = np.asarray(county_idx)
-    out = np.full(n_counties, np.nan)
-    if len(county_idx) == 0:
-        return out
-    values = np.asarray(values, dtype=float)
-    order = _county_value_order(county_idx, values, n_counties)
-    w = np.asarray(weights, dtype=float)[order]
-    cum = np.cumsum(w)
-    total = np.bincount(county_idx, weights=weights, minlength=n_counties)
-    ends = np.cumsum(total)
-    starts = ends - total
-    present = np.flatnonzero(np.bincount(county_idx, minlength=n_counties) > 0)
-    target = starts[present] + q * total[present]
-    # Relative tolerance so 0.9 x total computed in floating point still lands on the intended point.
-    pos = np.searchsorted(cum, target * (1 - 1e-12) - 1e-12, side="left")
-    pos = np.minimum(pos, len(cum) - 1)
-    out[present] = values[order][pos]
-    return out
+    return weighted_percentiles(county_idx, weights, values, n_counties, q=q)[0]
 
 
 def weighted_percentiles(
@@ -141,6 +124,7 @@ def weighted_percentiles(
     starts = ends - total
     present = np.flatnonzero(np.bincount(county_idx, minlength=n_counties) > 0)
     target = starts[present] + q * total[present]
+    # Relative tolerance so 0.9 x total computed in floating point still lands on the intended point.
     pos = np.searchsorted(cum, target * (1 - 1e-12) - 1e-12, side="left")
     at = order[np.minimum(pos, len(cum) - 1)]
     for out, arr in zip(outs, arrays, strict=True):

@@ -25,14 +25,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from fpdf.enums import XPos, YPos
-
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports import completeness, package_sections
 from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.package_data import PackageData, content_digest, gather
-from blueprint_desktop.reports.pdf_document import FONT, HEAD_FILL, MONO, MUTED, ReportPDF, plural
+from blueprint_desktop.reports.pdf_document import ReportPDF, plural
 from blueprint_desktop.store import evidence_chain
 
 STAMP_PREFIX = "evidence-stamp/1"
@@ -86,24 +84,6 @@ class PackageStamp:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-class PackagePDF(ReportPDF):
-    """The package's pages: the footer carries the content digest instead of a file fingerprint."""
-
-    def footer(self) -> None:
-        with self.local_context(font_family=FONT, font_style="", font_size_pt=7, text_color=MUTED):
-            self.set_draw_color(*HEAD_FILL)
-            self.line(self.l_margin, self.h - 16, self.w - self.r_margin, self.h - 16)
-            self.set_xy(self.l_margin, self.h - 15)
-            status = "DRAFT - not for submission. " if self.draft else ""
-            self.cell(0, 3.5, f"{status}Generated {self.generated_at}", align="L")
-            self.set_x(self.l_margin)
-            self.cell(
-                0, 3.5, f"Page {self.page_no()} of {{nb}}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-            self.set_font(MONO, "", 6.5)
-            self.cell(0, 3.5, f"Content digest SHA-256 {self.fingerprint}", align="L")
 
 
 @dataclass
@@ -189,7 +169,15 @@ def export_package(
         f"Corrective action package  |  {data.notice.get('contract_id') or data.project_name}  |  "
         f"notice of {data.notice['notice_date'][:10]}"
     )
-    pdf = PackagePDF("Corrective Action Package", running, generated_text, fingerprint, draft)
+    # The footer carries the content digest (checkable later with `blueprint verify`), not a file hash.
+    pdf = ReportPDF(
+        "Corrective Action Package",
+        running,
+        generated_text,
+        fingerprint,
+        draft,
+        fingerprint_label="Content digest SHA-256",
+    )
     pdf.set_subject(
         f"Response to the CMS network adequacy deficiency notice of {data.notice['notice_date'][:10]}"
     )
