@@ -18,7 +18,9 @@ Today's code against the working tree (issue 16): ``--vs-today`` runs the same t
 fresh process: once with the package as it is at ``--today-rev`` (``git archive`` into a temporary folder,
 so "today" is the code before this work, not an approximation of it) and once with the working tree. Each
 process reports wall and CPU seconds (``time.process_time``: every thread of the process) of the timed call
-only, and writes its results as JSON; the two JSON texts must be identical.
+only, and writes its results as JSON; the two JSON texts must be identical. Each also reports its peak RSS
+(``ru_maxrss``: inputs, the run and the results as JSON text) and, for ``compute``, the CPU seconds per
+phase (``compute_results(info=...)``).
 
 - ``--vs-today compute``: ``compute_results(..., "straight")`` on the national inputs above
   (``--points N`` replaces the census points by N synthetic points drawn where people live).
@@ -34,6 +36,7 @@ import argparse
 import json
 import os
 import pickle
+import resource
 import shutil
 import subprocess
 import sys
@@ -259,8 +262,10 @@ def _child(args) -> None:
         standards = {f: standards_for_county(None, f) for f in counties}
         inputs = ScoringInputs(counties, standards, pts, locs, today=today)
         t0, c0 = time.perf_counter(), time.process_time()
-        results = compute_results(inputs, "straight")
+        info: dict = {}
+        results = compute_results(inputs, "straight", info=info)
         out.update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0, cells=len(results))
+        out["phases_cpu_s"] = info.get("phases_cpu_s", {})
         rows = [r.as_dict() for r in results]
     else:
         from blueprint_desktop.engine import runs
@@ -282,6 +287,8 @@ def _child(args) -> None:
             r.pop("run_id", None)
             r.pop("run_started_at", None)
     Path(args.child_out).write_text(json.dumps(rows, sort_keys=True, default=str))
+    # Peak resident memory of the whole child (inputs, the timed call, the results read back).
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
 
 
@@ -349,7 +356,8 @@ def vs_today(args) -> None:
         report[name]["json"] = out_json
         r = report[name]
         print(
-            f"{name:5s}: wall {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s, {r['cells']:,} cells {r.get('timings', '')}"
+            f"{name:5s}: wall {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s, {r['cells']:,} cells, "
+            f"peak RSS {r['peak_rss_mb']:,} MB {r.get('timings', '')} {r.get('phases_cpu_s', '')}"
         )
     a, b = report["today"], report["new"]
     same = a["json"].read_bytes() == b["json"].read_bytes()

@@ -492,3 +492,56 @@ def test_standards_fingerprint_dict_is_as_dict():
         assert json.dumps(runs._standards_dict(cs), sort_keys=True, default=str) == json.dumps(
             cs.as_dict(), sort_keys=True, default=str
         )
+
+
+@pytest.mark.parametrize("cell", [0.0005, 0.0025, 0.02])
+def test_reach_cells_equal_brute_force_at_the_boundary(cell):
+    """Reach through the cells (nearest.ReachGrid) = the exact test on every (county, location) pair, with
+    many locations exactly at their county's limit, and the same pairs in the same order as the search
+    before the cells (county ball queries: every sum over the pairs stays bit for bit the same)."""
+    from scipy.spatial import cKDTree
+
+    from blueprint_desktop.engine.nearest import COUNTY_SEPARATION, CountyPoints, ReachGrid, _reach_chords
+    from blueprint_desktop.geo.distance import chord_to_miles, to_unit_vectors
+
+    rng = np.random.default_rng(16)
+    n_c, n_p, n_l = 12, 400, 3000
+    county = np.sort(rng.integers(0, n_c, n_p))
+    lat = 35 + rng.uniform(-2, 2, n_p) + county * 0.3
+    lon = -90 + rng.uniform(-2, 2, n_p) + county * 0.2
+    loc_lat = np.concatenate([rng.uniform(30, 42, n_l), lat[:50]])  # 50 locations on a point: chord 0
+    loc_lon = np.concatenate([rng.uniform(-95, -84, n_l), lon[:50]])
+    points = CountyPoints(county, lat, lon)
+    loc_xyz = to_unit_vectors(loc_lat, loc_lon)
+    tree = cKDTree(loc_xyz)
+    # Each county's radius is the chord from some location to the county's nearest point: that location
+    # sits on the limit (within one rounding of miles -> chord), where no bound decides and the exact
+    # test must.
+    reach = np.zeros(n_c)
+    for c in range(n_c):
+        d, _ = points.tree4.query(np.column_stack([loc_xyz, np.full(len(loc_xyz), c * COUNTY_SEPARATION)]))
+        reach[c] = chord_to_miles(np.sort(d)[40 + 7 * c])
+    reach[3] = np.nan  # a county without this line
+    _, chord = _reach_chords(reach)
+    tol = chord + 1e-12
+    # Brute force: the exact test (4D query, <= chord + 1e-12) on every pair.
+    all_c = np.repeat(np.arange(n_c), len(loc_xyz))
+    all_l = np.tile(np.arange(len(loc_xyz)), n_c)
+    q = np.column_stack([loc_xyz[all_l], all_c * COUNTY_SEPARATION])
+    d, _ = points.tree4.query(q, k=1)
+    brute = (d <= tol[all_c]) & (reach[all_c] > 0)
+    on_limit = np.abs(d - chord[all_c]) < 1e-13
+    assert on_limit[reach[all_c] > 0].sum() >= n_c - 1
+    grid = ReachGrid(points, loc_xyz, np.nan_to_num(chord), cell=cell)
+    got_c, got_l = points.reach_pairs(tree, loc_xyz, reach, grid)
+    assert np.array_equal(
+        np.sort(got_c * len(loc_xyz) + got_l), np.flatnonzero(brute.reshape(n_c, -1).ravel())
+    )
+    counts = np.bincount(got_c, minlength=n_c)
+    assert counts.tolist() == brute.reshape(n_c, -1).sum(axis=1).tolist()
+    old_c, old_l = points.reach_pairs_searched(tree, loc_xyz, reach)
+    assert np.array_equal(got_c, old_c) and np.array_equal(got_l, old_l)
+    # Without a grid (or with one built for narrower radii) each line builds its own: same pairs.
+    for g in (None, ReachGrid(points, loc_xyz, np.nan_to_num(chord) / 2, cell=cell)):
+        c2, l2 = points.reach_pairs(tree, loc_xyz, reach, g)
+        assert np.array_equal(c2, old_c) and np.array_equal(l2, old_l)

@@ -7,11 +7,18 @@ all population points: O((n + m) log m) instead of n x m.
 
 ``reach_pairs`` answers the counting question of 42 CFR 422.116(a)(2)(i): which locations lie within a
 county's standard of *at least one* of that county's population points, wherever the location sits.
-It finds candidates with one ball query per county around the county's points (triangle inequality:
-a location within r of some point is within extent + r of the county's centre), then checks each
-candidate against the nearest point *of that county* with a single query on a 4D tree whose fourth
-coordinate separates counties (4 x county index: any other county's point is then farther than 2, the
-largest possible chord, so the nearest 4D neighbour is always a point of the same county).
+The exact test of a (county, location) pair is a single query on a 4D tree whose fourth coordinate
+separates counties (4 x county index: any other county's point is then farther than 2, the largest
+possible chord, so the nearest 4D neighbour is always a point of the same county): the pair counts when
+that chord is <= the county's chord + 1e-12.
+
+Most pairs never need that query (``ReachGrid``): locations fall in cubic cells of the unit-vector space,
+shared by all lines of a run. For each (county, cell) the distance from the cell's centre to the county's
+nearest point is measured once per run; with the cell's radius (farthest location of any line from that
+centre) it bounds every location of the cell. A cell within reach by a margin (1e-9 chord, ~6 mm) counts
+whole, a cell beyond it by the margin is skipped, and only the locations of the cells in between get the
+exact test above. The pairs come out in the order of the former search (counties ascending, locations in
+the line tree's order: ``query_ball_point`` walks the tree depth first), so every sum over them is the same.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from scipy.spatial import cKDTree
 from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_unit_vectors
 
 COUNTY_SEPARATION = 4.0  # > 2, the largest chord between two unit vectors
+REACH_TOL = 1e-12  # a pair counts when its chord is <= the county's chord + this (the exact test, unchanged)
+CELL = 0.0025  # cell side in unit-vector space (~10 miles)
+MARGIN = 1e-9  # bounds decide a cell only when they clear the limit by this much (floating point: ~1e-16)
 
 
 def nearest_miles(point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None, point_xyz=None):
@@ -34,6 +44,16 @@ def nearest_miles(point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None =
     xyz = point_xyz if point_xyz is not None else to_unit_vectors(point_lat, point_lon)
     chord, idx = tree.query(xyz, k=1, workers=-1)
     return chord_to_miles(chord), idx.astype(np.int64)
+
+
+def _reach_chords(reach_miles_by_county):
+    reach = np.nan_to_num(np.asarray(reach_miles_by_county, dtype=float), nan=0.0)
+    return reach, miles_to_chord(np.maximum(reach, 0.0))
+
+
+def _cell_keys(xyz: np.ndarray, cell: float) -> np.ndarray:
+    ijk = np.floor(xyz / cell).astype(np.int64) + (1 << 20)
+    return (ijk[:, 0] << 42) | (ijk[:, 1] << 21) | ijk[:, 2]
 
 
 class CountyPoints:
@@ -54,17 +74,90 @@ class CountyPoints:
         np.maximum.at(self.extent, self.county_idx, dist)
         self.tree4 = cKDTree(np.column_stack([self.xyz, self.county_idx * COUNTY_SEPARATION]))
 
-    def reach_pairs(self, loc_tree: cKDTree | None, loc_xyz: np.ndarray, reach_miles_by_county: np.ndarray):
+    def exact_within(self, county: np.ndarray, loc_xyz: np.ndarray, tol: np.ndarray, upper: float):
+        """The exact test of (county, location) pairs: chord to the county's nearest point <= tol[county]."""
+        query = np.column_stack([loc_xyz, county * COUNTY_SEPARATION])
+        d, _ = self.tree4.query(query, k=1, distance_upper_bound=upper, workers=-1)
+        return d <= tol[county]
+
+    def reach_pairs(
+        self,
+        loc_tree: cKDTree | None,
+        loc_xyz: np.ndarray,
+        reach_miles_by_county: np.ndarray,
+        grid: ReachGrid | None = None,
+    ):
         """Pairs (county index, location index) within reach, as two aligned arrays.
 
         ``reach_miles_by_county[c]`` is the straight-line radius of county c for this line (NaN or <= 0:
-        skip the county). Only membership is decided: a count never needs the distance itself.
+        skip the county). Only membership is decided: a count never needs the distance itself. ``grid``:
+        the run's cells (``ReachGrid``); without one (or when it does not hold these locations or radii)
+        the pairs come from ``reach_pairs_searched`` (one line's own grid would cost about as much).
         """
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
             return empty
-        reach = np.nan_to_num(np.asarray(reach_miles_by_county, dtype=float), nan=0.0)
-        chord = miles_to_chord(np.maximum(reach, 0.0))
+        reach, chord = _reach_chords(reach_miles_by_county)
+        use = np.flatnonzero(reach > 0)
+        if len(use) == 0:
+            return empty
+        tol = chord + REACH_TOL
+        upper = float(chord[use].max()) + REACH_TOL
+        cell_l = grid.cells_of(loc_xyz) if grid is not None and grid.covers(chord, use) else None
+        if cell_l is None:
+            return self.reach_pairs_searched(loc_tree, loc_xyz, reach_miles_by_county)
+        m = len(loc_xyz)
+        perm = loc_tree.indices
+        rank = np.empty(m, dtype=np.int64)
+        rank[perm] = np.arange(m, dtype=np.int64)
+        # This line's locations grouped by cell.
+        by_cell = np.argsort(cell_l, kind="stable")
+        counts = np.bincount(cell_l, minlength=grid.n_cells)
+        first = np.cumsum(counts) - counts
+        # (county, cell) pairs: skip those beyond reach, count whole those within it, test the rest.
+        lim = np.where(reach > 0, tol, -np.inf)
+        n_here = counts[grid.pair_cell]
+        sel = np.flatnonzero((n_here > 0) & (grid.pair_lo <= lim[grid.pair_c] + MARGIN))
+        pc, pcell, n_here = grid.pair_c[sel], grid.pair_cell[sel], n_here[sel]
+        inside = grid.pair_hi[sel] <= lim[pc] - MARGIN
+        total = int(n_here.sum())
+        if total == 0:
+            return empty
+        out_c = np.repeat(pc, n_here)
+        offs = np.cumsum(n_here) - n_here
+        out_l = by_cell[np.arange(total, dtype=np.int64) + np.repeat(first[pcell] - offs, n_here)]
+        ok = np.repeat(inside, n_here)
+        check = np.flatnonzero(~ok)
+        if len(check):
+            # Per location first: within reach of the point nearest its cell's centre, or farther from
+            # every point than the centre's distance minus its own distance from the centre.
+            on_edge = sel[~inside]
+            pair_of = np.repeat(np.arange(len(on_edge)), n_here[~inside])
+            x = loc_xyz[out_l[check]]
+            near = grid.pair_near[on_edge][pair_of]
+            cc = grid.centre[pcell[~inside]][pair_of]
+            lim_c = lim[out_c[check]]
+            d_near = np.sqrt(((x - self.xyz[near]) ** 2).sum(axis=1))
+            d_cc = np.sqrt(((x - cc) ** 2).sum(axis=1))
+            sure_in = d_near <= lim_c - MARGIN
+            maybe = ~sure_in & (grid.pair_dmin[on_edge][pair_of] - d_cc <= lim_c + MARGIN)
+            ok[check[sure_in]] = True
+            rest = check[maybe]
+            if len(rest):
+                ok[rest] = self.exact_within(out_c[rest], loc_xyz[out_l[rest]], tol, upper)
+        # The former search's order: counties ascending, each county's locations in the tree's order.
+        key = out_c[ok] * m + rank[out_l[ok]]
+        key.sort()
+        return key // m, perm[key % m]
+
+    def reach_pairs_searched(self, loc_tree: cKDTree | None, loc_xyz: np.ndarray, reach_miles_by_county):
+        """``reach_pairs`` without cells (as before issue 16's grid): one ball query per county for
+        candidates, the exact test for every candidate. For callers with one line and no run grid
+        (``reports/servicing_providers.py``), and for the tests, which compare the two."""
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
+            return empty
+        reach, chord = _reach_chords(reach_miles_by_county)
         use = np.flatnonzero(reach > 0)
         if len(use) == 0:
             return empty
@@ -76,7 +169,76 @@ class CountyPoints:
             return empty
         cand_c = np.repeat(use, lengths)
         cand_l = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if len(f)])
-        query = np.column_stack([loc_xyz[cand_l], cand_c * COUNTY_SEPARATION])
-        d, _ = self.tree4.query(query, k=1, distance_upper_bound=float(chord[use].max()) + 1e-12, workers=-1)
-        ok = d <= chord[cand_c] + 1e-12
+        ok = self.exact_within(
+            cand_c, loc_xyz[cand_l], chord + REACH_TOL, float(chord[use].max()) + REACH_TOL
+        )
         return cand_c[ok], cand_l[ok]
+
+
+class ReachGrid:
+    """Cells of locations and their (county, cell) distance bounds, built once and shared by all lines.
+
+    ``loc_xyz``: every location the lines will ask about (any line's locations are a subset);
+    ``chord_by_county``: per county the widest chord any line will ask (``reach_pairs`` builds its own
+    grid when asked for more). Each cell's centre is the middle of its locations' bounding box and its
+    radius the farthest of them from it; ``pair_dmin`` is the chord from the centre to the county's nearest
+    point (inf when beyond every line's reach), for every (county, cell) that can matter.
+    """
+
+    def __init__(
+        self, points: CountyPoints, loc_xyz: np.ndarray, chord_by_county, cell: float = CELL
+    ) -> None:
+        self.points = points
+        self.cell = cell
+        chord_max = np.nan_to_num(np.asarray(chord_by_county, dtype=float), nan=0.0)
+        self.chord_max = chord_max
+        keys = _cell_keys(loc_xyz, cell)
+        self.keys, inv = np.unique(keys, return_inverse=True)
+        self.n_cells = len(self.keys)
+        order = np.argsort(inv, kind="stable")
+        starts = np.searchsorted(inv[order], np.arange(self.n_cells))
+        xs = loc_xyz[order]
+        lo, hi = np.minimum.reduceat(xs, starts), np.maximum.reduceat(xs, starts)
+        self.centre = (lo + hi) / 2
+        dist = np.linalg.norm(xs - self.centre[inv[order]], axis=1)
+        self.radius = np.maximum.reduceat(dist, starts) + 1e-12
+        use = np.flatnonzero(chord_max > 0)
+        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+        self.pair_c, self.pair_cell, self.pair_dmin = empty_i, empty_i, empty_f
+        self.pair_near, self.pair_lo, self.pair_hi = empty_i, empty_f, empty_f
+        if len(use) == 0 or self.n_cells == 0:
+            return
+        rmax = float(self.radius.max())
+        found = cKDTree(self.centre).query_ball_point(
+            points.centres[use],
+            points.extent[use] + chord_max[use] + rmax + 1e-9,
+            workers=-1,
+            return_sorted=False,
+        )
+        lengths = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        if lengths.sum() == 0:
+            return
+        self.pair_c = np.repeat(use, lengths)
+        self.pair_cell = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if len(f)])
+        query = np.column_stack([self.centre[self.pair_cell], self.pair_c * COUNTY_SEPARATION])
+        self.pair_dmin, near = points.tree4.query(
+            query, k=1, distance_upper_bound=float(chord_max.max()) + rmax + 1e-6, workers=-1
+        )
+        self.pair_near = np.minimum(near, len(points.xyz) - 1)  # beyond the bound: never on an edge
+        rad = self.radius[self.pair_cell]
+        self.pair_lo, self.pair_hi = self.pair_dmin - rad, self.pair_dmin + rad
+
+    def covers(self, chord: np.ndarray, use: np.ndarray) -> bool:
+        return len(chord) == len(self.chord_max) and bool((chord[use] <= self.chord_max[use] + 1e-10).all())
+
+    def cells_of(self, loc_xyz: np.ndarray) -> np.ndarray | None:
+        """Each location's cell; None when one lies in a cell the grid was not built with."""
+        keys = _cell_keys(loc_xyz, self.cell)
+        at = np.searchsorted(self.keys, keys)
+        if (
+            self.n_cells == 0
+            or (at >= self.n_cells).any()
+            or (self.keys[np.minimum(at, self.n_cells - 1)] != keys).any()
+        ):
+            return None
+        return at

@@ -28,7 +28,7 @@ from blueprint_desktop.engine import confidence as conf
 from blueprint_desktop.engine.credited import credited_mask, gc_paused, load_locations
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
-from blueprint_desktop.engine.nearest import CountyPoints, nearest_miles
+from blueprint_desktop.engine.nearest import CountyPoints, ReachGrid, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
     SPEED_ERROR,
@@ -41,7 +41,7 @@ from blueprint_desktop.engine.rollup import (
 )
 from blueprint_desktop.engine.travel_time import straight_miles_per_minute
 from blueprint_desktop.errors import BlueprintError
-from blueprint_desktop.geo.distance import to_unit_vectors
+from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
 from blueprint_desktop.progress import Progress
 
 METHODS = ("straight", "road")
@@ -83,6 +83,14 @@ class StraightMeasure:
         self.lat, self.lon = np.asarray(lat, float), np.asarray(lon, float)
         self.mpm = np.array([straight_miles_per_minute(d) for d in designations])
         self.points = CountyPoints(point_county, lat, lon)
+        self.grid: ReachGrid | None = None
+
+    def prepare_reach(self, loc_lat, loc_lon, radius_by_county) -> None:
+        """The run's reach cells (``nearest.ReachGrid``), from every credited location and each county's
+        widest straight-line radius over its lines: built once, shared by the lines' reach searches."""
+        if len(loc_lat) and self.points.n_counties:
+            chord = miles_to_chord(np.maximum(np.nan_to_num(radius_by_county, nan=0.0), 0.0))
+            self.grid = ReachGrid(self.points, to_unit_vectors(loc_lat, loc_lon), chord)
 
     def nearest(self, locs: LocSet, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         minutes, miles, _ = self.nearest_index(locs)
@@ -99,7 +107,8 @@ class StraightMeasure:
 
     def reach(self, locs: LocSet, max_minutes: np.ndarray, max_miles: np.ndarray):
         radius = np.minimum(max_miles, max_minutes * self.mpm)
-        c, loc = self.points.reach_pairs(locs.tree, locs.xyz if len(locs) else np.zeros((0, 3)), radius)
+        xyz = locs.xyz if len(locs) else np.zeros((0, 3))
+        c, loc = self.points.reach_pairs(locs.tree, xyz, radius, self.grid)
         return c, loc
 
 
@@ -250,6 +259,20 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
             cred.lon.to_numpy(float),
             [by_line.get(c, np.zeros(0, np.int64)) for c in lines],
         )
+    if straight and len(cred):
+        # Each county's widest radius over its lines (the lines' radii: StraightMeasure.reach), for the
+        # reach cells every line then shares.
+        phases.mark("prepare")
+        widest = np.zeros(n_c)
+        for i, f in enumerate(counties):
+            lines_i = inputs.standards[f].lines.values()
+            t = np.array([s.max_minutes for s in lines_i], dtype=float)
+            d = np.array([s.max_miles for s in lines_i], dtype=float)
+            r = np.minimum(d, t * measure.mpm[i])
+            r = r[r > 0]
+            widest[i] = r.max() if len(r) else 0.0
+        measure.prepare_reach(cred.lat.to_numpy(float), cred.lon.to_numpy(float), widest)
+        phases.mark("reach")
     provisional = (cred.credentialing_status == "provisional").to_numpy() if len(cred) else np.zeros(0, bool)
 
     # The measuring steps read only these columns; slicing three columns per line instead of every
