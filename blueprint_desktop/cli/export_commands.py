@@ -78,7 +78,7 @@ def cmd_hsd(args: argparse.Namespace) -> int:
         hsd_checks.write_problems(report, problems)
     else:
         # The rejection list is part of the export: replaced together with the tables.
-        also = {REJECTIONS_FILE: lambda tmp: hsd_checks.write_problems(tmp, problems)}
+        also = {REJECTIONS_FILE: lambda tmp: hsd_checks.write_problems_to(tmp, problems)}
         written = hsd_tables.write_tables(tables, args.dir, also=also)
         written = [p for p in written if p != report]
     xlsx = {

@@ -51,6 +51,10 @@ def _reach_chords(reach_miles_by_county):
     return reach, miles_to_chord(np.maximum(reach, 0.0))
 
 
+def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+
 def _cell_keys(xyz: np.ndarray, cell: float) -> np.ndarray:
     ijk = np.floor(xyz / cell).astype(np.int64) + (1 << 20)
     return (ijk[:, 0] << 42) | (ijk[:, 1] << 21) | ijk[:, 2]
@@ -94,13 +98,11 @@ class CountyPoints:
         the run's cells (``ReachGrid``); without one (or when it does not hold these locations or radii)
         the pairs come from ``reach_pairs_searched`` (one line's own grid would cost about as much).
         """
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
+        empty = _no_pairs()
+        setup = self._reach_setup(loc_tree, loc_xyz, reach_miles_by_county)
+        if setup is None:
             return empty
-        reach, chord = _reach_chords(reach_miles_by_county)
-        use = np.flatnonzero(reach > 0)
-        if len(use) == 0:
-            return empty
+        reach, chord, use = setup
         tol = chord + REACH_TOL
         upper = float(chord[use].max()) + REACH_TOL
         cell_l = grid.cells_of(loc_xyz) if grid is not None and grid.covers(chord, use) else None
@@ -150,17 +152,23 @@ class CountyPoints:
         key.sort()
         return key // m, perm[key % m]
 
+    def _reach_setup(self, loc_tree, loc_xyz, reach_miles_by_county):
+        """(reach miles, chords, counties with a radius), or None when no pair can exist."""
+        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
+            return None
+        reach, chord = _reach_chords(reach_miles_by_county)
+        use = np.flatnonzero(reach > 0)
+        return (reach, chord, use) if len(use) else None
+
     def reach_pairs_searched(self, loc_tree: cKDTree | None, loc_xyz: np.ndarray, reach_miles_by_county):
         """``reach_pairs`` without cells (as before issue 16's grid): one ball query per county for
         candidates, the exact test for every candidate. For callers with one line and no run grid
         (``reports/servicing_providers.py``), and for the tests, which compare the two."""
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
-        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
+        empty = _no_pairs()
+        setup = self._reach_setup(loc_tree, loc_xyz, reach_miles_by_county)
+        if setup is None:
             return empty
-        reach, chord = _reach_chords(reach_miles_by_county)
-        use = np.flatnonzero(reach > 0)
-        if len(use) == 0:
-            return empty
+        _reach, chord, use = setup
         found = loc_tree.query_ball_point(
             self.centres[use], self.extent[use] + chord[use] + 1e-12, workers=-1, return_sorted=False
         )

@@ -181,7 +181,7 @@ def export_hsd(project, folder: str, progress: Progress | None = None) -> dict[s
     out.mkdir(parents=True, exist_ok=True)
     report = out / "hsd_rejections.csv"
     # The rejection list is part of the export: replaced together with the tables.
-    also = {report.name: lambda tmp: hsd_checks.write_problems(tmp, problems)}
+    also = {report.name: lambda tmp: hsd_checks.write_problems_to(tmp, problems)}
     written = [p for p in hsd_tables.write_tables(tables, out, also=also) if p != report]
     progress.update(1.0, "HSD tables written", force=True)
     return {

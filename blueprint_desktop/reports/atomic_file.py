@@ -40,29 +40,6 @@ def _fsync_folder(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success sync it and move it onto ``path``."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise BlueprintError(f"{target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix or ".tmp", dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp makes the file private (0600): keep the mode of the file replaced, else the usual 0644
-        # (os.umask would be the exact answer, but it is process-wide and this runs on worker threads).
-        os.chmod(tmp_path, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        _fsync_path(tmp_path)
-        os.replace(tmp_path, target)
-        _fsync_folder(folder)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-@contextmanager
 def atomic_outputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]]:
     """Temporary paths beside each of ``paths``; on success sync them all, then rename them all."""
     targets = [Path(p) for p in paths]
@@ -77,6 +54,8 @@ def atomic_outputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Pat
             temps.append(Path(tmp))
         yield list(temps)
         for tmp, target in zip(temps, targets, strict=True):
+            # mkstemp makes the file private (0600): keep the mode of the file replaced, else the usual
+            # 0644 (os.umask would be the exact answer, but it is process-wide and this runs on threads).
             os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
             _fsync_path(tmp)
         for tmp, target in zip(temps, targets, strict=True):
@@ -87,3 +66,10 @@ def atomic_outputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Pat
         for tmp in temps:
             if tmp.exists():
                 tmp.unlink()
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success sync it and move it onto ``path``."""
+    with atomic_outputs([path]) as temps:
+        yield temps[0]

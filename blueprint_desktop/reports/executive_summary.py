@@ -136,16 +136,6 @@ def _draw_map(pdf, worst_by_county: dict[str, str], x: float, y: float, w: float
     return used_h + 5
 
 
-def _run_inputs_fingerprint(project, run_id: int | None) -> str:
-    """The stored inputs fingerprint of a scoring run ("-" when there is no run)."""
-    if run_id is None:
-        return "-"
-    row = project.conn.execute(
-        "SELECT inputs_fingerprint FROM scoring_runs WHERE id = ?", (run_id,)
-    ).fetchone()
-    return str(row[0]) if row and row[0] else "-"
-
-
 def write_executive_summary(project, path: str | os.PathLike[str], progress: Progress | None = None) -> Path:
     """Write the one-page summary PDF to ``path`` (replaced atomically); returns the path."""
     from blueprint_desktop.engine import runs
@@ -171,7 +161,7 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
     run = facts["run"]
     # The footer names the scoring run's inputs fingerprint (stored with the run, so it can be checked
     # against the project later), not the project file's SHA-256, which changes on every open.
-    fingerprint = _run_inputs_fingerprint(project, run.get("id"))
+    fingerprint = run.get("inputs_fingerprint") or "-"
     pdf = ReportPDF(
         TITLE,
         TITLE,

@@ -221,12 +221,18 @@ def rejections(problems: list[Problem]) -> list[Problem]:
 
 
 def write_problems(path: Path, problems: list[Problem]) -> Path:
-    """The problem list as CSV (replaced atomically); values pass through ``safe_text`` (they are the
-    roster's own text: a name or address may begin with ``=``)."""
-    with atomic_output(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+    """The problem list as CSV, replaced atomically (``write_problems_to`` inside ``atomic_output``)."""
+    with atomic_output(path) as tmp:
+        write_problems_to(tmp, problems)
+    return Path(path)
+
+
+def write_problems_to(path: Path, problems: list[Problem]) -> None:
+    """The problem list as CSV at ``path`` as it stands (a caller's temporary file); values pass through
+    ``safe_text`` (they are the roster's own text: a name or address may begin with ``=``)."""
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=PROBLEM_COLUMNS)
         writer.writeheader()
         for p in problems:
             row = p.as_dict() | {"reason": REASONS[p.reason]}
             writer.writerow({k: safe_text(v) for k, v in row.items()})
-    return Path(path)

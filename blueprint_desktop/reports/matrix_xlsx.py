@@ -66,11 +66,12 @@ def county_names(fips_list) -> dict[str, str]:
 
 
 def run_row(project, run_id: int | None) -> dict[str, Any]:
-    """id, started_at, method, summary and inputs of a scoring run ({} when there is none)."""
+    """id, started_at, method, summary, inputs and inputs fingerprint of a scoring run ({} when none)."""
     if run_id is None:
         return {}
     row = project.conn.execute(
-        "SELECT id, started_at, method, summary_json, inputs_json, lines_json FROM scoring_runs WHERE id = ?",
+        "SELECT id, started_at, method, summary_json, inputs_json, lines_json, inputs_fingerprint"
+        " FROM scoring_runs WHERE id = ?",
         (run_id,),
     ).fetchone()
     if row is None:
@@ -82,6 +83,7 @@ def run_row(project, run_id: int | None) -> dict[str, Any]:
         "summary": json.loads(row[3] or "{}"),
         "inputs": json.loads(row[4] or "{}"),
         "lines": json.loads(row[5] or "[]"),
+        "inputs_fingerprint": row[6] or "",
     }
 
 
