@@ -421,3 +421,17 @@ def test_digest_differs_when_what_the_package_prints_changed(scenario, tmp_path)
     # The log is intact (the head is there): the digest says the package's content is no longer current.
     assert check.ok and check.head_found and not check.digest_equal
     assert check.lines()[-1].startswith("content digest differs")
+
+
+def test_verify_refuses_a_file_that_is_not_a_pdf_in_one_line(scenario, tmp_path, capsys, caplog):
+    project, _ = scenario
+    fake = tmp_path / "package.pdf"
+    fake.write_text("hello")
+    with caplog.at_level("WARNING"):
+        code = main(["verify", str(project.path), str(fake)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [
+        f"blueprint: error: {fake}: cannot be read as a PDF (Stream has ended unexpectedly)"
+    ]
+    # pypdf's own repair chatter ("invalid pdf header", "EOF marker not found") never reaches the user.
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]

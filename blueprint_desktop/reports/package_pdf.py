@@ -18,6 +18,7 @@ changed on every writable open and could never be checked later.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -327,10 +328,17 @@ def read_stamp(pdf_path: str | os.PathLike[str]) -> PackageStamp:
     path = Path(pdf_path)
     if not path.is_file():
         raise BlueprintError(f"{path}: no such package file")
+    # pypdf logs its repair attempts on a damaged file ("EOF marker not found"...) before it gives up;
+    # the one-line refusal below says all the user needs, so its log is silenced while it reads.
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL)
     try:
         info = PdfReader(str(path)).metadata or {}
     except (PyPdfError, OSError, ValueError) as exc:
         raise BlueprintError(f"{path}: cannot be read as a PDF ({exc})") from None
+    finally:
+        pypdf_log.setLevel(level)
     stamp = PackageStamp.parse(str(info.get("/Keywords") or ""))
     if stamp is None:
         raise BlueprintError(
