@@ -68,6 +68,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     area = service_area_from_args(args.states, args.counties)
     create_project(args.project, args.name, lob=args.lob, plan_year=args.plan_year, counties=area)
     print(f"created {args.project}: {args.name}, {args.lob.upper()}, {len(area)} counties")
+    if args.lob != "ma":
+        from blueprint_desktop.rules.lob import builtin_ruleset
+
+        with open_project(args.project, read_only=True) as project:
+            ruleset, why = builtin_ruleset(project, args.lob)
+        print(
+            f"  standards: {ruleset.label}"
+            if ruleset
+            else f"  standards: none built in ({why}); load yours with "
+            f"`blueprint import ruleset {args.project} FILE --lob {args.lob}`"
+        )
     return 0
 
 

@@ -66,6 +66,22 @@ def register(groups) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_enrollees)
 
+    p = groups.top.add_parser(
+        "ruleset",
+        help="list the built-in Medicaid/QHP rule sets, or show (or choose) the one a project uses",
+        description="A rule set you loaded (blueprint import ruleset) always wins. Otherwise a Medicaid or QHP "
+        "project uses the built-in set chosen with --use, or automatically the newest of its line of business "
+        "(and, for Medicaid, its state).",
+    )
+    p.add_argument("project", type=Path, nargs="?", default=None)
+    p.add_argument("--list", action="store_true", help="list every built-in table with its source")
+    p.add_argument("--show", metavar="KEY", help="print one built-in table, row by row, with its sources")
+    p.add_argument(
+        "--use", metavar="KEY", help="use this built-in rule set for the project ('auto' to clear)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ruleset)
+
     p = groups.imports.add_parser("ruleset", help="load a Medicaid or QHP rule set (CSV)")
     p.add_argument("project", type=Path)
     p.add_argument("file", type=Path)
@@ -135,7 +151,7 @@ def cmd_standards(args: argparse.Namespace) -> int:
             from blueprint_desktop.rules import lob as lob_rules
 
             ruleset = lob_rules.active_ruleset(project, lob)
-            data = {"lob": lob, "source": ruleset.file_name, "lines": ruleset.lines}
+            data = ruleset.as_dict() | {"lob": lob, "source": ruleset.label}
         else:
             table = standards.load_base_table()
             data = {
@@ -155,8 +171,7 @@ def cmd_standards(args: argparse.Namespace) -> int:
             _print_json(data)
             return 0
         if lob != "ma":
-            for code, entry in data["lines"].items():
-                print(f"{code:6} {entry['name']}")
+            _print_ruleset(ruleset)
             return 0
         designations = list(data["county_types"])
         print(
@@ -173,6 +188,105 @@ def cmd_standards(args: argparse.Namespace) -> int:
     finally:
         if project is not None:
             project.close()
+
+
+def _cell_text(cell: dict) -> str:
+    joined = " or " if cell.get("combine") == "or" else "/"
+    return f"{cell['max_minutes']:g} min{joined}{cell['max_miles']:g} mi, {cell['required_pct']:g}%"
+
+
+def _print_ruleset(ruleset) -> None:
+    """A Medicaid/QHP rule set as ``blueprint standards`` and ``blueprint ruleset`` show it."""
+    print(f"{ruleset.lob.upper()} standards: {ruleset.label}")
+    if ruleset.vintage:
+        print(f"  vintage: {ruleset.vintage}")
+    if ruleset.chosen_because:
+        print(f"  applies because: {ruleset.chosen_because}")
+    for note in ruleset.notes:
+        print(f"  note: {note}")
+    for src in ruleset.sources:
+        print(f"  source ({src['verified']}): {src['title']} <{src['url']}>; {src['vintage']}")
+    for code, entry in ruleset.lines.items():
+        by_d = entry["by_designation"]
+        if by_d:
+            cells = {d: _cell_text(c) for d, c in by_d.items()}
+            text = (
+                next(iter(cells.values()))
+                if len(set(cells.values())) == 1
+                else "; ".join(f"{d} {t}" for d, t in cells.items())
+            )
+            print(f"  {code:5} {entry['name'][:48]:48} {text}")
+        by_c: dict[str, list[str]] = {}
+        for fips, c in entry.get("by_county", {}).items():
+            by_c.setdefault(_cell_text(c), []).append(fips)
+        for text, counties in by_c.items():
+            print(f"  {code:5} {entry['name'][:48]:48} {text} in {', '.join(counties)}")
+
+
+def cmd_ruleset(args: argparse.Namespace) -> int:
+    from blueprint_desktop.rules import lob as lob_rules
+    from blueprint_desktop.rules import lob_builtin
+    from blueprint_desktop.store import open_project
+
+    if args.show:
+        table = lob_builtin.get_builtin(args.show)
+        if args.json:
+            _print_json(table.as_dict(rows=True))
+            return 0
+        print(f"{table.key}: {table.name} [{table.lob.upper()}{' ' + table.state if table.state else ''}, "
+              f"{table.kind}] ({table.file_name})")  # fmt: skip
+        for note in table.notes:
+            print(f"  note: {note}")
+        for row in table.rows:
+            if table.kind == "ruleset":
+                where = f"counties {row['counties']}" if row["counties"] else row["county_type"]
+                cell = {
+                    "max_minutes": float(row["max_minutes"]), "max_miles": float(row["max_miles"]),
+                    "required_pct": float(row["required_pct"]), "combine": row["combine"],
+                }  # fmt: skip
+                what = f"{row['line_code']:5} {row['line_name'][:44]:44} {where}: {_cell_text(cell)}"
+            elif table.kind == "requirements":
+                what = f"{row['item']}: {row['requirement']} {row['value']} {row['unit']}".rstrip()
+            else:
+                what = f"{row['state']} {row['standard']}: {row['max_minutes']} min, {row['max_miles']} mi"
+            print(f"  {what}")
+            print(
+                f"      source: {row['source']}, {row['source_section']} <{row['source_url']}> [{row['verified']}]"
+            )
+        return 0
+    if args.list or args.project is None:
+        sets = lob_builtin.load_builtins()
+        if args.json:
+            _print_json([s.as_dict() for s in sets])
+            return 0
+        print(f"{'key':26} {'lob':8} {'state':5} {'kind':12} {'from':>4} {'lines':>5}  name")
+        for s in sets:
+            print(
+                f"{s.key:26} {s.lob:8} {s.state or '-':5} {s.kind:12} {s.effective_from or '-':>4} "
+                f"{len(s.lines):>5}  {s.name}"
+            )
+        print(
+            "sources and what could not be verified: docs/rules.md, 'Other lines of business: QHP and Medicaid'"
+        )
+        return 0
+    with open_project(args.project, read_only=args.use is None) as project:
+        if project.lob == "ma":
+            if args.use:
+                lob_builtin.check_fits(project, lob_builtin.get_builtin(args.use))
+            print(
+                f"{args.project}: an MA project uses the CMS HSD criteria (blueprint standards), not a rule set"
+            )
+            return 0
+        if args.use:
+            chosen = lob_builtin.set_project_builtin(project, args.use)
+            print(f"{args.project}: {'built-in rule set ' + chosen.key if chosen else 'automatic choice'} "
+                  "(score again to apply it)")  # fmt: skip
+        ruleset = lob_rules.active_ruleset(project, project.lob)
+    if args.json:
+        _print_json(ruleset.as_dict())
+        return 0
+    _print_ruleset(ruleset)
+    return 0
 
 
 def cmd_import_reference(args: argparse.Namespace) -> int:

@@ -1,28 +1,42 @@
 """Rule sets for other lines of business: Medicaid managed care (42 CFR 438.68) and ACA QHPs (45 CFR
 156.230 and the plan year's Letter to Issuers).
 
-There is no federal number table for Medicaid (states set their own standards) and the QHP table changes
-each plan year, so these rule sets come from a CSV the user supplies: ``blueprint import ruleset PROJECT
-FILE --lob medicaid|qhp``. They are never mixed with MA's: a project's line of business decides which
-set applies, and a project of another line of business refuses the import.
+A project's line of business decides which rule set applies, best first:
+
+1. a rule set the user loaded: ``blueprint import ruleset PROJECT FILE --lob medicaid|qhp``;
+2. a built-in set (``lob_builtin.py``): the one chosen for the project (``blueprint ruleset PROJECT --use
+   KEY``) or, automatically, the newest of its line of business and (Medicaid) its state. Built in today:
+   Medicaid for California (W&I Code 14197) and Pennsylvania (28 Pa. Code 9.679); no QHP time/distance
+   table could be verified (docs/rules.md).
+
+They are never mixed with MA's or with each other: a project of another line of business refuses the import
+or the built-in set, and a Medicaid set of one state is refused for a service area reaching into another.
 
 CSV columns (one row per line x county type; ``county_type`` may be ``All``):
 ``line_code, line_name, kind (provider|facility), county_type (Large Metro|Metro|Micro|Rural|CEAC|All),
-max_minutes, max_miles, required_pct``, optional ``min_count, ratio_per_1000, plan_year``. Every line must
-have a standard for all five county types. ``ratio_per_1000`` applies to the county's imported enrollees.
+max_minutes, max_miles, required_pct``, optional ``min_count, ratio_per_1000, plan_year`` and ``source``
+(the citation shown with the line's standard). Lines starting with ``#`` are skipped. Every line must have a
+standard for all five county types. ``ratio_per_1000`` applies to the county's imported enrollees. Built-in
+sets may also restrict a row to named counties (``counties``: ``;``-separated FIPS); such a line applies only
+there. County type is CMS's designation of the county in the built-in HSD Reference File (as for MA), else
+the 42 CFR 422.116(c) table.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blueprint_desktop.errors import BlueprintError, InputFileError
 from blueprint_desktop.rules.designation import DESIGNATIONS, designate, normalize_designation, tier
 from blueprint_desktop.store.project import sha256_file, utc_now
+
+if TYPE_CHECKING:
+    from blueprint_desktop.rules.standards import CountyStandards
 
 OTHER_LOBS = ("medicaid", "qhp")
 REQUIRED = ("line_code", "line_name", "kind", "county_type", "max_minutes", "max_miles", "required_pct")
@@ -30,25 +44,140 @@ REQUIRED = ("line_code", "line_name", "kind", "county_type", "max_minutes", "max
 
 @dataclass(frozen=True)
 class RuleSet:
-    id: int
+    id: int  # 0 for a built-in set
     lob: str
     name: str
     plan_year: int | None
     file_name: str
-    lines: dict[str, dict[str, Any]]  # code -> {"name", "kind", "by_designation": {designation: row}}
+    lines: dict[str, dict[str, Any]]  # code -> {"name", "kind", "by_designation", "by_county", "source"}
+    builtin_key: str | None = None
+    vintage: str = ""
+    state: str | None = None
+    notes: tuple[str, ...] = ()
+    chosen_because: str = ""
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """How the set is named wherever its standards are shown."""
+        if self.builtin_key:
+            return f"{self.name} (built in: {self.builtin_key})"
+        return f"{self.name} (loaded from {self.file_name})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "lob": self.lob, "name": self.name, "plan_year": self.plan_year, "file": self.file_name,
+            "builtin_key": self.builtin_key, "vintage": self.vintage, "state": self.state, "label": self.label,
+            "notes": list(self.notes), "chosen_because": self.chosen_because, "sources": self.sources,
+            "lines": self.lines,
+        }  # fmt: skip
 
 
-def _num(value: str, path: Path, row: int, column: str, whole: bool = False) -> float | None:
+def _num(value: str, name: str, row: int, column: str, whole: bool = False) -> float | None:
     text = (value or "").strip()
     if not text:
         return None
     try:
         num = float(text)
     except ValueError:
-        raise InputFileError(f"{path.name}: row {row}, column '{column}': {text!r} is not a number") from None
+        raise InputFileError(f"{name}: row {row}, column '{column}': {text!r} is not a number") from None
     if num < 0 or (whole and not num.is_integer()):
-        raise InputFileError(f"{path.name}: row {row}, column '{column}': {text!r} is not a valid {column}")
+        raise InputFileError(f"{name}: row {row}, column '{column}': {text!r} is not a valid {column}")
     return num
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], int]:
+    """Header, rows and the file line number of the first data row (``#`` lines skipped)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        text = fh.read().splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(text) and text[skipped].startswith("#"):
+        skipped += 1
+    reader = csv.DictReader(line for line in text[skipped:] if not line.startswith("#"))
+    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    reader.fieldnames = headers
+    return headers, list(reader), skipped + 2
+
+
+def parse_rules(
+    rows: list[dict[str, str]], name: str, first_row: int = 2, allow_counties: bool = False
+) -> tuple[dict[str, dict[str, Any]], set[int]]:
+    """Validate rule rows (as ``import_ruleset`` documents them) into lines by county type and county."""
+    lines: dict[str, dict[str, Any]] = {}
+    years: set[int] = set()
+    for i, row in enumerate(rows, start=first_row):
+        code = (row.get("line_code") or "").strip()
+        if not code:
+            raise InputFileError(f"{name}: row {i}, column 'line_code': is empty")
+        kind = (row.get("kind") or "").strip().lower()
+        if kind not in ("provider", "facility"):
+            raise InputFileError(
+                f"{name}: row {i}, column 'kind': {row.get('kind')!r} is not provider or facility"
+            )
+        ctype = (row.get("county_type") or "").strip()
+        targets = DESIGNATIONS if ctype.lower() == "all" else (normalize_designation(ctype),)
+        if targets == (None,):
+            raise InputFileError(
+                f"{name}: row {i}, column 'county_type': {ctype!r} is not {', '.join(DESIGNATIONS)} or All"
+            )
+        pct = _num(row.get("required_pct", ""), name, i, "required_pct")
+        if pct is None or not 0 < pct <= 100:
+            raise InputFileError(
+                f"{name}: row {i}, column 'required_pct': {row.get('required_pct')!r} must be 0-100"
+            )
+        minutes = _num(row.get("max_minutes", ""), name, i, "max_minutes")
+        miles = _num(row.get("max_miles", ""), name, i, "max_miles")
+        if row.get("plan_year"):
+            years.add(int(_num(row["plan_year"], name, i, "plan_year", whole=True)))
+        counties = [c.strip() for c in (row.get("counties") or "").split(";") if c.strip()]
+        if counties and not allow_counties:
+            raise InputFileError(
+                f"{name}: row {i}, column 'counties': rows for named counties are supported in built-in rule sets "
+                "only; give the row a county_type instead"
+            )
+        bad = [c for c in counties if not (c.isdigit() and len(c) == 5)]
+        if bad:
+            raise InputFileError(
+                f"{name}: row {i}, column 'counties': {bad[0]!r} is not a 5-digit county FIPS"
+            )
+        cell = {
+            "max_minutes": minutes, "max_miles": miles, "required_pct": pct,
+            "min_count": _num(row.get("min_count", ""), name, i, "min_count", whole=True),
+            "ratio_per_1000": _num(row.get("ratio_per_1000", ""), name, i, "ratio_per_1000"),
+            "combine": (row.get("combine") or "and").strip().lower() or "and",
+            "source": (row.get("source") or "").strip(), "source_url": (row.get("source_url") or "").strip(),
+            "source_section": (row.get("source_section") or "").strip(), "note": (row.get("note") or "").strip(),
+        }  # fmt: skip
+        if minutes is None or miles is None:
+            raise InputFileError(f"{name}: row {i}: line {code} needs both max_minutes and max_miles")
+        entry = lines.setdefault(
+            code,
+            {
+                "name": (row.get("line_name") or code).strip(),
+                "kind": kind,
+                "by_designation": {},
+                "by_county": {},
+            },
+        )
+        if counties:
+            for c in counties:
+                if c in entry["by_county"]:
+                    raise InputFileError(f"{name}: row {i}: line {code} has two standards for county {c}")
+                entry["by_county"][c] = cell
+            continue
+        for d in targets:
+            if d in entry["by_designation"]:
+                raise InputFileError(f"{name}: row {i}: line {code} has two standards for {d}")
+            entry["by_designation"][d] = cell
+    if not lines:
+        raise InputFileError(f"{name}: has a header but no rules")
+    for code, entry in lines.items():
+        have = set(entry["by_designation"])
+        if (have or not entry["by_county"]) and set(DESIGNATIONS) - have:
+            raise InputFileError(
+                f"{name}: line {code} has no standard for {', '.join(sorted(set(DESIGNATIONS) - have))}"
+            )
+    return lines, years
 
 
 def import_ruleset(project, path: str | Path, lob: str, name: str | None = None) -> RuleSet:
@@ -64,63 +193,28 @@ def import_ruleset(project, path: str | Path, lob: str, name: str | None = None)
         )
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        headers = [h.strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in headers]
-        if missing:
-            raise InputFileError(
-                f"{path.name}: missing column(s) {', '.join(missing)} (expected {', '.join(REQUIRED)})"
-            )
-        reader.fieldnames = headers
-        rows = list(reader)
-    out: list[tuple] = []
-    lines: dict[str, set[str]] = {}
-    years = set()
-    for i, row in enumerate(rows, start=2):
-        code = (row["line_code"] or "").strip()
-        if not code:
-            raise InputFileError(f"{path.name}: row {i}, column 'line_code': is empty")
-        kind = (row["kind"] or "").strip().lower()
-        if kind not in ("provider", "facility"):
-            raise InputFileError(
-                f"{path.name}: row {i}, column 'kind': {row['kind']!r} is not provider or facility"
-            )
-        ctype = (row["county_type"] or "").strip()
-        targets = DESIGNATIONS if ctype.lower() == "all" else (normalize_designation(ctype),)
-        if targets == (None,):
-            raise InputFileError(
-                f"{path.name}: row {i}, column 'county_type': {ctype!r} is not {', '.join(DESIGNATIONS)} or All"
-            )
-        pct = _num(row["required_pct"], path, i, "required_pct")
-        if pct is None or not 0 < pct <= 100:
-            raise InputFileError(
-                f"{path.name}: row {i}, column 'required_pct': {row['required_pct']!r} must be 0-100"
-            )
-        if row.get("plan_year"):
-            years.add(int(_num(row["plan_year"], path, i, "plan_year", whole=True)))
-        for d in targets:
-            if d in lines.setdefault(code, set()):
-                raise InputFileError(f"{path.name}: row {i}: line {code} has two standards for {d}")
-            lines[code].add(d)
-            out.append((
-                code, (row["line_name"] or code).strip(), kind, d,
-                _num(row["max_minutes"], path, i, "max_minutes"), _num(row["max_miles"], path, i, "max_miles"),
-                pct, _num(row.get("min_count", ""), path, i, "min_count", whole=True),
-                _num(row.get("ratio_per_1000", ""), path, i, "ratio_per_1000"),
-            ))  # fmt: skip
-    if not out:
-        raise InputFileError(f"{path.name}: has a header but no rules")
-    for code, have in lines.items():
-        if set(DESIGNATIONS) - have:
-            raise InputFileError(
-                f"{path.name}: line {code} has no standard for {', '.join(sorted(set(DESIGNATIONS) - have))}"
-            )
+    headers, rows, first = _read_csv(path)
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        raise InputFileError(
+            f"{path.name}: missing column(s) {', '.join(missing)} (expected {', '.join(REQUIRED)})"
+        )
+    lines, years = parse_rules(rows, path.name, first)
+    out = [
+        (code, entry["name"], entry["kind"], d, c["max_minutes"], c["max_miles"], c["required_pct"], c["min_count"],
+         c["ratio_per_1000"])
+        for code, entry in lines.items() for d, c in entry["by_designation"].items()
+    ]  # fmt: skip
+    sources = {
+        code: "; ".join(dict.fromkeys(c["source"] for c in e["by_designation"].values() if c["source"]))
+        for code, e in lines.items()
+    }
     with project.transaction():
         project.conn.execute("DELETE FROM rule_sets WHERE lob = ?", (lob,))
         batch_id = project.record_batch(
-            f"ruleset-{lob}", path.name, sha256_file(path), len(rows), len(rows), 0, {"lines": sorted(lines)}
-        )
+            f"ruleset-{lob}", path.name, sha256_file(path), len(rows), len(rows), 0,
+            {"lines": sorted(lines), "sources": {k: v for k, v in sources.items() if v}},
+        )  # fmt: skip
         cur = project.conn.execute(
             "INSERT INTO rule_sets(lob, name, plan_year, file_name, batch_id, imported_at) VALUES (?,?,?,?,?,?)",
             (
@@ -142,48 +236,118 @@ def import_ruleset(project, path: str | Path, lob: str, name: str | None = None)
     return active_ruleset(project, lob)
 
 
-def active_ruleset(project, lob: str) -> RuleSet:
-    """The loaded rule set for a line of business; refuses clearly when none is loaded."""
-    row = None
-    if project is not None and "rule_sets" in project.db.table_names():
-        row = project.conn.execute(
-            "SELECT id, lob, name, plan_year, file_name FROM rule_sets WHERE lob = ? ORDER BY id DESC LIMIT 1",
-            (lob,),
-        ).fetchone()
+def loaded_ruleset(project, lob: str) -> RuleSet | None:
+    """The rule set the user loaded for a line of business, or None."""
+    if project is None or "rule_sets" not in project.db.table_names():
+        return None
+    row = project.conn.execute(
+        "SELECT id, lob, name, plan_year, file_name, batch_id FROM rule_sets WHERE lob = ? ORDER BY id DESC LIMIT 1",
+        (lob,),
+    ).fetchone()
     if row is None:
-        raise BlueprintError(
-            f"no {lob.upper()} rule set is loaded: {lob.upper()} standards vary by state and year; load yours with "
-            f"`blueprint import ruleset PROJECT FILE --lob {lob}`"
-        )
+        return None
+    sources: dict[str, str] = {}
+    if row[5] is not None:
+        summary = project.conn.execute(
+            "SELECT summary_json FROM import_batches WHERE id = ?", (row[5],)
+        ).fetchone()
+        if summary and summary[0]:
+            sources = json.loads(summary[0]).get("sources", {}) or {}
     lines: dict[str, dict[str, Any]] = {}
     for code, lname, kind, d, minutes, miles, pct, minimum, ratio in project.conn.execute(
         "SELECT line_code, line_name, kind, designation, max_minutes, max_miles, required_pct, min_count, ratio_per_1000"
         " FROM rule_set_lines WHERE rule_set_id = ? ORDER BY rowid",
         (row[0],),
     ):
-        entry = lines.setdefault(code, {"name": lname, "kind": kind, "by_designation": {}})
+        entry = lines.setdefault(code, {"name": lname, "kind": kind, "by_designation": {}, "by_county": {}})
         entry["by_designation"][d] = {
-            "max_minutes": minutes, "max_miles": miles, "required_pct": pct, "min_count": minimum, "ratio_per_1000": ratio,
+            "max_minutes": minutes, "max_miles": miles, "required_pct": pct, "min_count": minimum,
+            "ratio_per_1000": ratio, "combine": "and", "source": sources.get(code, ""), "source_url": "",
+            "source_section": "", "note": "",
         }  # fmt: skip
-    return RuleSet(row[0], row[1], row[2], row[3], row[4], lines)
+    return RuleSet(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        lines,
+        chosen_because="loaded by the user (wins over built-in sets)",
+    )
 
 
-def standards_for_county(project, fips: str, lob: str, plan_year: int):
+def builtin_ruleset(project, lob: str) -> tuple[RuleSet | None, str]:
+    """The built-in rule set a project uses (``lob_builtin.choose_builtin``) and why, or None and why not."""
+    from blueprint_desktop.rules import lob_builtin
+
+    chosen, why = lob_builtin.choose_builtin(project, lob)
+    if chosen is None:
+        return None, why
+    lines, years = parse_rules(list(chosen.rows), chosen.file_name, allow_counties=True)
+    return (
+        RuleSet(
+            0, chosen.lob, chosen.name, chosen.plan_year, chosen.file_name, lines, builtin_key=chosen.key,
+            vintage=chosen.vintage, state=chosen.state, notes=chosen.notes, chosen_because=why,
+            sources=chosen.sources(),
+        ),
+        why,
+    )  # fmt: skip
+
+
+def active_ruleset(project, lob: str) -> RuleSet:
+    """The rule set in force for a line of business (loaded, else built in); refuses clearly when none."""
+    loaded = loaded_ruleset(project, lob)
+    if loaded is not None:
+        return loaded
+    builtin, why = builtin_ruleset(project, lob)
+    if builtin is not None:
+        return builtin
+    raise BlueprintError(
+        f"no {lob.upper()} rule set is loaded and none is built in for this project ({why}); load yours with "
+        f"`blueprint import ruleset PROJECT FILE --lob {lob}` (built-in sets: `blueprint ruleset --list`)"
+    )
+
+
+def _designation(fips: str) -> tuple[str, str]:
+    """CMS's designation of the county in the built-in HSD Reference File, else the 422.116(c) table."""
+    from blueprint_desktop.geo import counties as geo
+    from blueprint_desktop.rules import cms_criteria
+
+    data = cms_criteria.load_builtin()
+    ssas = data.by_fips.get(fips)
+    if ssas:
+        return data.counties[ssas[0]].designation, "reference"
+    row = geo.county_row(fips)
+    return designate(float(row.population or 0), float(row.land_sq_mi or 0)), "computed"
+
+
+def standards_for_county(project, fips: str, lob: str, plan_year: int) -> CountyStandards:
     from blueprint_desktop.geo import counties as geo
     from blueprint_desktop.rules.standards import CountyStandards, LineStandard
 
     ruleset = active_ruleset(project, lob)
-    row = geo.county_row(fips)
-    designation = designate(float(row.population or 0), float(row.land_sq_mi or 0))
+    if ruleset.state and geo.state_of(fips) != ruleset.state:
+        raise BlueprintError(
+            f"county {fips} is in {geo.state_of(fips)}; the rule set {ruleset.label} holds {ruleset.state} "
+            "standards only"
+        )
+    designation, designation_source = _designation(fips)
     enrollees = None
-    if "enrollee_points" in project.db.table_names():
+    if project is not None and "enrollee_points" in project.db.table_names():
         enrollees = project.conn.execute(
             "SELECT sum(weight) FROM enrollee_points WHERE county_fips = ?", (fips,)
         ).fetchone()[0]
     estimated = False
     lines = {}
+    notes: list[str] = list(ruleset.notes)
+    cited: dict[str, list[str]] = {}
+    either: list[str] = []
+    absent: list[str] = []
     for code, entry in ruleset.lines.items():
-        cell = entry["by_designation"][designation]
+        cell = entry["by_county"].get(fips) or entry["by_designation"].get(designation)
+        if cell is None:
+            absent.append(code)
+            continue
         if cell["min_count"] is not None:
             minimum = int(cell["min_count"])
         elif cell["ratio_per_1000"] is not None and enrollees:
@@ -196,8 +360,27 @@ def standards_for_county(project, fips: str, lob: str, plan_year: int):
             telehealth_credit=False, credit_points=0.0, counts_beds=False, source="ruleset",
             ratio_per_1000=cell["ratio_per_1000"],
         )  # fmt: skip
+        if cell["source"]:
+            where = f" {cell['source_section']}" if cell["source_section"] else ""
+            url = f" <{cell['source_url']}>" if cell["source_url"] else ""
+            cited.setdefault(f"{cell['source']}{url}", []).append(f"{code}{where}")
+        if cell.get("combine") == "or":
+            either.append(code)
+    for source, codes in cited.items():
+        notes.append(f"source of {', '.join(codes)}: {source}")
+    if either:
+        notes.append(
+            f"{', '.join(either)}: the source sets a distance OR a time; the engine requires both, so a pass is "
+            "safe and a failure may be stricter than the source"
+        )
+    if absent:
+        notes.append(
+            f"no standard in this county for {', '.join(absent)} (the rule set names other counties)"
+        )
     return CountyStandards(
-        county_fips=fips, ssa_code=None, designation=designation, designation_source="computed",
+        county_fips=fips, ssa_code=None, designation=designation, designation_source=designation_source,
         tier=tier(designation), beneficiaries_required=None, estimated=estimated, lob=lob, plan_year=plan_year,
-        source=f"{lob.upper()} rule set {ruleset.name!r} ({ruleset.file_name})", lines=lines,
+        source=f"{lob.upper()} rule set {ruleset.label}{'; ' + ruleset.vintage if ruleset.vintage else ''}",
+        notes=tuple(notes), lines=lines,
+        criteria_label=ruleset.label, criteria_year=ruleset.plan_year,
     )  # fmt: skip

@@ -1,0 +1,601 @@
+"""Derive the built-in Medicaid and QHP rule tables from their transcription in this file.
+
+    .venv/bin/python installers/derive_lob_rules.py            # write resources/rules/{medicaid,qhp}_*.csv
+    .venv/bin/python installers/derive_lob_rules.py --check    # exit 1 if a committed file differs
+
+The sources are statutes, regulations and CMS web pages (HTML or PDF), not data files, so the numbers are
+transcribed here, each with the source it was read from (``SOURCES``: title, section, URL, vintage and
+whether the text read was the primary publication or a secondary copy). Nothing is transcribed that was
+not read: where a value could not be verified it is left out and listed in ``NOT_VERIFIED`` (docs/rules.md,
+"Other lines of business: QHP and Medicaid", repeats that list). ``tests/test_lob_builtin.py`` checks that
+the committed CSVs are exactly what this script writes and that every row cites a source.
+
+Files written (``resources/rules/``):
+
+- ``medicaid_CA_2026.csv``, ``medicaid_PA_2026.csv``: time/distance rule sets in the layout
+  ``blueprint import ruleset`` accepts (``rules/lob.py``), plus source columns and, for California, a
+  ``counties`` column (rows that apply to named counties only; built-in sets only). Lines use the CMS HSD
+  specialty code a roster row carries (S03, 016, 040, ...) so that rosters score against them;
+- ``medicaid_unscored_2026.csv``: state standards transcribed but not scored (no HSD specialty code a
+  roster can carry, e.g. pharmacy, dental);
+- ``medicaid_federal_438_68.csv``: the 42 CFR 438.68 framework (provider types a state must cover,
+  appointment wait times);
+- ``qhp_ffe_2026_requirements.csv``: the FFE QHP requirements of plan year 2026 that could be verified
+  (share within time/distance, appointment wait times, essential community provider thresholds and
+  categories). The Letter to Issuers time/distance table itself could not be verified and is not built in.
+
+Each CSV opens with ``# key: value`` lines (the set's key, line of business, state, name, vintage) that
+``rules/lob_builtin.py`` reads; ``blueprint import ruleset`` skips ``#`` lines too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = ROOT / "resources" / "rules"
+DESIGNATIONS = ("Large Metro", "Metro", "Micro", "Rural", "CEAC")
+
+
+# -- sources -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+    vintage: str
+    verified: str  # "primary" (the publisher's own text) | "secondary" (a copy or summary by someone else)
+
+
+SOURCES: dict[str, Source] = {
+    "CA-WIC-14197": Source(
+        "California Welfare and Institutions Code section 14197 (Medi-Cal managed care time or distance "
+        "standards), text as shown by the Legislature's bill-compare view of SB 1180 (2021-22)",
+        "https://leginfo.legislature.ca.gov/faces/billCompareClient.xhtml?bill_id=202120220SB1180&showamends=false",
+        "standards in force from 2018-01-01 ((b)) and 2018-07-01 ((c)); read 2026-12",
+        "primary",
+    ),
+    "CA-DRC": Source(
+        "Disability Rights California, publication 5610.01 'Medi-Cal Managed Care Time and Distance "
+        "Standards for Providers'",
+        "https://www.disabilityrightsca.org/publications/medi-cal-managed-care-time-and-distance-standards-for-providers",
+        "undated page quoting the 2018 standards; read 2026-12",
+        "secondary",
+    ),
+    "CA-CCAH": Source(
+        "Central California Alliance for Health (Medi-Cal plan), 'Alliance Alternative Access Standards' "
+        "page: specialty care by county",
+        "https://ccah-alliance.org/alternate_access_standard_requests.html",
+        "undated page; read 2026-12",
+        "secondary",
+    ),
+    "CA-HEALTHNET": Source(
+        "Health Net Community Solutions (Medi-Cal plan), 'Time and Distance to Care' page: specialty and "
+        "outpatient mental health by county, pharmacy, DHCS core specialists",
+        "https://m.healthnet.com/content/healthnet/en_us/members/medi-cal/time-and-distance-to-care.html",
+        "page last updated 2023-02-03; read 2026-12",
+        "secondary",
+    ),
+    "PA-9.679": Source(
+        "28 Pa. Code section 9.679 'Access requirements in service areas' (Pennsylvania Department of "
+        "Health managed care regulation; applies to every licensed managed care plan, HealthChoices "
+        "Medicaid MCOs included)",
+        "https://pacodeandbulletin.gov/Display/pacode?d=reduce&file=%2Fsecure%2Fpacode%2Fdata%2F028%2Fchapter9%2Fs9.679.html",
+        "adopted 2001-06-08, effective 2001-06-09 (31 Pa.B. 3043); read 2026-12",
+        "primary",
+    ),
+    "CFR-438.68": Source(
+        "42 CFR 438.68 'Network adequacy standards', paragraphs (a)-(b) (2016 text and the current text "
+        "'a quantitative network adequacy standard'), eCFR as mirrored in github.com/AlextheYounga/ecfr",
+        "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-C/part-438/subpart-B/section-438.68",
+        "current text (casetext copy marked effective 2024-07-09); read 2026-12",
+        "primary",
+    ),
+    "CFR-438.68-e": Source(
+        "42 CFR 438.68(e) appointment wait time standards (2024 Medicaid access rule, CMS-2439-F), as "
+        "summarised by a Myers and Stauffer client alert (shared/research/regulation.md section 4.1)",
+        "https://www.ecfr.gov/current/title-42/chapter-IV/subchapter-C/part-438/subpart-B/section-438.68",
+        "final rule 2024; the regulation text of (e) was not read; applicability date not verified",
+        "secondary",
+    ),
+    "QHP-NA": Source(
+        "CMS QHP certification site, 'Network Adequacy' page",
+        "https://www.qhpcertification.cms.gov/s/Network%20Adequacy",
+        "page for PY2025 onward; read 2026-12",
+        "primary",
+    ),
+    "QHP-90": Source(
+        "J2 Health, 'Summary of CCIIO's April 2023 QHP filing webinar' (issuers must meet the 90% "
+        "reasonable access standard for the listed specialty types)",
+        "https://j2health.com/summary-of-cciios-april-2023-qhp-filing-webinar/",
+        "PY2024 webinar; the Letter to Issuers text was not read",
+        "secondary",
+    ),
+    "QHP-AWT": Source(
+        "CMS QHP certification site, 'Appointment Wait Time FAQs' (2025 Final Letter to Issuers, "
+        "published 2024-04-10; standards set in the 2023 Letter, chapter 2, section 3.ii.b)",
+        "https://www.qhpcertification.cms.gov/s/Appointment%20Wait%20Time%20FAQs",
+        "from plan year 2025; read 2026-12",
+        "primary",
+    ),
+    "QHP-ECP": Source(
+        "CMS QHP certification site, 'Essential Community Providers' page (General ECP Standard)",
+        "https://www.qhpcertification.cms.gov/s/Essential%20Community%20Providers",
+        "page for PY2025 onward; read 2026-12",
+        "primary",
+    ),
+    "QHP-ECP-FAQ": Source(
+        "CMS QHP certification site, 'Essential Community Providers (ECP) and Network Adequacy (NA) FAQs' "
+        "(key updates for PY2024: eight major ECP categories)",
+        "https://www.qhpcertification.cms.gov/s/Essential%20Community%20Providers%20and%20Network%20Adequacy%20FAQs",
+        "from plan year 2024; read 2026-12",
+        "primary",
+    ),
+    "QHP-ECP-PROPOSAL": Source(
+        "Behavioral Health Business, 'CMS to Mandate Marketplace Plans Cover Mental Health Facilities, SUD "
+        "Treatment Centers' (the 2024 Payment Notice proposal: six existing ECP types plus two)",
+        "https://bhbusiness.com/2022/12/12/cms-to-mandate-marketplace-plans-cover-mental-health-facilities-sud-treatment-centers/",
+        "2022-12-12 (proposal; finalised for PY2024 per QHP-ECP-FAQ)",
+        "secondary",
+    ),
+    "NBPP-2027": Source(
+        "AAMC Washington Highlights, 'CMS Finalizes 2027 Notice of Benefit and Payment Parameters Final "
+        "Rule' (the proposal to lower the ECP threshold from 35% to 20% was not finalised)",
+        "https://www.aamc.org/advocacy-policy/washington-highlights/cms-finalizes-2027-notice-benefit-and-payment-parameters-final-rule",
+        "final rule released 2026-05-15",
+        "secondary",
+    ),
+    "CFR-156.235": Source(
+        "45 CFR 156.235(a)(2) 'Essential community providers' (FFE: a minimum percentage of available ECPs "
+        "overall and within certain categories, as specified by HHS; contract offers to all Indian health "
+        "care providers)",
+        "http://federal.elaws.us/cfr/156.235",
+        "eCFR copy last updated 2024-11-08; read 2026-12",
+        "primary",
+    ),
+}
+
+
+# -- rule-set rows ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    line_code: str  # the CMS HSD specialty code a roster row carries (S03 = primary care 001-006)
+    line_name: str
+    kind: str  # provider | facility
+    county_type: str  # one of DESIGNATIONS, or "All"
+    minutes: float
+    miles: float
+    required_pct: float
+    source: str  # key of SOURCES
+    section: str
+    combine: str = "and"  # "or": the source says X miles OR Y minutes (the engine tests both; see docs)
+    counties: tuple[tuple[str, str], ...] = ()  # ((FIPS, name), ...): the row applies to these counties only
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSetDef:
+    key: str
+    lob: str
+    state: str | None
+    name: str
+    effective_from: int  # first plan year the set applies to
+    plan_year: int  # the year the set was read for (the file name's year)
+    vintage: str
+    file_name: str
+    rules: tuple[Rule, ...]
+    notes: tuple[str, ...] = ()
+
+
+# California specialist tiers, W&I 14197(c)(1)(A)-(B) (county lists read in full) and (C) (list not read in
+# full: only the counties two Medi-Cal plans name are used).
+CA_TIER_A = (
+    ("06001", "Alameda"), ("06013", "Contra Costa"), ("06037", "Los Angeles"), ("06059", "Orange"),
+    ("06067", "Sacramento"), ("06073", "San Diego"), ("06075", "San Francisco"), ("06081", "San Mateo"),
+    ("06085", "Santa Clara"),
+)  # fmt: skip
+CA_TIER_B = (
+    ("06041", "Marin"), ("06061", "Placer"), ("06065", "Riverside"), ("06077", "San Joaquin"),
+    ("06087", "Santa Cruz"), ("06095", "Solano"), ("06097", "Sonoma"), ("06099", "Stanislaus"),
+    ("06111", "Ventura"),
+)  # fmt: skip
+CA_TIER_C_CCAH = (("06047", "Merced"), ("06053", "Monterey"))
+CA_TIER_C_HEALTHNET = (("06029", "Kern"), ("06107", "Tulare"))
+# Health Net's outpatient mental health rows name only its own counties.
+CA_MH_A = (("06037", "Los Angeles"), ("06067", "Sacramento"), ("06073", "San Diego"))
+CA_MH_B = (("06077", "San Joaquin"), ("06099", "Stanislaus"))
+
+# DHCS adult and pediatric core specialists as Health Net lists them, with the HSD code a roster carries.
+# Hematology has no HSD code (medicaid_unscored_2026.csv); OB/GYN specialty care uses 016, which carries
+# the stricter statewide OB/GYN primary care standard instead.
+CA_CORE_SPECIALISTS = (
+    ("008", "Cardiology/Interventional Cardiology"), ("011", "Dermatology"), ("012", "Endocrinology"),
+    ("013", "ENT/Otolaryngology"), ("014", "Gastroenterology"), ("015", "General Surgery"),
+    ("017", "HIV/AIDS Specialists/Infectious Diseases"), ("018", "Nephrology"), ("019", "Neurology"),
+    ("021", "Oncology"), ("023", "Ophthalmology"), ("025", "Orthopedic Surgery"),
+    ("026", "Physical Medicine and Rehabilitation"), ("029", "Psychiatry"), ("030", "Pulmonology"),
+)  # fmt: skip
+
+CA_PCT_NOTE = (
+    "W&I 14197 as read sets no share of beneficiaries: each residence must be within the standard unless "
+    "DHCS approves an alternative access standard; 100% is our reading"
+)
+CA_OR_NOTE = "the statute says miles OR minutes; the engine tests both (conservative)"
+CA_B_NOTE = "same values: Disability Rights California publication 5610.01 (CA-DRC)"
+
+
+def _ca_rules() -> tuple[Rule, ...]:
+    rules = [
+        Rule("S03", "Primary care, adult and pediatric", "provider", "All", 30, 10, 100, "CA-WIC-14197",
+             "14197(b)(1)", "or", note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {CA_B_NOTE}"),
+        Rule("016", "Obstetrics and gynecology primary care", "provider", "All", 30, 10, 100, "CA-WIC-14197",
+             "14197(b)(4)", "or", note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {CA_B_NOTE}"),
+        Rule("040", "Hospitals", "facility", "All", 30, 15, 100, "CA-WIC-14197", "14197(b)(2)", "or",
+             note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {CA_B_NOTE}"),
+    ]  # fmt: skip
+    for code, name in CA_CORE_SPECIALISTS:
+        line = f"{name} (specialist, adult and pediatric)"
+        rules += [
+            Rule(code, line, "provider", "All", 30, 15, 100, "CA-WIC-14197", "14197(c)(1)(A)", "or",
+                 CA_TIER_A, note=f"specialists per DHCS core list (CA-HEALTHNET); {CA_OR_NOTE}"),
+            Rule(code, line, "provider", "All", 60, 30, 100, "CA-WIC-14197", "14197(c)(1)(B)", "or",
+                 CA_TIER_B, note=f"specialists per DHCS core list (CA-HEALTHNET); {CA_OR_NOTE}"),
+            Rule(code, line, "provider", "All", 75, 45, 100, "CA-CCAH", "specialty care, Merced and Monterey",
+                 "or", CA_TIER_C_CCAH, note="14197(c)(1)(C) tier; the statute's full county list was not read"),
+            Rule(code, line, "provider", "All", 75, 45, 100, "CA-HEALTHNET", "specialty care, Kern and Tulare",
+                 "or", CA_TIER_C_HEALTHNET, note="14197(c)(1)(C) tier; the statute's full county list was not read"),
+        ]  # fmt: skip
+    for code, name in (("036", "Clinical Psychology"), ("037", "Clinical Social Work")):
+        line = f"Outpatient mental health, adult and pediatric ({name})"
+        rules += [
+            Rule(code, line, "provider", "All", 30, 15, 100, "CA-HEALTHNET",
+                 "specialty care and mental health outpatient service", "or", CA_MH_A,
+                 note="only the counties Health Net names; 036/037 stand for non-physician outpatient mental health"),
+            Rule(code, line, "provider", "All", 60, 30, 100, "CA-HEALTHNET",
+                 "specialty care and mental health outpatient service", "or", CA_MH_B,
+                 note="only the counties Health Net names; 036/037 stand for non-physician outpatient mental health"),
+            Rule(code, line, "provider", "All", 75, 45, 100, "CA-HEALTHNET",
+                 "specialty care and mental health outpatient service", "or", CA_TIER_C_HEALTHNET,
+                 note="only the counties Health Net names; 036/037 stand for non-physician outpatient mental health"),
+        ]  # fmt: skip
+    return tuple(rules)
+
+
+# Pennsylvania, 28 Pa. Code 9.679(d): 90% of enrollees in each county within 20 miles or 30 minutes in a
+# county designated an MSA, 45 miles or 60 minutes in any other county; (e) lists the services. CMS county
+# types stand in for MSA membership (our mapping: Large Metro and Metro = MSA; docs/rules.md).
+PA_SERVICES = (
+    ("040", "General acute inpatient hospital services", "facility", "9.679(e)(1)"),
+    ("S03", "Primary care", "provider", "9.679(e)(3)"),
+    ("015", "General surgery", "provider", "9.679(e)(4)"),
+    ("025", "Orthopedic surgery", "provider", "9.679(e)(5)"),
+    ("016", "Obstetrical and gynecological services", "provider", "9.679(e)(6)"),
+    ("023", "Ophthalmology", "provider", "9.679(e)(7)"),
+    ("007", "Allergy and immunology", "provider", "9.679(e)(8)"),
+    ("013", "Otolaryngology", "provider", "9.679(e)(10)"),
+    ("026", "Physical medicine and rehabilitation", "provider", "9.679(e)(11)"),
+    ("029", "Psychiatry (psychiatry and neurology)", "provider", "9.679(e)(12)"),
+    ("019", "Neurology (psychiatry and neurology)", "provider", "9.679(e)(12)"),
+    ("020", "Neurological surgery", "provider", "9.679(e)(13)"),
+    ("033", "Urology", "provider", "9.679(e)(14)"),
+)
+PA_NOTE = (
+    "the regulation says miles OR minutes from residence or work; the engine tests both from residence; "
+    "MSA county approximated by the CMS county type"
+)
+
+
+def _pa_rules() -> tuple[Rule, ...]:
+    rules = []
+    for code, name, kind, section in PA_SERVICES:
+        for designation in DESIGNATIONS:
+            msa = designation in ("Large Metro", "Metro")
+            rules.append(
+                Rule(code, name, kind, designation, 30 if msa else 60, 20 if msa else 45, 90, "PA-9.679",
+                     f"9.679(d) ({'MSA county' if msa else 'other county'}); {section}", "or", note=PA_NOTE)
+            )  # fmt: skip
+    return tuple(rules)
+
+
+RULE_SETS: tuple[RuleSetDef, ...] = (
+    RuleSetDef(
+        key="medicaid-CA-2026",
+        lob="medicaid",
+        state="CA",
+        name="Medi-Cal managed care time or distance standards (W&I Code 14197)",
+        effective_from=2018,
+        plan_year=2026,
+        vintage="W&I 14197 (standards from 2018); specialist tiers A-B from the statute, tier C for 4 counties "
+        "from plan pages; read 2026-12",
+        file_name="medicaid_CA_2026.csv",
+        rules=_ca_rules(),
+        notes=(
+            "Specialist and outpatient mental health standards apply only in the counties listed; elsewhere in "
+            "California those lines have no built-in standard (14197(c)(1)(C)-(D) county lists not read).",
+            "14197 carried a sunset date (until 2026-01-01 as read; SB 530 (2025) would extend it to "
+            "2029-01-01, enactment not verified).",
+        ),
+    ),
+    RuleSetDef(
+        key="medicaid-PA-2026",
+        lob="medicaid",
+        state="PA",
+        name="Pennsylvania managed care plan access standards (28 Pa. Code 9.679)",
+        effective_from=2001,
+        plan_year=2026,
+        vintage="28 Pa. Code 9.679 as adopted 2001-06-08 (31 Pa.B. 3043); read 2026-12",
+        file_name="medicaid_PA_2026.csv",
+        rules=_pa_rules(),
+        notes=(
+            "A Department of Health rule for every licensed managed care plan; the HealthChoices agreement's "
+            "own standards (Exhibit AAA) were not read.",
+            "MSA counties are approximated by CMS county type: Large Metro and Metro = MSA.",
+        ),
+    ),
+)
+
+
+# -- standards transcribed but not scored -----------------------------------------------------------------
+UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    # state, standard, minutes, miles, combine, source, section / why not scored
+    ("CA", "Dental services provided by a Medi-Cal managed care plan", "30", "10", "or", "CA-WIC-14197",
+     "14197(b)(3); no HSD specialty code for dentists"),
+    ("CA", "Pharmacy", "30", "10", "or", "CA-HEALTHNET",
+     "plan page; no HSD specialty code for pharmacies"),
+    ("CA", "Hematology (DHCS core specialist)", "", "", "or", "CA-HEALTHNET",
+     "county tiers as other specialists; no HSD specialty code"),
+    ("PA", "Common laboratory and diagnostic services", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
+     "9.679(e)(2); no single HSD specialty code"),
+    ("PA", "Anesthesiology", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
+     "9.679(e)(9); no HSD specialty code"),
+)  # fmt: skip
+
+
+# -- requirement tables (not time/distance rule sets) ------------------------------------------------------
+@dataclass(frozen=True)
+class Requirement:
+    item: str
+    category: str
+    requirement: str
+    value: str
+    unit: str
+    source: str
+    section: str
+    note: str = ""
+
+
+MEDICAID_FRAMEWORK = (
+    Requirement("438.68(a)", "general", "State develops and enforces network adequacy standards", "", "",
+                "CFR-438.68", "438.68(a)"),
+    Requirement("438.68(b)(1)(i)", "provider type", "Primary care, adult and pediatric: quantitative standard",
+                "", "", "CFR-438.68", "438.68(b)(1)(i)", "2016 text: time and distance standard"),
+    Requirement("438.68(b)(1)(ii)", "provider type", "OB/GYN: quantitative standard", "", "", "CFR-438.68",
+                "438.68(b)(1)(ii)"),
+    Requirement("438.68(b)(1)(iii)", "provider type",
+                "Behavioral health (mental health and substance use disorder), adult and pediatric: quantitative "
+                "standard", "", "", "CFR-438.68", "438.68(b)(1)(iii)"),
+    Requirement("438.68(b)(1)(iv)", "provider type",
+                "Specialist (as designated by the State), adult and pediatric: quantitative standard", "", "",
+                "CFR-438.68", "438.68(b)(1)(iv)"),
+    Requirement("438.68(b)(1)(v)", "provider type", "Hospital: quantitative standard", "", "", "CFR-438.68",
+                "438.68(b)(1)(v)"),
+    Requirement("438.68(b)(1)(vi)", "provider type", "Pharmacy: quantitative standard", "", "", "CFR-438.68",
+                "438.68(b)(1)(vi)"),
+    Requirement("438.68(b)(1)(vii)", "provider type", "Pediatric dental: quantitative standard", "", "",
+                "CFR-438.68", "438.68(b)(1)(vii)"),
+    Requirement("438.68(b)(2)", "provider type", "LTSS provider types (contracts covering LTSS): quantitative "
+                "standard", "", "", "CFR-438.68", "438.68(b)(2)"),
+    Requirement("438.68(b)(3)", "scope", "Standards cover every geographic area of the program; they may vary "
+                "by geography", "", "", "CFR-438.68", "438.68(b)(3)"),
+    Requirement("438.68(e)-mh-sud", "appointment wait time",
+                "Routine outpatient mental health and substance use disorder, adult and pediatric", "10",
+                "business days", "CFR-438.68-e", "438.68(e)", "applicability date not verified"),
+    Requirement("438.68(e)-primary-care", "appointment wait time", "Routine primary care, adult and pediatric",
+                "15", "business days", "CFR-438.68-e", "438.68(e)", "applicability date not verified"),
+    Requirement("438.68(e)-obgyn", "appointment wait time", "Routine OB/GYN", "15", "business days",
+                "CFR-438.68-e", "438.68(e)", "applicability date not verified"),
+    Requirement("438.68(e)-state-selected", "appointment wait time", "One further service chosen by the State",
+                "", "", "CFR-438.68-e", "438.68(e)"),
+    Requirement("438.68(e)-compliance", "appointment wait time", "Share of appointments meeting the standard "
+                "(secret-shopper surveys)", "90", "percent", "CFR-438.68-e", "438.68(e)"),
+)  # fmt: skip
+
+QHP_REQUIREMENTS = (
+    Requirement("na-td-share", "time and distance", "Share of enrollees within the Letter to Issuers time and "
+                "distance standard, each county and specialty type", "90", "percent", "QHP-90",
+                "network adequacy review", "the Letter to Issuers time/distance table itself is not built in "
+                "(not verified)"),
+    Requirement("na-td-in-person", "time and distance", "Providers count only when appropriately licensed and "
+                "with in-person services available", "", "", "QHP-NA", "time and distance standards"),
+    Requirement("na-county-types", "time and distance", "County designations: the CMS county types (Large "
+                "Metro, Metro, Micro, Rural, CEAC); the app uses the CMS HSD 2026 designations built in", "", "",
+                "QHP-NA", "time and distance standards", "our reading: the Letter's own county list was not read"),
+    Requirement("awt-behavioral-health", "appointment wait time", "Behavioral health", "10", "business days",
+                "QHP-AWT", "Q1 table"),
+    Requirement("awt-primary-care", "appointment wait time", "Primary care (routine)", "15", "business days",
+                "QHP-AWT", "Q1 table"),
+    Requirement("awt-specialty", "appointment wait time", "Specialty care (non-urgent)", "30", "business days",
+                "QHP-AWT", "Q1 table"),
+    Requirement("awt-compliance", "appointment wait time", "Share of the time enrollees can schedule within the "
+                "standard (third-party secret-shopper surveys)", "90", "percent", "QHP-AWT", "Q1"),
+    Requirement("ecp-overall", "essential community providers", "Contract with available ECPs in each plan's "
+                "service area", "35", "percent", "QHP-ECP", "General ECP Standard, item 2",
+                "retained for PY2027 (NBPP-2027)"),
+    Requirement("ecp-family-planning", "essential community providers", "Contract with available Family "
+                "Planning Providers (not SADPs)", "35", "percent", "QHP-ECP", "General ECP Standard, item 2"),
+    Requirement("ecp-fqhc", "essential community providers", "Contract with available Federally Qualified "
+                "Health Centers", "35", "percent", "QHP-ECP", "General ECP Standard, item 2"),
+    Requirement("ecp-each-category", "essential community providers", "Offer a contract in good faith to at "
+                "least one ECP in each ECP category in each county, where available (not SADPs)", "1",
+                "ECP per category per county", "QHP-ECP", "General ECP Standard, item 3"),
+    Requirement("ecp-indian", "essential community providers", "Offer contracts in good faith to all available "
+                "Indian health care providers in the service area", "all", "", "QHP-ECP",
+                "General ECP Standard, item 4; 45 CFR 156.235(a)(2)(ii)(A)"),
+    Requirement("ecp-category-fqhc", "ECP category", "Federally Qualified Health Centers", "", "",
+                "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
+    Requirement("ecp-category-ryan-white", "ECP category", "Ryan White HIV/AIDS Program Providers", "", "",
+                "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
+    Requirement("ecp-category-family-planning", "ECP category", "Family Planning Providers", "", "",
+                "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
+    Requirement("ecp-category-indian", "ECP category", "Indian Health Care Providers", "", "",
+                "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
+    Requirement("ecp-category-hospitals", "ECP category", "Inpatient Hospitals", "", "", "QHP-ECP-PROPOSAL",
+                "six ECP types before PY2024"),
+    Requirement("ecp-category-other", "ECP category", "Other ECP providers (condition-specific facilities)", "",
+                "", "QHP-ECP-PROPOSAL", "six ECP types before PY2024",
+                "CMS's exact label for this category was not verified"),
+    Requirement("ecp-category-mental-health", "ECP category", "Mental Health Facilities", "", "",
+                "QHP-ECP-FAQ", "key updates for PY2024"),
+    Requirement("ecp-category-sud", "ECP category", "Substance Use Disorder Treatment Centers", "", "",
+                "QHP-ECP-FAQ", "key updates for PY2024"),
+    Requirement("ecp-categories-count", "ECP category", "Major ECP categories", "8", "categories", "QHP-ECP-FAQ",
+                "key updates for PY2024", "Rural Emergency Hospitals added as a provider type (category not read)"),
+)  # fmt: skip
+
+REQUIREMENT_TABLES = (
+    ("medicaid_federal_438_68.csv", "medicaid-federal-438.68", "medicaid", "42 CFR 438.68 framework",
+     MEDICAID_FRAMEWORK),
+    ("qhp_ffe_2026_requirements.csv", "qhp-ffe-2026", "qhp",
+     "FFE QHP network adequacy and ECP requirements, plan year 2026", QHP_REQUIREMENTS),
+)  # fmt: skip
+
+# What the sources read could not settle (docs/rules.md repeats it).
+NOT_VERIFIED = (
+    "QHP: the time and distance table of the 2026 (or 2025) Final Letter to Issuers in the FFEs: no stored copy "
+    "of the Letter was found; no QHP time/distance standard is built in.",
+    "QHP: the exact label of the ECP category holding condition-specific providers, and where Rural Emergency "
+    "Hospitals sit.",
+    "Medicaid: the text of 42 CFR 438.68(e) (wait times come from a secondary summary) and its applicability date.",
+    "California: the county lists of W&I 14197(c)(1)(C) (45 miles or 75 minutes) beyond Merced, Monterey, Kern "
+    "and Tulare, and of (c)(1)(D) (60 miles or 90 minutes); the statute's own outpatient mental health, "
+    "substance use disorder and pharmacy paragraphs; the definition of 'specialist'; whether SB 530 (2025) was "
+    "enacted.",
+    "Pennsylvania: the HealthChoices physical health agreement's Exhibit AAA standards; the OMB MSA delineation "
+    "of each county (approximated by CMS county type).",
+    "Texas: the HHSC Uniform Managed Care Manual chapter 5 / 1 TAC 353.411 distance and time table (published "
+    "as an image); only pharmacy standards for STAR in the Medicaid Rural Service Area were read "
+    "(txvendordrug.com, 2024).",
+    "New York: the Medicaid model contract section 21 travel standards; only 10 NYCRR 98-5.5 behavioral health "
+    "appointment waits were read.",
+    "Florida: the SMMC contract's time and distance table (Attachment II).",
+    "Which states are the five largest Medicaid managed-care programs by enrollment was not verified; "
+    "California, New York, Texas, Florida and Pennsylvania were tried.",
+)
+
+
+# -- writing -------------------------------------------------------------------------------------------
+RULE_COLUMNS = (
+    "line_code", "line_name", "kind", "county_type", "max_minutes", "max_miles", "required_pct", "min_count",
+    "ratio_per_1000", "plan_year", "counties", "county_names", "combine", "source", "source_url",
+    "source_section", "source_vintage", "verified", "note",
+)  # fmt: skip
+REQUIREMENT_COLUMNS = (
+    "item", "category", "requirement", "value", "unit", "source", "source_url", "source_section",
+    "source_vintage", "verified", "note",
+)  # fmt: skip
+UNSCORED_COLUMNS = (
+    "state", "standard", "max_minutes", "max_miles", "combine", "source", "source_url", "source_section",
+    "source_vintage", "verified",
+)  # fmt: skip
+
+HEADER_NOTE = "# derived by installers/derive_lob_rules.py from the transcription there; do not edit by hand"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _header(**fields: object) -> str:
+    lines = [HEADER_NOTE]
+    lines += [f"# {k}: {v}" for k, v in fields.items() if v not in (None, "")]
+    return "\n".join(lines) + "\n"
+
+
+def _cite(key: str) -> tuple[str, str, str, str]:
+    s = SOURCES[key]
+    return s.title, s.url, s.vintage, s.verified
+
+
+def derive_rule_set(rs: RuleSetDef) -> str:
+    out = io.StringIO()
+    out.write(
+        _header(
+            key=rs.key, lob=rs.lob, state=rs.state, name=rs.name, effective_from=rs.effective_from,
+            plan_year=rs.plan_year, vintage=rs.vintage, **{f"note_{i + 1}": n for i, n in enumerate(rs.notes)},
+        )
+    )  # fmt: skip
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(RULE_COLUMNS)
+    for r in rs.rules:
+        title, url, vintage, verified = _cite(r.source)
+        w.writerow((
+            r.line_code, r.line_name, r.kind, r.county_type, _num(r.minutes), _num(r.miles), _num(r.required_pct),
+            "", "", rs.plan_year, ";".join(f for f, _ in r.counties), ";".join(n for _, n in r.counties),
+            r.combine, title, url, r.section, vintage, verified, r.note,
+        ))  # fmt: skip
+    return out.getvalue()
+
+
+def derive_requirements(key: str, lob: str, name: str, rows: tuple[Requirement, ...]) -> str:
+    out = io.StringIO()
+    out.write(_header(key=key, lob=lob, name=name, kind="requirements"))
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(REQUIREMENT_COLUMNS)
+    for r in rows:
+        title, url, vintage, verified = _cite(r.source)
+        w.writerow((r.item, r.category, r.requirement, r.value, r.unit, title, url, r.section, vintage,
+                    verified, r.note))  # fmt: skip
+    return out.getvalue()
+
+
+def derive_unscored() -> str:
+    out = io.StringIO()
+    out.write(_header(key="medicaid-unscored-2026", lob="medicaid", kind="not scored",
+                      name="State standards transcribed but not scored (no HSD specialty code)"))  # fmt: skip
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(UNSCORED_COLUMNS)
+    for state, standard, minutes, miles, combine, source, section in UNSCORED:
+        title, url, vintage, verified = _cite(source)
+        w.writerow((state, standard, minutes, miles, combine, title, url, section, vintage, verified))
+    return out.getvalue()
+
+
+def derive_all() -> dict[str, str]:
+    """File name -> the text this script writes for it."""
+    files = {rs.file_name: derive_rule_set(rs) for rs in RULE_SETS}
+    for file_name, key, lob, name, rows in REQUIREMENT_TABLES:
+        files[file_name] = derive_requirements(key, lob, name, rows)
+    files["medicaid_unscored_2026.csv"] = derive_unscored()
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the committed files, write nothing"
+    )
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder to write (default resources/rules)")
+    args = parser.parse_args(argv)
+    files = derive_all()
+    differs = []
+    for name, text in files.items():
+        path = args.out / name
+        if args.check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                differs.append(name)
+            continue
+        path.write_text(text, encoding="utf-8")
+        rows = sum(1 for line in text.splitlines() if not line.startswith("#")) - 1
+        print(f"wrote {path} ({rows} rows)")
+    if differs:
+        print(f"differs from the transcription: {', '.join(differs)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The built-in Medicaid and QHP rule tables (resources/rules/medicaid_*.csv, qhp_*.csv): they are exactly what
+installers/derive_lob_rules.py derives from its transcription, every row cites a source, and a Medicaid project
+gets its state's set without a user file, while a loaded set still wins and lines of business never mix."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from blueprint_desktop.cli import main
+from blueprint_desktop.errors import BlueprintError, InputFileError
+from blueprint_desktop.rules import lob_builtin
+from blueprint_desktop.rules.lob import active_ruleset, import_ruleset
+from blueprint_desktop.rules.standards import all_lines, standards_for_county
+from blueprint_desktop.store import create_project, open_project
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "resources" / "rules"
+
+
+@functools.cache
+def _derive_module():
+    spec = importlib.util.spec_from_file_location(
+        "derive_lob_rules", ROOT / "installers" / "derive_lob_rules.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def _project(tmp_path: Path, lob: str, counties, plan_year: int = 2026, name: str = "p.bpproj") -> Path:
+    path = tmp_path / name
+    create_project(path, f"{lob} plan", lob=lob, plan_year=plan_year, counties=counties)
+    return path
+
+
+# -- the committed tables ------------------------------------------------------------------------------
+def test_committed_tables_are_what_the_script_derives():
+    derived = _derive_module().derive_all()
+    committed = sorted(p.name for pattern in lob_builtin.PATTERNS for p in RULES.glob(pattern))
+    assert sorted(derived) == committed
+    for name, text in derived.items():
+        assert (RULES / name).read_text(encoding="utf-8") == text, f"{name} differs: run derive_lob_rules.py"
+
+
+def test_every_row_cites_a_source():
+    module = _derive_module()
+    for name in module.derive_all():
+        rows = _rows(RULES / name)
+        assert rows, name
+        for row in rows:
+            assert row["source"].strip() and row["source_url"].startswith("http"), (name, row)
+            assert row["source_section"].strip() and row["source_vintage"].strip(), (name, row)
+            assert row["verified"] in ("primary", "secondary"), (name, row)
+    # Every source key used exists and every source is cited by some row.
+    used = {r.source for rs in module.RULE_SETS for r in rs.rules}
+    used |= {r.source for *_, rows in module.REQUIREMENT_TABLES for r in rows}
+    used |= {u[5] for u in module.UNSCORED}
+    assert used <= set(module.SOURCES)
+
+
+def test_california_county_names_match_their_fips():
+    from blueprint_desktop.geo.counties import load_counties
+
+    counties = load_counties()
+    for row in _rows(RULES / "medicaid_CA_2026.csv"):
+        fips = [f for f in row["counties"].split(";") if f]
+        names = [n for n in row["county_names"].split(";") if n]
+        assert len(fips) == len(names)
+        for f, n in zip(fips, names, strict=True):
+            assert (counties.loc[f, "state"], counties.loc[f, "name"]) == ("CA", n)
+
+
+def test_transcribed_values():
+    ca = {(r["line_code"], r["counties"].split(";")[0]): r for r in _rows(RULES / "medicaid_CA_2026.csv")}
+    # W&I 14197(b)(1), (b)(2): primary care 10 miles or 30 minutes; hospitals 15 miles or 30 minutes.
+    assert (ca["S03", ""]["max_miles"], ca["S03", ""]["max_minutes"], ca["S03", ""]["combine"]) == (
+        "10",
+        "30",
+        "or",
+    )
+    assert (ca["040", ""]["max_miles"], ca["040", ""]["max_minutes"]) == ("15", "30")
+    # 14197(c)(1)(A) Los Angeles tier (first county Alameda): 15 miles or 30 minutes; (B) Marin tier: 30 / 60.
+    assert (ca["008", "06001"]["max_miles"], ca["008", "06001"]["max_minutes"]) == ("15", "30")
+    assert (ca["008", "06041"]["max_miles"], ca["008", "06041"]["max_minutes"]) == ("30", "60")
+    pa = {(r["line_code"], r["county_type"]): r for r in _rows(RULES / "medicaid_PA_2026.csv")}
+    # 28 Pa. Code 9.679(d): 90%; 20 miles or 30 minutes (MSA county), 45 miles or 60 minutes otherwise.
+    assert (
+        pa["S03", "Metro"]["max_miles"],
+        pa["S03", "Metro"]["max_minutes"],
+        pa["S03", "Metro"]["required_pct"],
+    ) == (
+        "20",
+        "30",
+        "90",
+    )
+    assert (pa["040", "Rural"]["max_miles"], pa["040", "Rural"]["max_minutes"]) == ("45", "60")
+    qhp = {r["item"]: r for r in _rows(RULES / "qhp_ffe_2026_requirements.csv")}
+    assert (
+        qhp["ecp-overall"]["value"],
+        qhp["awt-behavioral-health"]["value"],
+        qhp["awt-specialty"]["value"],
+    ) == (
+        "35",
+        "10",
+        "30",
+    )
+    assert (
+        sum(r["category"] == "ECP category" and r["item"] != "ecp-categories-count" for r in qhp.values())
+        == 8
+    )
+
+
+def test_registry():
+    keys = {s.key: s for s in lob_builtin.load_builtins()}
+    assert {"medicaid-CA-2026", "medicaid-PA-2026", "medicaid-federal-438.68", "qhp-ffe-2026"} <= set(keys)
+    assert keys["medicaid-CA-2026"].scorable and keys["medicaid-CA-2026"].state == "CA"
+    assert not keys["qhp-ffe-2026"].scorable  # the Letter to Issuers time/distance table is not built in
+    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == []
+    with pytest.raises(BlueprintError, match="is not a built-in rule set"):
+        lob_builtin.get_builtin("medicaid-ZZ-2026")
+
+
+# -- a project gets its built-in set ---------------------------------------------------------------------
+def test_medicaid_project_loads_its_state_without_a_user_file(tmp_path):
+    path = _project(tmp_path, "medicaid", [("06037", "CA"), ("06019", "CA")])
+    with open_project(path) as project:
+        rs = active_ruleset(project, "medicaid")
+        assert rs.builtin_key == "medicaid-CA-2026" and rs.id == 0
+        la = standards_for_county(project, "06037")
+        assert (
+            la.lob == "medicaid" and la.designation == "Large Metro" and la.designation_source == "reference"
+        )
+        assert "built in: medicaid-CA-2026" in la.criteria_label
+        assert (la.lines["S03"].max_minutes, la.lines["S03"].max_miles, la.lines["S03"].required_pct) == (
+            30,
+            10,
+            100,
+        )
+        assert (la.lines["008"].max_minutes, la.lines["008"].max_miles) == (30, 15)
+        assert any("leginfo.legislature.ca.gov" in n for n in la.notes)
+        assert any("distance OR a time" in n for n in la.notes)
+        # Fresno is in none of the specialist county lists read: only the statewide lines apply there.
+        fresno = standards_for_county(project, "06019")
+        assert sorted(fresno.lines) == ["016", "040", "S03"]
+        assert any("no standard in this county for 008" in n for n in fresno.notes)
+        assert "008" in {ld.code for ld in all_lines("medicaid", project)}
+
+
+def test_pennsylvania_maps_msa_to_county_type(tmp_path):
+    # Philadelphia (Large Metro) and Forest County PA (CEAC in HSD26).
+    path = _project(tmp_path, "medicaid", [("42101", "PA"), ("42053", "PA")])
+    with open_project(path) as project:
+        phl = standards_for_county(project, "42101")
+        forest = standards_for_county(project, "42053")
+        assert (phl.lines["S03"].max_minutes, phl.lines["S03"].max_miles, phl.lines["S03"].required_pct) == (
+            30,
+            20,
+            90,
+        )
+        assert forest.designation in ("Rural", "CEAC", "Micro")
+        assert (forest.lines["S03"].max_minutes, forest.lines["S03"].max_miles) == (60, 45)
+        assert "28 Pa. Code" in phl.source
+
+
+def test_user_loaded_set_wins_over_the_built_in(tmp_path):
+    path = _project(tmp_path, "medicaid", [("06037", "CA")])
+    f = tmp_path / "mine.csv"
+    f.write_text(
+        "# my plan's contract standards\n"
+        "line_code,line_name,kind,county_type,max_minutes,max_miles,required_pct,source\n"
+        "S03,Primary care,provider,All,20,8,95,Our state contract 2026 exhibit 4\n"
+    )
+    with open_project(path) as project:
+        rs = import_ruleset(project, f, "medicaid")
+        assert rs.builtin_key is None and rs.file_name == "mine.csv"
+        st = standards_for_county(project, "06037")
+        assert sorted(st.lines) == ["S03"] and st.lines["S03"].max_minutes == 20
+        assert any("Our state contract 2026 exhibit 4" in n for n in st.notes)
+        assert "loaded from mine.csv" in st.criteria_label
+
+
+def test_user_files_cannot_name_counties(tmp_path):
+    path = _project(tmp_path, "medicaid", [("06037", "CA")])
+    f = tmp_path / "counties.csv"
+    f.write_text(
+        "line_code,line_name,kind,county_type,max_minutes,max_miles,required_pct,counties\n"
+        "008,Cardiology,provider,All,30,15,100,06037\n"
+    )
+    with open_project(path) as project, pytest.raises(InputFileError, match="built-in rule sets only"):
+        import_ruleset(project, f, "medicaid")
+
+
+def test_a_built_in_table_without_county_rows_loads_as_a_user_file(tmp_path):
+    path = _project(tmp_path, "medicaid", [("42101", "PA")])
+    with open_project(path) as project:
+        rs = import_ruleset(project, RULES / "medicaid_PA_2026.csv", "medicaid")
+        assert len(rs.lines) == 13 and rs.plan_year == 2026
+        st = standards_for_county(project, "42101")
+        assert st.lines["S03"].max_miles == 20 and any("28 Pa. Code" in n for n in st.notes)
+
+
+# -- never mixed ------------------------------------------------------------------------------------------
+def test_lines_of_business_and_states_never_mix(tmp_path, project):
+    # An MA project refuses a built-in Medicaid set; its own standards stay CMS's.
+    with pytest.raises(BlueprintError, match="MA project; the built-in MEDICAID rule set"):
+        lob_builtin.set_project_builtin(project, "medicaid-CA-2026")
+    # A QHP project refuses a Medicaid set, and has no built-in time/distance standards to score.
+    qhp = _project(tmp_path, "qhp", [("48201", "TX")], name="qhp.bpproj")
+    with open_project(qhp) as p:
+        with pytest.raises(BlueprintError, match="QHP project; the built-in MEDICAID"):
+            lob_builtin.set_project_builtin(p, "medicaid-PA-2026")
+        with pytest.raises(BlueprintError, match="no QHP rule set is loaded and none is built in"):
+            standards_for_county(p, "48201")
+        with pytest.raises(BlueprintError, match="holds requirements"):
+            lob_builtin.check_fits(p, lob_builtin.get_builtin("qhp-ffe-2026"))
+    # A Medicaid project in Texas: no built-in Texas set (the existing refusal still names the import).
+    tx = _project(tmp_path, "medicaid", [("48201", "TX")], name="tx.bpproj")
+    with open_project(tx) as p:
+        with pytest.raises(
+            BlueprintError, match="no MEDICAID rule set is loaded.*no built-in Medicaid standards for TX"
+        ):
+            standards_for_county(p, "48201")
+        with pytest.raises(BlueprintError, match="holds CA standards only"):
+            lob_builtin.set_project_builtin(p, "medicaid-CA-2026")
+    # Two states in one Medicaid project: no automatic choice, and no one state's set for both.
+    two = _project(tmp_path, "medicaid", [("06037", "CA"), ("42101", "PA")], name="two.bpproj")
+    with open_project(two) as p:
+        with pytest.raises(BlueprintError, match="spans CA, PA"):
+            active_ruleset(p, "medicaid")
+        with pytest.raises(BlueprintError, match="includes counties in PA"):
+            lob_builtin.set_project_builtin(p, "medicaid-CA-2026")
+
+
+def test_plan_year_before_a_set_gets_none(tmp_path):
+    path = _project(tmp_path, "medicaid", [("06037", "CA")], plan_year=2017)
+    with open_project(path) as project, pytest.raises(BlueprintError, match="start with plan year 2018"):
+        active_ruleset(project, "medicaid")
+
+
+# -- the command line --------------------------------------------------------------------------------------
+def test_cli_lists_shows_and_chooses(tmp_path, capsys):
+    assert main(["ruleset", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "medicaid-CA-2026" in out and "qhp-ffe-2026" in out and "requirements" in out
+    assert main(["ruleset", "--show", "qhp-ffe-2026"]) == 0
+    out = capsys.readouterr().out
+    assert "qhpcertification.cms.gov" in out and "ecp-overall" in out
+    path = _project(tmp_path, "medicaid", [("06037", "CA")])
+    assert main(["ruleset", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["builtin_key"] == "medicaid-CA-2026" and data["chosen_because"].startswith("automatic")
+    assert main(["ruleset", str(path), "--use", "medicaid-CA-2026"]) == 0
+    assert "built-in rule set medicaid-CA-2026" in capsys.readouterr().out
+    with open_project(path, read_only=True) as project:
+        assert lob_builtin.chosen_key(project) == "medicaid-CA-2026"
+        assert active_ruleset(project, "medicaid").chosen_because.startswith("chosen for this project")
+    assert main(["ruleset", str(path), "--use", "medicaid-PA-2026"]) == 2  # refused: PA set, CA project
+    assert "holds PA standards only" in capsys.readouterr().err
+    assert main(["ruleset", str(path), "--use", "auto"]) == 0
+    capsys.readouterr()
+    assert main(["standards", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "built in: medicaid-CA-2026" in out and "source (primary)" in out
+    assert main(["standards", str(path), "--county", "06037", "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert "medicaid-CA-2026" in st["criteria_label"]
+
+
+def test_cli_new_says_which_standards_apply(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "pa.bpproj"), "--name", "PA", "--states", "PA", "--counties", "42101",
+                 "--lob", "medicaid", "--plan-year", "2026"]) == 0  # fmt: skip
+    assert "standards: Pennsylvania managed care plan access standards" in capsys.readouterr().out
+    assert main(["new", str(tmp_path / "q.bpproj"), "--name", "Q", "--states", "TX", "--counties", "48201",
+                 "--lob", "qhp", "--plan-year", "2026"]) == 0  # fmt: skip
+    assert "standards: none built in" in capsys.readouterr().out
