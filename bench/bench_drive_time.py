@@ -40,15 +40,16 @@ sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + "/bench")
 import numpy as np
 from bench_drive_time import load_inputs, load_graph, timed_measure
 part, grid, n_old, old_lines, dump = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+shape = int(sys.argv[7])
 from blueprint_desktop.engine import roads
 from blueprint_desktop.engine.scoring import ScoringInputs, compute_results
 inputs, all_tx = load_inputs()
-if part != "new-all":
+if not part.endswith("-all"):
     rng = np.random.default_rng(16)
     pick = sorted(rng.choice(all_tx, n_old, replace=False).tolist())
     inputs = ScoringInputs(pick, {f: inputs.standards[f] for f in pick}, inputs.points, inputs.locations,
                            lines=None if old_lines == "all" else old_lines.split(","), today=None)
-g = load_graph(grid)
+g = load_graph(grid, shape)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if part == "old":
     from roads_baseline import RoadMeasure as Old
@@ -59,6 +60,19 @@ else:
     Measure = roads.RoadMeasure
 calls = {"nearest": [0.0, 0.0, 0], "reach": [0.0, 0.0, 0], "init": [0.0, 0.0, 0]}
 roads.RoadMeasure = timed_measure(Measure, calls)
+sizes, contract_cpu = [], [0.0]
+prep_init, contract_fn = roads._Prepared.__init__, roads.contract
+def prepared(self, *a, **k):  # the size of the graph searched (contracted or not)
+    prep_init(self, *a, **k)
+    sizes.append(self.n)
+roads._Prepared.__init__ = prepared
+def contracting(*a, **k):
+    c = time.process_time()
+    try:
+        return contract_fn(*a, **k)
+    finally:
+        contract_cpu[0] += time.process_time() - c
+roads.contract = contracting
 searches = {"n": 0}
 plain = roads.dijkstra
 def counted(*a, **k):
@@ -80,7 +94,8 @@ print(json.dumps({"part": part, "wall_s": wall, "cpu_s": cpu + helper_cpu, "help
                   "peak_rss_mb": r1.ru_maxrss / 1024, "helper_peak_rss_mb": c1.ru_maxrss / 1024,
                   "rss_before_run_mb": base / 1024, "cells": len(results), "counties": len(inputs.counties),
                   "lines": len(set(r.line_code for r in results)), "points": int(len(inputs.points)),
-                  "calls": calls, "searches_in_this_process": searches["n"], "nodes": g.n, "edges": int(len(g.src))}))
+                  "calls": calls, "searches_in_this_process": searches["n"], "nodes": g.n, "edges": int(len(g.src)),
+                  "search_nodes": sizes[-1] if sizes else g.n, "contract_cpu_s": contract_cpu[0]}))
 """
 
 
@@ -119,32 +134,65 @@ def load_inputs():
     return ScoringInputs(tx, {f: standards_for_county(None, f) for f in tx}, pts, locs, today=None), tx
 
 
-def graph_path(grid: int) -> Path:
-    return OUT / f"texas_grid_{grid}.npz"
+def graph_path(grid: int, shape: int = 0) -> Path:
+    return OUT / (f"texas_grid_{grid}.npz" if not shape else f"texas_grid_{grid}_shape{shape}.npz")
 
 
-def build_graph(grid: int) -> Path:
+def with_shape_points(g, k: int, seed: int = 3):
+    """``g`` (two-way grid) with every road segment drawn through ``k`` extra nodes, each moved off the
+    straight line by ~1/10 of the segment (as OSM draws a curve): a graph of real extracts' shape, where
+    72-79% of the nodes join exactly two neighbours (docs/performance.md)."""
+    import numpy as np
+
+    from blueprint_desktop.engine.roads import RoadGraph, dedupe
+    from blueprint_desktop.geo.distance import haversine_miles
+
+    rng = np.random.default_rng(seed)
+    one = g.src < g.dst  # each two-way segment once
+    u, v = g.src[one], g.dst[one]
+    mph = g.miles[one] / g.minutes[one] * 60.0
+    m, n = len(u), g.n
+    f = (np.arange(1, k + 1) / (k + 1))[None, :]
+    wobble = rng.normal(0, 0.1, (m, k))
+    dlat, dlon = (g.node_lat[v] - g.node_lat[u])[:, None], (g.node_lon[v] - g.node_lon[u])[:, None]
+    lat = g.node_lat[u][:, None] + f * dlat - wobble * dlon
+    lon = g.node_lon[u][:, None] + f * dlon + wobble * dlat
+    mid = n + np.arange(m * k).reshape(m, k)
+    chain = np.column_stack([u, mid, v])  # m x (k + 2)
+    a, b = chain[:, :-1].ravel(), chain[:, 1:].ravel()
+    speed = np.repeat(mph, k + 1)
+    node_lat = np.concatenate([g.node_lat, lat.ravel()])
+    node_lon = np.concatenate([g.node_lon, lon.ravel()])
+    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+    speed = np.concatenate([speed, speed])
+    miles = haversine_miles(node_lat[src], node_lon[src], node_lat[dst], node_lon[dst])
+    return dedupe(RoadGraph(node_lat, node_lon, src, dst, miles / speed * 60.0, miles))
+
+
+def build_graph(grid: int, shape: int = 0) -> Path:
     import numpy as np
     from bench_scoring import grid_graph
 
-    path = graph_path(grid)
+    path = graph_path(grid, shape)
     if path.exists():
         return path
     pts, _, _ = texas_frames()
     g = grid_graph(
         pts.lat.min() - 0.2, pts.lat.max() + 0.2, pts.lon.min() - 0.2, pts.lon.max() + 0.2, grid, grid
     )
+    if shape:
+        g = with_shape_points(g, shape)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(path, lat=g.node_lat, lon=g.node_lon, src=g.src, dst=g.dst, minutes=g.minutes, miles=g.miles)
     return path
 
 
-def load_graph(grid: int):
+def load_graph(grid: int, shape: int = 0):
     import numpy as np
 
     from blueprint_desktop.engine.roads import RoadGraph
 
-    z = np.load(graph_path(grid))
+    z = np.load(graph_path(grid, shape))
     return RoadGraph(z["lat"], z["lon"], z["src"], z["dst"], z["minutes"], z["miles"], name="texas-grid")
 
 
@@ -185,7 +233,12 @@ def timed_measure(cls, calls: dict):
 
 
 def run_part(part: str, args) -> dict:
+    import os
+
     dump = OUT / f"drive_time_{part}.json"
+    env = dict(os.environ)
+    if part.startswith("plain"):
+        env["BLUEPRINT_ROAD_CONTRACT"] = "0"  # today's code, its degree-2 chains left in the graph
     proc = subprocess.run(
         [
             sys.executable,
@@ -197,7 +250,9 @@ def run_part(part: str, args) -> dict:
             str(args.old_counties),
             args.old_lines,
             str(dump),
+            str(args.shape_points),
         ],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -248,11 +303,16 @@ def main() -> None:
     ap.add_argument("--grid", type=int, default=1892, help="grid side in nodes (1892 -> 3.58 M nodes)")
     ap.add_argument("--old-counties", type=int, default=30)
     ap.add_argument("--old-lines", default="S03,040,007", help="line codes, or all")
-    ap.add_argument("--parts", default="old,new,new-all")
+    ap.add_argument(
+        "--parts",
+        default="old,new,new-all",
+        help="old (frozen code before issue 16), new, plain (new without contraction); -all: every county",
+    )
+    ap.add_argument("--shape-points", type=int, default=0, help="extra nodes drawn into every segment")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     t0 = time.perf_counter()
-    path = build_graph(args.grid)
+    path = build_graph(args.grid, args.shape_points)
     print(
         f"graph: {path.name} ({path.stat().st_size / 1e6:,.0f} MB, ready in {time.perf_counter() - t0:.1f} s)"
     )
@@ -263,9 +323,11 @@ def main() -> None:
         grew = r["calls"].pop("init_rss_growth_mb", [0.0])[0]
         split = ", ".join(f"{k} {v[0]:.1f} s wall / {v[1]:.1f} s CPU x{v[2]}" for k, v in r["calls"].items())
         split += f"; {r['searches_in_this_process']} Dijkstra searches in the main process (new code)"
+        split += f"; contracting {r['contract_cpu_s']:.1f} s CPU"
         split += f"; the prepared graph holds {grew:,.0f} MB ({grew * 2**20 / r['nodes']:.0f} bytes a node)"
         print(
-            f"{part}: {r['counties']} counties, {r['lines']} lines, {r['cells']:,} cells on {r['nodes']:,} nodes / "
+            f"{part}: {r['counties']} counties, {r['lines']} lines, {r['cells']:,} cells on {r['nodes']:,} nodes "
+            f"(searched: {r['search_nodes']:,}) / "
             f"{r['edges']:,} edges: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU (of which the forked helper "
             f"{r['helper_cpu_s']:.1f} s), peak RSS {r['peak_rss_mb']:,.0f} MB (graph and inputs loaded: "
             f"{r['rss_before_run_mb']:,.0f} MB; helper {r['helper_peak_rss_mb']:,.0f} MB, sharing the graph's "
@@ -278,6 +340,14 @@ def main() -> None:
             f"peak RSS {o['peak_rss_mb']:,.0f} vs {n['peak_rss_mb']:,.0f} MB"
         )
         print("results:", compare(o["dump"], n["dump"]))
+    for plain, new in (("plain", "new"), ("plain-all", "new-all")):
+        if plain in done and new in done:
+            o, n = done[plain], done[new]
+            print(
+                f"{plain} / {new} (chains left in / contracted): wall {o['wall_s'] / n['wall_s']:.2f}x, "
+                f"CPU {o['cpu_s'] / n['cpu_s']:.2f}x, peak RSS {o['peak_rss_mb']:,.0f} vs {n['peak_rss_mb']:,.0f} MB"
+            )
+            print("results:", compare(o["dump"], n["dump"]))
 
 
 if __name__ == "__main__":

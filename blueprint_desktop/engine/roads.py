@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,6 +44,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from blueprint_desktop.engine.forking import fork_workers
+from blueprint_desktop.engine.road_contract import contract
 from blueprint_desktop.engine.road_coverage import (
     MAX_OFF_NETWORK_SHARE,
     OFF_NETWORK_MILES,
@@ -233,28 +234,15 @@ def load_graph(project) -> RoadGraph:
 # Searches use a second core (forked helper processes) on graphs of this many nodes and up (below, the
 # fork and hand-over cost more than they save); count searches when at least this many counties need one.
 PARALLEL_MIN_NODES = 200_000
+# From here a run contracts degree-2 chains (road_contract.py): below it a search takes well under a second
+# and contracting would change the last bits of travel times on small graphs for no gain.
+CONTRACT_MIN_NODES = 200_000
 PARALLEL_MIN_COUNTIES = 8
 
 
 def _workers() -> int:
-    """Processes for the searches: two where there are two cores and forking is safe, or
-    ``BLUEPRINT_ROAD_WORKERS`` (1 turns the helpers off). Forking is left alone when other Python threads
-    run or this is not the main thread (the GUI scores in a worker thread): a forked copy of a threaded
-    process can inherit a lock some other thread held."""
-    env = os.environ.get("BLUEPRINT_ROAD_WORKERS", "").strip()
-    want = (
-        int(env)
-        if env.isdigit()
-        else min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    )
-    if (
-        want < 2
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1
-        or threading.current_thread() is not threading.main_thread()  # e.g. the GUI's scoring thread
-    ):
-        return 1
-    return 2
+    """Processes for the searches (engine/forking.py): 2 where there are two cores and forking is safe."""
+    return fork_workers()
 
 
 def _county_helper(measure: RoadMeasure, counties: list[int], conn) -> None:
@@ -368,17 +356,48 @@ class _Prefetch:
         self.helper.join()
 
 
+def node_tree(g: RoadGraph) -> cKDTree:
+    """A KD-tree over every node of ``g`` (unit vectors), for snapping positions to the network."""
+    return cKDTree(to_unit_vectors(g.node_lat, g.node_lon))
+
+
+def snap_to(tree: cKDTree, lat, lon) -> tuple[np.ndarray, np.ndarray]:
+    """Each position's nearest node of ``tree`` and the straight miles to it."""
+    chord, node = tree.query(to_unit_vectors(lat, lon), k=1, workers=-1)
+    return node.astype(np.int64), chord_to_miles(chord)
+
+
+def _contract_wanted(n: int) -> bool:
+    """Whether a run on a graph of ``n`` nodes contracts its degree-2 chains: from ``CONTRACT_MIN_NODES``,
+    or as ``BLUEPRINT_ROAD_CONTRACT`` says (1 always, 0 never; benches and tests compare both)."""
+    env = os.environ.get("BLUEPRINT_ROAD_CONTRACT", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    return n >= CONTRACT_MIN_NODES
+
+
 class _Prepared:
     """CSR matrices both ways (and each forward edge's miles), and a node KD-tree."""
 
-    def __init__(self, g: RoadGraph) -> None:
-        n = g.n
+    def __init__(self, g: RoadGraph, keep: np.ndarray | None = None, tree: cKDTree | None = None) -> None:
+        # ``keep`` (bool per node): contract the chains of the other degree-2 nodes (road_contract.py); the
+        # searches then run on the contracted graph, whose nodes ``new_of`` numbers. ``tree`` (over every
+        # node of ``g``) is the caller's, when it has one already.
+        self.new_of: np.ndarray | None = None
+        self.chains = 0
+        if keep is None:
+            n = g.n
+            src, dst = np.asarray(g.src, dtype=np.int64), np.asarray(g.dst, dtype=np.int64)
+            minutes, miles = np.asarray(g.minutes, dtype=float), np.asarray(g.miles, dtype=float)
+        else:
+            c = contract(g.src, g.dst, g.minutes, g.miles, g.n, keep)
+            n, src, dst, minutes, miles = c.n, c.src, c.dst, c.minutes, c.miles
+            self.new_of, self.chains = c.new_of, c.chains
+            del c
         self.n = n
         # The forward matrix in canonical order (rows by source, columns sorted), built directly so that each
         # edge's miles sit at the same position as its minutes: a path's miles are then read off the CSR
         # arrays (``edge_miles``) without a second sorted key array over every edge.
-        src, dst = np.asarray(g.src, dtype=np.int64), np.asarray(g.dst, dtype=np.int64)
-        minutes, miles = np.asarray(g.minutes, dtype=float), np.asarray(g.miles, dtype=float)
         # An imported graph is already in that order (dedupe sorts by src * n + dst and the strong-component
         # cut keeps it): then the arrays are used as they are, with no sorted copies.
         ascending = (src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (dst[1:] > dst[:-1]))
@@ -401,12 +420,18 @@ class _Prepared:
         self.forward_miles = miles
         del src, dst, minutes, indptr
         self.reverse = self.forward.T.tocsr()
-        self.tree = cKDTree(to_unit_vectors(g.node_lat, g.node_lon))
+        self.tree = tree if tree is not None else node_tree(g)
         self._seen = np.zeros(n, dtype=bool)  # scratch for tree_miles, all False between calls
 
+    def to_new(self, nodes: np.ndarray) -> np.ndarray:
+        """The search graph's numbers of original nodes (-1: contracted away)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        return nodes if self.new_of is None else self.new_of[nodes]
+
     def snap(self, lat, lon) -> tuple[np.ndarray, np.ndarray]:
-        chord, node = self.tree.query(to_unit_vectors(lat, lon), k=1, workers=-1)
-        return node.astype(np.int64), chord_to_miles(chord)
+        """Each position's nearest node (the search graph's number) and the straight miles to it."""
+        node, miles = snap_to(self.tree, lat, lon)
+        return self.to_new(node), miles
 
     def edge_miles(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Miles of the forward edges u -> v (0 where there is none): probe row u's few sorted columns."""
@@ -496,7 +521,11 @@ class RoadMeasure:
         off_network_miles: np.ndarray | None = None,
     ) -> None:
         self.g = graph
-        self.prep = _Prepared(graph)
+        # Positions snap to every node of the graph; the searches may run on a contracted copy that keeps
+        # the nodes snapped to (``_keep``; built when first needed: ``prep``).
+        self._tree = node_tree(graph)
+        self._keep: np.ndarray | None = np.zeros(graph.n, dtype=bool) if _contract_wanted(graph.n) else None
+        self._prep: _Prepared | None = None
         self.point_county = np.asarray(point_county, dtype=np.int64)
         self.n_counties = n_counties
         designations = list(designations) if designations is not None else [DEFAULT_DESIGNATION] * n_counties
@@ -507,7 +536,8 @@ class RoadMeasure:
             if off_network_miles is None
             else np.asarray(off_network_miles, dtype=float)
         )
-        self.p_node, p_leg = self.prep.snap(lat, lon)
+        self._p_orig, p_leg = snap_to(self._tree, lat, lon)
+        self._need(self._p_orig, convert=False)
         self.p_leg_mi = p_leg
         self.p_leg_min = p_leg / self.mpm[self.point_county] if len(p_leg) else np.zeros(0)
         self.p_off = p_leg > self.off_miles[self.point_county] if len(p_leg) else np.zeros(0, bool)
@@ -515,6 +545,7 @@ class RoadMeasure:
         self._has_points = np.bincount(self.point_county, minlength=n_counties) > 0
         # Nodes whose count-search results are kept (sorted), and per county: positions into them that the
         # search reached, with minutes and miles there (float32, as the dense cache they replace).
+        self._known_orig = np.zeros(0, dtype=np.int64)  # the same, as original node numbers
         self._known = np.zeros(0, dtype=np.int64)
         self._county_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         # The last nearest search: (limit, sources, dist, pred, src), for a re-check with fewer sources.
@@ -523,11 +554,39 @@ class RoadMeasure:
         # After each nearest(): whether each point's trip used an off-network leg (its own or the location's).
         self.off_network = self.p_off.copy()
 
+    @property
+    def prep(self) -> _Prepared:
+        """The search graph: the whole graph, or its contraction keeping every node snapped to so far."""
+        if self._prep is None:
+            self.close()  # a search ahead runs on the graph it was given
+            self._prep = _Prepared(self.g, self._keep, tree=self._tree)
+            self._p_node = self._prep.to_new(self._p_orig)
+            self._known = self._prep.to_new(self._known_orig)
+            self._county_cache.clear()
+            self._last = None
+        return self._prep
+
+    @property
+    def p_node(self) -> np.ndarray:
+        """Each point's node, numbered in the search graph."""
+        self.prep  # noqa: B018 - builds the search graph (and these numbers) when first needed
+        return self._p_node
+
+    def _need(self, nodes: np.ndarray, convert: bool = True) -> np.ndarray:
+        """``nodes`` (original numbers) in the search graph's numbers, contracting again to keep any that
+        the current contraction dropped (a call that names locations ``expect_locations`` did not).
+        ``convert=False`` only marks them kept (before the search graph is built)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if self._keep is not None and len(nodes) and not self._keep[nodes].all():
+            self._keep[nodes] = True
+            self._prep = None
+        return self.prep.to_new(nodes) if convert else nodes
+
     def snap_miles(self, lat, lon) -> np.ndarray:
         """Straight-line miles from each position to its nearest road node."""
         if len(lat) == 0:
             return np.zeros(0)
-        return self.prep.snap(lat, lon)[1]
+        return snap_to(self._tree, lat, lon)[1]
 
     def expect_locations(self, lat, lon, groups: Sequence[np.ndarray] | None = None) -> None:
         """Name every location later calls will ask about, so each county is searched only once.
@@ -539,8 +598,10 @@ class RoadMeasure:
         """
         if not len(lat):
             return
-        nodes = self.prep.snap(lat, lon)[0]
-        self._add_known(nodes)
+        orig = snap_to(self._tree, lat, lon)[0]
+        self._need(orig, convert=False)
+        self._add_known(orig)
+        nodes = self.prep.to_new(orig)
         if groups is None or self.prep.n < PARALLEL_MIN_NODES or _workers() < 2:
             return
         plan = [np.unique(nodes[np.asarray(g, dtype=np.int64)]) for g in groups if len(g)]
@@ -557,10 +618,13 @@ class RoadMeasure:
     def __del__(self) -> None:
         self.close()
 
-    def _add_known(self, nodes: np.ndarray) -> None:
-        new = np.setdiff1d(nodes, self._known)
+    def _add_known(self, orig: np.ndarray) -> None:
+        """Name nodes (original numbers) whose count-search results are kept."""
+        new = np.setdiff1d(orig, self._known_orig)
         if len(new):
-            self._known = np.union1d(self._known, new)
+            self._known_orig = np.union1d(self._known_orig, new)
+            # Contraction renumbers in the original order, so the search graph's numbers stay sorted.
+            self._known = self.prep.to_new(self._known_orig)
             self._county_cache.clear()  # results are kept at the known nodes only: search again
 
     @staticmethod
@@ -672,7 +736,8 @@ class RoadMeasure:
         if len(locs) == 0:
             self.off_network = self.p_off.copy()
             return np.full(n_p, np.inf), np.full(n_p, np.inf)
-        l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
+        l_orig, l_leg = snap_to(self._tree, locs.lat, locs.lon)
+        l_node = self._need(l_orig)
         sources, leg_mi = self._source_legs(l_node, l_leg)
         t, s, miles_tree = self._nearest_at_points(sources, np.inf if limit is None else float(limit))
         ok = np.isfinite(t)
@@ -746,7 +811,8 @@ class RoadMeasure:
     def county_times(self, c: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and miles (float32, inf beyond the county's limit) from county ``c``'s nearest point to
         each of ``nodes``, legs included: what ``reach`` compares with the standards."""
-        uniq, back = np.unique(np.asarray(nodes, dtype=np.int64), return_inverse=True)
+        uniq_orig, back = np.unique(np.asarray(nodes, dtype=np.int64), return_inverse=True)
+        uniq = self._need(uniq_orig)
         if np.isin(uniq, self._known).all():
             pos, t, mi = self._county_cached(c)
             reached = self._known[pos]
@@ -763,13 +829,14 @@ class RoadMeasure:
 
     def _county_search(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         """Dense minutes and miles over every node from county ``c`` (small graphs and tests only)."""
-        return self.county_times(c, np.arange(self.prep.n))
+        return self.county_times(c, np.arange(self.g.n))
 
     def reach(self, locs, max_minutes: np.ndarray, max_miles: np.ndarray):
         if len(locs) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        l_node, l_leg = self.prep.snap(locs.lat, locs.lon)
-        self._add_known(l_node)
+        l_orig, l_leg = snap_to(self._tree, locs.lat, locs.lon)
+        l_node = self._need(l_orig)
+        self._add_known(l_orig)
         l_pos = np.searchsorted(self._known, l_node)
         wanted = [c for c in range(self.n_counties) if np.isfinite(max_minutes[c]) and self._has_points[c]]
         self._search_counties([c for c in wanted if c not in self._county_cache])
