@@ -28,6 +28,7 @@ from blueprint_desktop.engine import confidence as conf
 from blueprint_desktop.engine.credited import credited_mask, gc_paused, load_locations
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
+from blueprint_desktop.engine.line_split import SPLIT_MIN_ROWS, measure_lines
 from blueprint_desktop.engine.nearest import CountyPoints, ReachGrid, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
@@ -278,15 +279,22 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     # The measuring steps read only these columns; slicing three columns per line instead of every
     # column of a 1M-row frame saves most of a second nationally.
     geo_cols = cred[["lat", "lon", "beds"]] if len(cred) else pd.DataFrame(columns=["lat", "lon", "beds"])
-    results: list[CountyLineResult] = []
     phases.mark("prepare")
-    for li, code in enumerate(lines):
-        progress.update(li / max(1, len(lines)), f"scoring line {code}")
+
+    def line_standards(code: str) -> tuple[list[int], list[Any]]:
+        """The counties (indices) this line is scored in, and its standard per county (None elsewhere)."""
         have = [i for i, f in enumerate(counties) if code in inputs.standards[f].lines]
         have_set = set(have)
+        return have, [
+            inputs.standards[counties[i]].lines[code] if i in have_set else None for i in range(n_c)
+        ]
+
+    def measure_line(code: str) -> _LineOutcome | None:
+        """Everything measured for one line, as per-county arrays (no result objects: those are built in
+        this process, in line order, whichever process measured the line)."""
+        have, stds = line_standards(code)
         if not have:
-            continue
-        stds = [inputs.standards[counties[i]].lines[code] if i in have_set else None for i in range(n_c)]
+            return None
         t_max = np.array([s.max_minutes if s else np.nan for s in stds], dtype=float)
         d_max = np.array([s.max_miles if s else np.nan for s in stds], dtype=float)
         beds = bool(stds[have[0]].counts_beds)
@@ -343,14 +351,23 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
             phases.mark("provisional re-check")
         score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, line_rules)
         phases.mark("confidence")
+        return _LineOutcome(
+            share, total, count, p90_t, p90_d, share_a, count_a, slower, faster, score, breakdown, off_share
+        )
+
+    def line_results(code: str, m: _LineOutcome) -> list[CountyLineResult]:
+        have, stds = line_standards(code)
+        out: list[CountyLineResult] = []
+        off_share = m.off_share
         # Python floats once per line (a numpy scalar per cell and field cost ~1 s nationally).
         inf = float("inf")
-        share_l, count_l, total_l = share.tolist(), count.tolist(), total.tolist()
-        p90_t_l = np.where(np.isnan(p90_t), inf, p90_t).tolist()
-        p90_d_l = np.where(np.isnan(p90_d), inf, p90_d).tolist()
-        share_a_l = None if share_a is None else share_a.tolist()
-        count_a_l = None if count_a is None else count_a.tolist()
-        slower_l, faster_l, score_l = slower.tolist(), faster.tolist(), score.tolist()
+        share_l, count_l, total_l = m.share.tolist(), m.count.tolist(), m.total.tolist()
+        p90_t_l = np.where(np.isnan(m.p90_t), inf, m.p90_t).tolist()
+        p90_d_l = np.where(np.isnan(m.p90_d), inf, m.p90_d).tolist()
+        share_a_l = None if m.share_a is None else m.share_a.tolist()
+        count_a_l = None if m.count_a is None else m.count_a.tolist()
+        slower_l, faster_l, score_l = m.slower.tolist(), m.faster.tolist(), m.score.tolist()
+        breakdown = m.breakdown
         for i in have:
             stats = CellStats(
                 share_l[i],
@@ -394,8 +411,19 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
             county_std = inputs.standards[counties[i]]
             res.detail["criteria"] = getattr(county_std, "criteria_label", "") or county_std.source
             res.detail["designation_source"] = county_std.designation_source
-            results.append(res)
-        phases.mark("result objects")
+            out.append(res)
+        return out
+
+    # Straight-line lines are independent (the measure keeps no state between them): on a large run with
+    # a second core, a forked process measures about half of them (engine/line_split.py).
+    split = straight and len(cred) >= SPLIT_MIN_ROWS and len(lines) >= 2
+    cost = [len(p_w) * 0.15 + len(by_line.get(code, ())) for code in lines]
+    outcomes = measure_lines(lines, measure_line, cost, progress, phases, split=split)
+    results: list[CountyLineResult] = []
+    for code in lines:
+        if outcomes.get(code) is not None:
+            results.extend(line_results(code, outcomes[code]))
+    phases.mark("result objects")
     if info is not None:
         info["phases_cpu_s"] = phases.rounded()
     progress.update(1.0, "scored", force=True)
@@ -499,6 +527,24 @@ def _excluded_by_cell(
             {"npi": str(npi), "name": str(name), "rule": str(rule), "reason": texts[key]}
         )
     return out
+
+
+@dataclass
+class _LineOutcome:
+    """What one line's measuring gives, per county (arrays of the service area's length)."""
+
+    share: np.ndarray
+    total: np.ndarray
+    count: np.ndarray
+    p90_t: np.ndarray
+    p90_d: np.ndarray
+    share_a: np.ndarray | None  # without provisional providers (None: the line has none)
+    count_a: np.ndarray | None
+    slower: np.ndarray
+    faster: np.ndarray
+    score: np.ndarray
+    breakdown: list[dict]
+    off_share: np.ndarray | None  # road runs only
 
 
 @dataclass

@@ -15,8 +15,9 @@ Medicare Advantage (42 CFR 422.116) standards come from CMS's criteria, best fir
    x ``BENEFICIARIES_PER_65_PLUS`` and ``required = ceil(ratio x total x pct95 / 1000)``. Such standards
    are marked "computed" everywhere they are shown.
 
-Medicaid and QHP standards come only from a rule set the user loaded (``lob.py``); they are never
-mixed with MA's: the project's line of business decides which set applies.
+Medicaid and QHP standards come from a rule set the user loaded, else a built-in one (``lob.py``,
+``lob_builtin.py``); they are never mixed with MA's: the project's line of business decides which set
+applies.
 """
 
 from __future__ import annotations
