@@ -545,3 +545,37 @@ def test_reach_cells_equal_brute_force_at_the_boundary(cell):
     for g in (None, ReachGrid(points, loc_xyz, np.nan_to_num(chord) / 2, cell=cell)):
         c2, l2 = points.reach_pairs(tree, loc_xyz, reach, g)
         assert np.array_equal(c2, old_c) and np.array_equal(l2, old_l)
+
+
+def test_score_in_process_cancels_and_scores_on_the_demo(tmp_path):
+    """The child reads "cancel" at its next progress report (polled, no thread: engine/score_worker.py), rolls
+    back and says so; without a cancel it stores the run. Also, the child has no second thread, so a run
+    there may fork its helpers (engine/forking.py)."""
+    from blueprint_desktop.demo import write_demo_project
+    from blueprint_desktop.engine.score_worker import score_in_process
+    from blueprint_desktop.errors import Cancelled
+    from blueprint_desktop.progress import Progress
+    from blueprint_desktop.store import open_project
+
+    path = write_demo_project(tmp_path / "demo.bpproj")
+    project = open_project(path)
+    try:
+        before = project.conn.execute("SELECT count(*) FROM scoring_runs").fetchone()[0]
+        progress = Progress()
+        reports = []
+
+        def cancel_at_second(fraction, message=""):
+            reports.append(message)
+            if len(reports) == 2:
+                progress.cancel()
+
+        progress._callback = cancel_at_second
+        progress._min_interval = 0.0
+        with pytest.raises(Cancelled):
+            score_in_process(project, "straight", progress)
+        assert project.conn.execute("SELECT count(*) FROM scoring_runs").fetchone()[0] == before
+        done = score_in_process(project, "straight", Progress())
+        assert done["cells"] > 400 and done["run_id"]
+        assert project.conn.execute("SELECT count(*) FROM scoring_runs").fetchone()[0] == before + 1
+    finally:
+        project.close()

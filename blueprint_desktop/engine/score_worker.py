@@ -15,6 +15,8 @@ so a cancel or a crash leaves nothing half-written. Core only: no Qt here.
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
 import threading
@@ -83,20 +85,70 @@ def _send(msg: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+class _ParentLines:
+    """Lines from the window on stdin, read from the file descriptor itself (no Python buffer), so that
+    ``select`` tells truly whether a "cancel" is waiting."""
+
+    def __init__(self) -> None:
+        self.fd = sys.stdin.fileno()
+        self.buf = b""
+        self.eof = False
+
+    def readline(self, block: bool = True) -> str | None:
+        """The next line; None when ``block`` is False and no whole line is waiting; "" at the end."""
+        while b"\n" not in self.buf:
+            if self.eof:
+                line, self.buf = self.buf, b""
+                return line.decode("utf-8")
+            if not block and not select.select([self.fd], [], [], 0)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            self.eof = not chunk
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode("utf-8") + "\n"
+
+
+class _CancellableByParent(Progress):
+    """Progress whose every check first reads any "cancel" the window sent.
+
+    Polled rather than watched by a thread: a run forks helpers for the second core (engine/forking.py),
+    which is safe only in a process with no other threads. A cancel was only ever acted on at the next
+    progress report, so polling there changes nothing for the user."""
+
+    def __init__(self, lines: _ParentLines, callback) -> None:
+        super().__init__(callback)
+        self._lines = lines
+
+    def check(self) -> None:
+        while not self._lines.eof and (line := self._lines.readline(block=False)) is not None:
+            if line.strip() == "cancel":
+                self.cancel()
+        super().check()
+
+
 def main() -> None:
     """The child: read the job, score, report. Runs as ``python -m blueprint_desktop.engine.score_worker``."""
     import traceback
 
-    job = json.loads(sys.stdin.readline())
-    progress = Progress(lambda f, m: _send({"p": f, "m": m}))
+    def report(f: float, m: str) -> None:
+        _send({"p": f, "m": m})
 
-    def watch_cancel() -> None:
-        for line in sys.stdin:
-            if line.strip() == "cancel":
-                progress.cancel()
-                return
+    if os.name == "posix":
+        lines = _ParentLines()
+        job = json.loads(lines.readline() or "{}")
+        progress: Progress = _CancellableByParent(lines, report)
+    else:  # no select() on pipes: a thread watches (and the run uses one core: no fork there anyway)
+        job = json.loads(sys.stdin.readline())
+        progress = Progress(report)
 
-    threading.Thread(target=watch_cancel, daemon=True).start()
+        def watch_cancel() -> None:
+            for line in sys.stdin:
+                if line.strip() == "cancel":
+                    progress.cancel()
+                    return
+
+        threading.Thread(target=watch_cancel, daemon=True).start()
     try:
         from blueprint_desktop.engine.scoring import score_project
         from blueprint_desktop.store.project import open_project
