@@ -13,7 +13,7 @@ python3 -m venv "$tools/venv"
 # The versions in .venv are the ones the suite passed with: resolve to exactly those.
 .venv/bin/python -m pip freeze --exclude-editable > "$tools/tested.txt"
 "$tools/venv/bin/pip-compile" -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-  --extra dev --extra data --constraint "$tools/tested.txt" \
+  --extra dev --extra data --extra build --constraint "$tools/tested.txt" \
   --output-file requirements.lock pyproject.toml
 # The constraint file is a temporary copy of .venv's versions: name it so in the annotations.
 sed -i "s#$tools/tested.txt#the tested .venv (pip freeze)#g" requirements.lock

@@ -42,6 +42,12 @@ def main() -> int:
         "--cell", default=None, help="FIPS:LINE of the cell to select (default: the starkest closable gap)"
     )
     parser.add_argument("--dock", default=None, help="raise this dock first (e.g. timeline, outreach)")
+    parser.add_argument(
+        "--benchmark",
+        default=None,
+        metavar="FILE:FORMAT",
+        help="import this benchmark network first (format plannet, qhp or tic) and compare (with --dock benchmark)",
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -115,6 +121,11 @@ def main() -> int:
     settle = time.monotonic() + 1.5  # let Leaflet finish drawing and the selection zoom settle
     wait_for(app, lambda: time.monotonic() > settle, 5, "the map to settle")
 
+    if args.benchmark:
+        file_name, _, fmt = args.benchmark.rpartition(":")
+        window.benchmark_pane.import_file(file_name, fmt)
+        window.benchmark_pane.run_compare()
+        window.benchmark_pane.side.selectRow(0)
     if args.dock:
         dock = window.docks.get(args.dock)
         if dock is None:

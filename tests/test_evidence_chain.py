@@ -310,10 +310,15 @@ def test_migration_chains_an_older_projects_rows(scenario, capsys):
     project, info = scenario
     path = project.path
     project.close()
-    # Turn the file back into schema 9: no chain, no redactions, v4's update trigger.
+    # Turn the file back into schema 9: no chain, no redactions, v4's update trigger, nothing of v11 on.
     raw = sqlite3.connect(path)
     for name in ("evidence_chain", "outreach_redactions"):
         raw.execute(f"DROP TABLE {name}")
+    for kind, name in raw.execute(
+        "SELECT type, name FROM sqlite_master WHERE (type = 'table' AND (name LIKE 'benchmark%' OR name ="
+        " 'locations_frame_cache')) OR (type = 'trigger' AND name LIKE '%_empties_frame_cache')"
+    ).fetchall():
+        raw.execute(f"DROP {kind.upper()} IF EXISTS {name}")
     raw.execute("DROP TRIGGER outreach_log_no_update")
     raw.execute(
         "CREATE TRIGGER outreach_log_no_update BEFORE UPDATE ON outreach_log\nBEGIN SELECT RAISE(ABORT, "

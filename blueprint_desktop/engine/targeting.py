@@ -122,6 +122,9 @@ class Candidate:
     # Straight-line miles from that location to the nearest population point of the county outside the
     # standard today (the people it would serve); every point of the county when none is outside.
     miles_to_gap: float | None = None
+    # The benchmark (competitor) networks that list this NPI (engine/benchmark.py): a provider already in
+    # another plan's MA network is a proven MA-willing recruit, ranked first among those who add people.
+    competitor_networks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -243,11 +246,24 @@ def recruitment_targets(
     _add_contact_and_distance(
         project, candidates, cand, p_xyz[~covered_now] if (~covered_now).any() else p_xyz
     )
-    order = sorted(range(len(candidates)), key=lambda j: (-candidates[j].new_weight, candidates[j].npi))
-    count_gap = max(0, result.min_count - result.credited_count)
+    from blueprint_desktop.engine.benchmark import competitor_networks
+
+    competitors = competitor_networks(project)
+    for c in candidates:
+        c.competitor_networks = competitors.get(c.npi, [])
     # What each candidate adds to the count: one NPI, or its beds for hospitals; nothing when it reaches
     # none of the county's points (42 CFR 422.116(a)(2)(i)).
     reaches = np.diff(cover.indptr) > 0
+    # In a competitor's MA network and adding people or count: first; then by the people it brings.
+    order = sorted(
+        range(len(candidates)),
+        key=lambda j: (
+            not (candidates[j].competitor_networks and (new_w[j] > 0 or reaches[j])),
+            -candidates[j].new_weight,
+            candidates[j].npi,
+        ),
+    )
+    count_gap = max(0, result.min_count - result.credited_count)
     if std.counts_beds:
         beds = cand.groupby("provider_id").beds.sum()
         q = np.array([float(beds.get(pid, 0.0)) for pid in prov_ids]) * reaches

@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
         self.timeline_pane = TimelinePane()
         self.outreach_pane = OutreachPane()
         self.gap_pane = GapPane(self.tasks)
+        from blueprint_desktop.gui.benchmark_pane import BenchmarkPane
+
+        self.benchmark_pane = BenchmarkPane()
         self.chart = DistributionChart()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -166,6 +169,8 @@ class MainWindow(QMainWindow):
         # Last in the View menu (Alt+7), so the other docks keep their shortcuts; tabbed by the timeline.
         gaps = self._dock("gaps", "Cited gaps", self.gap_pane, left)
         self.tabifyDockWidget(timeline, gaps)
+        bench = self._dock("benchmark", "Benchmark networks", self.benchmark_pane, left)
+        self.tabifyDockWidget(gaps, bench)
         results.raise_()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._layout_restored = False
@@ -282,6 +287,10 @@ class MainWindow(QMainWindow):
             "&Score", self.score, "F5", "Score every county x line of the service area"
         )
         self.act_cancel = self._action("&Cancel", self.cancel_task, "Esc", "Cancel the running operation")
+        self.act_feasibility = self._action(
+            "&Feasibility study…", self.open_feasibility, "Ctrl+Shift+Y",
+            "Could a network here pass at all, and with whom? Market capacity, infeasible cells, recruit set",
+        )  # fmt: skip
         self.act_straight = self._action("Straight line", lambda: self.set_method("straight"), "Ctrl+1")
         self.act_road = self._action("Drive time (road network)", lambda: self.set_method("road"), "Ctrl+2")
         for act in (self.act_straight, self.act_road):
@@ -327,6 +336,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_import)
         file_menu.addAction(self.act_notice)
         file_menu.addAction(self.act_reference)
+        file_menu.addAction(self.benchmark_pane.import_action)
         file_menu.addAction(self.act_print)
         export_menu = file_menu.addMenu("&Export")
         for act in (
@@ -348,6 +358,7 @@ class MainWindow(QMainWindow):
         scoring = bar.addMenu("&Scoring")
         scoring.addAction(self.act_score)
         scoring.addAction(self.act_cancel)
+        scoring.addAction(self.act_feasibility)
         method = scoring.addMenu("&Method")
         method.addAction(self.act_straight)
         method.addAction(self.act_road)
@@ -470,6 +481,7 @@ class MainWindow(QMainWindow):
         self.timeline_pane.set_project(project)
         self.outreach_pane.set_project(project)
         self.gap_pane.set_project(project)
+        self.benchmark_pane.set_project(project)
         self.chart.clear("Select a cell to see how far its beneficiaries live from the nearest provider.")
         if hasattr(self.map_pane, "set_project"):
             self.map_pane.set_project(project)
@@ -1043,6 +1055,12 @@ class MainWindow(QMainWindow):
             on_error=self._score_failed,
         )
 
+    def open_feasibility(self):
+        """Scoring > Feasibility study…: the study window (gui/feasibility_view.py)."""
+        from blueprint_desktop.gui.feasibility_view import open_feasibility
+
+        return open_feasibility(self)
+
     def cancel_task(self) -> None:
         if self.tasks.busy:
             self.progress_label.setText("Cancelling…")
@@ -1125,6 +1143,7 @@ class MainWindow(QMainWindow):
             act.setEnabled(writable and not busy)
         self._sync_telehealth_basis()
         self.act_cancel.setEnabled(busy)
+        self.act_feasibility.setEnabled(has)
         self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
         self.act_undo.setText(
             f"&Undo {rq.STATUS_LABELS[self.undo_stack[-1].field]} status of {self.undo_stack[-1].name}"

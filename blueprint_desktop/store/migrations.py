@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from blueprint_desktop.store import (
     evidence_chain,
     schema,
+    schema_benchmark,
     schema_contact,
     schema_credit_rules,
     schema_data_in,
@@ -52,6 +53,9 @@ MIGRATIONS: list[Migration] = [
         "evidence chain: hash chain over outreach log, attachments and audit log; redactions",
         schema_evidence_chain.SQL,
         evidence_chain.chain_existing_rows,
+    ),
+    Migration(
+        11, "benchmark networks: competitor provider directories, kept apart from ours", schema_benchmark.SQL
     ),
 ]
 
