@@ -99,8 +99,17 @@ def load_locations(project) -> pd.DataFrame:
 
     Submitted primary-care codes 001-006 are mapped to the evaluated line S03 (HSD26 Notes, S03).
     """
+    from blueprint_desktop.engine import locations_cache
+
     with gc_paused():
-        return _load_locations(project)
+        cached = locations_cache.read(project, LOCATION_COLUMNS)
+        if cached is not None:
+            return cached
+        version = locations_cache.data_version(project)
+        df = _load_locations(project)
+        # Kept for the next read (from 50,000 rows; engine/locations_cache.py says why it cannot go stale).
+        locations_cache.write(project, df, version)
+        return df
 
 
 def _load_locations(project) -> pd.DataFrame:

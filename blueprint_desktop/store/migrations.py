@@ -21,6 +21,7 @@ from blueprint_desktop.store import (
     schema_deficiency,
     schema_engine,
     schema_evidence_chain,
+    schema_locations_cache,
     schema_population,
     schema_reference,
     schema_reports,
@@ -56,6 +57,11 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(
         11, "benchmark networks: competitor provider directories, kept apart from ours", schema_benchmark.SQL
+    ),
+    Migration(
+        12,
+        "locations frame cache: the frame a run reads, emptied by triggers on any change",
+        schema_locations_cache.SQL,
     ),
 ]
 
