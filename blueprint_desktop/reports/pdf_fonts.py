@@ -36,7 +36,12 @@ from fpdf import FPDF
 
 from blueprint_desktop.errors import BlueprintError
 
+# Debian's fonts-dejavu-core: where the faces are when running from source (installers/setup.sh).
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# The frozen app carries its own copies (installers/blueprint.spec), at the same place relative to the
+# package as resources/ in the source tree: ``_internal/resources/fonts/dejavu`` beside
+# ``_internal/blueprint_desktop``. A laptop without the Debian package (Windows, macOS) prints with these.
+BUNDLED_DEJAVU_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "dejavu"
 FONT = "DejaVu"
 MONO = "DejaVuMono"
 
@@ -91,10 +96,42 @@ def package_file(package: str, name: str) -> Path:
         return Path(f"<{package} not installed>") / name
 
 
+def _has_main_files(folder: Path) -> bool:
+    return all((folder / name).is_file() for _, _, name in MAIN_FILES)
+
+
+def dejavu_dir() -> Path:
+    """The DejaVu folder to print with: the copies inside the frozen app first, else Debian's."""
+    return BUNDLED_DEJAVU_DIR if _has_main_files(BUNDLED_DEJAVU_DIR) else DEJAVU_DIR
+
+
+def bundle_font_source() -> Path:
+    """Where the app build takes the DejaVu files it bundles from (build time only, never at run time).
+
+    Debian's package on Linux; elsewhere matplotlib's copies of the same DejaVu release (the ``build``
+    extra installs matplotlib for that reason: no PyPI package ships DejaVu alone). Found without importing
+    matplotlib, which the app itself never uses.
+    """
+    import importlib.util
+
+    candidates = [DEJAVU_DIR]
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(p) / "mpl-data" / "fonts" / "ttf" for p in spec.submodule_search_locations]
+    for folder in candidates:
+        if _has_main_files(folder):
+            return folder
+    raise BlueprintError(
+        "DejaVu fonts not found for the app build (looked in "
+        f"{', '.join(str(c) for c in candidates)}); install fonts-dejavu-core (Debian) or matplotlib"
+    )
+
+
 @cache
 def main_fonts() -> tuple[FontFile, ...]:
+    folder = dejavu_dir()
     return tuple(
-        FontFile(family, style, DEJAVU_DIR / name, "fonts-dejavu-core (Debian)")
+        FontFile(family, style, folder / name, "fonts-dejavu-core (Debian)")
         for family, style, name in MAIN_FILES
     )
 
