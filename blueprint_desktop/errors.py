@@ -66,7 +66,7 @@ class WrongPassphrase(PassphraseNeeded):
 
 
 class EncryptionUnavailable(BlueprintError):
-    """Encrypted projects need the SQLCipher binding (the sqlcipher3-binary package), which is missing."""
+    """Encrypted projects need the SQLCipher binding (the sqlcipher3-wheels package), which is missing."""
 
 
 class DiskFull(ProjectFileError):

@@ -1,6 +1,6 @@
 """Optional encryption at rest: a project file encrypted with a passphrase through SQLCipher.
 
-SQLCipher (the ``sqlcipher3-binary`` wheel, SQLCipher built in) encrypts every page of the database, its
+SQLCipher (the ``sqlcipher3-wheels`` wheel, SQLCipher built in, for Linux, Windows and macOS) encrypts every page of the database, its
 ``-wal`` and its ``-shm`` with AES-256; the key comes from the passphrase through PBKDF2-HMAC-SHA512
 (SQLCipher 4 defaults, 256,000 iterations, about 0.1 s per connection). An encrypted file has no
 plaintext header: its first bytes are a random salt, so it cannot be told from random bytes without
@@ -69,7 +69,7 @@ def _driver() -> ModuleType:
         import sqlcipher3.dbapi2 as driver
     except ImportError:
         raise EncryptionUnavailable(
-            "encrypted projects need the sqlcipher3-binary package (pip install sqlcipher3-binary)"
+            "encrypted projects need the sqlcipher3-wheels package (pip install sqlcipher3-wheels)"
         ) from None
     for name in _EXCEPTIONS:
         theirs, ours = getattr(driver, name), getattr(sqlite3, name)
