@@ -24,11 +24,12 @@ from blueprint_desktop.progress import Progress
 SPLIT_MIN_ROWS = 200_000  # below this a national run's lines take ~1 s in all: not worth a fork
 
 
-def deal(lines: Sequence[str], cost: Sequence[float]) -> tuple[list[str], list[str]]:
-    """(helper's lines, this process's lines): costliest first, each to the side with less so far."""
+def deal(lines: Sequence[str], cost: Sequence[float], handicap: float = 0.0) -> tuple[list[str], list[str]]:
+    """(helper's lines, this process's lines): costliest first, each to the side with less so far.
+    ``handicap``: work this process does alone afterwards (the result objects), in the same units."""
     mine: list[str] = []
     theirs: list[str] = []
-    load = [0.0, 0.0]
+    load = [0.0, float(handicap)]
     for k in sorted(range(len(lines)), key=lambda k: (-cost[k], k)):
         side = 0 if load[0] <= load[1] else 1
         (theirs if side == 0 else mine).append(lines[k])
@@ -53,6 +54,7 @@ def measure_lines(
     progress: Progress,
     phases: Any = None,
     split: bool = True,
+    handicap: float = 0.0,
 ) -> dict[str, Any]:
     """{line: measure(line)} for every line, half of them in a forked helper when ``split`` and safe.
 
@@ -65,7 +67,7 @@ def measure_lines(
             progress.update(k / max(1, len(lines)), f"scoring line {code}")
             out[code] = measure(code)
         return out
-    theirs, mine = deal(lines, cost)
+    theirs, mine = deal(lines, cost, handicap)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     helper = ctx.Process(target=_helper, args=(measure, theirs, send), daemon=True)
