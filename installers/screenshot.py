@@ -43,6 +43,12 @@ def main() -> int:
     )
     parser.add_argument("--dock", default=None, help="raise this dock first (e.g. timeline, outreach)")
     parser.add_argument(
+        "--feasibility",
+        default=None,
+        metavar="TAB",
+        help="grab the feasibility study window instead, on this tab (capacity, infeasible, recruits)",
+    )
+    parser.add_argument(
         "--benchmark",
         default=None,
         metavar="FILE:FORMAT",
@@ -74,6 +80,9 @@ def main() -> int:
     wait_for(app, window.isVisible, 10, "the window")
     if not window.open_project_path(project_path):
         raise SystemExit("screenshot: could not open the demo project")
+
+    if args.feasibility:
+        return _feasibility_shot(app, window, args, width, height, work)
 
     finished: list[bool] = []
     window.scoring_finished.connect(finished.append)
@@ -122,10 +131,26 @@ def main() -> int:
     wait_for(app, lambda: time.monotonic() > settle, 5, "the map to settle")
 
     if args.benchmark:
+        # Import and compare run in the worker: wait for the comparison, then show its first row (its line
+        # goes to the map, with the network's locations as a layer).
         file_name, _, fmt = args.benchmark.rpartition(":")
-        window.benchmark_pane.import_file(file_name, fmt)
-        window.benchmark_pane.run_compare()
-        window.benchmark_pane.side.selectRow(0)
+        pane = window.benchmark_pane
+        wait_for(app, lambda: not window.tasks.busy, 30, "the worker")
+        compared: list[int] = []
+        pane.compared.connect(compared.append)
+        if not pane.import_file(file_name, fmt, compare_after=True):
+            raise SystemExit("screenshot: the benchmark import did not start")
+        wait_for(
+            app,
+            lambda: bool(compared) or (pane.last_error is not None and not window.tasks.busy),
+            300,
+            "the benchmark comparison",
+        )
+        if not compared:
+            raise SystemExit(f"screenshot: benchmark import failed: {pane.last_error.message}")
+        pane.side.selectRow(0)
+        if hasattr(window.map_pane, "is_ready"):
+            wait_for(app, lambda: window.map_pane.is_ready, 60, "the map with the benchmark layer")
     if args.dock:
         dock = window.docks.get(args.dock)
         if dock is None:
@@ -141,6 +166,34 @@ def main() -> int:
         f"wrote {args.out} ({width}x{height}): {window.results_pane.model.county_name(worst['county_fips'])}"
         f" x {worst['line_code']} {worst.get('line_name', '')}, {worst['pct_within']:.1f}% within standard"
     )
+    dispose(window)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _feasibility_shot(app, window, args, width: int, height: int, work: Path) -> int:
+    """Scoring > Feasibility study… on the demo: run it in the worker, show a tab, grab the window."""
+    from blueprint_desktop.gui.app import dispose
+
+    dialog = window.open_feasibility()
+    dialog.resize(width, height)
+    done: list[str] = []
+    window.tasks.finished.connect(done.append)
+    if not dialog.run():
+        raise SystemExit("screenshot: the worker is busy")
+    wait_for(app, lambda: bool(done), 300, "the feasibility study")
+    if dialog.study is None:
+        raise SystemExit(f"screenshot: the study failed: {dialog.summary.text()}")
+    tabs = {"capacity": 0, "infeasible": 1, "recruits": 2}
+    dialog.tabs.setCurrentIndex(tabs.get(args.feasibility, 0))
+    settle = time.monotonic() + 1.0
+    wait_for(app, lambda: time.monotonic() > settle, 5, "the window to settle")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not dialog.grab().save(str(args.out)):
+        raise SystemExit(f"screenshot: could not write {args.out}")
+    counts = dialog.study.counts()
+    print(f"wrote {args.out} ({width}x{height}): feasibility study, {counts}")
+    dialog.close()
     dispose(window)
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -54,7 +54,8 @@ def _snapshot(project) -> dict[str, int]:
 
 
 def test_migration_11_adds_benchmark_tables_and_keeps_providers_to_our_sources(demo):
-    assert SCHEMA_VERSION == 11 and demo.schema_version == 11
+    # Migration 11 added them; later migrations (other features) keep them.
+    assert SCHEMA_VERSION >= 11 and demo.schema_version == SCHEMA_VERSION
     tables = set(demo.db.table_names())
     assert {
         "benchmark_networks",
@@ -259,3 +260,88 @@ def test_tic_large_file_streams_in_constant_memory(tmp_path):
     providers, _, summary = read_tic(first)
     assert len(providers) == 200 and summary["stopped_at_in_network"]
     assert summary["bytes_read"] < first.stat().st_size / 10
+
+
+def _v1_rates_first(path, npis_ref: list[str], npis_inline: list[str]):
+    """A version 1.x file, rates first, with one inline provider group in the rates and the top-level
+    reporting_entity_name placed after everything (the schema fixes no order)."""
+    group = {"npi": [int(n) for n in npis_inline], "tin": {"type": "ein", "value": "76-7654321"}}
+    ref = {
+        "provider_group_id": 7,
+        "network_name": ["Gulf Choice"],
+        "provider_groups": [
+            {
+                "npi": [int(n) for n in npis_ref],
+                "tin": {"type": "ein", "value": "76-1", "business_name": "Ref"},
+            }
+        ],
+    }
+    doc = {
+        "version": "1.3.1",
+        "plan_name": "Gulf PPO",
+        "in_network": [
+            {
+                "billing_code": "99213",
+                "negotiated_rates": [
+                    {"provider_groups": [group], "negotiated_prices": [{"negotiated_rate": 1.0}]},
+                    {"provider_references": [7], "negotiated_prices": [{"negotiated_rate": 2.0}]},
+                ],
+            }
+        ],
+        "provider_references": [ref],
+        "reporting_entity_name": "Gulf Competitor Health",
+    }
+    return write_json(path, doc)
+
+
+def test_tic_reads_the_same_in_either_order_and_finds_inline_groups_and_late_fields(tmp_path):
+    npis = [npi_with_check_digit(f"1{n:08d}") for n in range(50)]
+    first = write_large_tic(tmp_path / "first.json", npis, items=300)
+    last = write_large_tic(tmp_path / "last.json", npis, items=300, references_first=False)
+    a, ea, sa = read_tic(first)
+    b, eb, sb = read_tic(last)
+    assert sa["stopped_at_in_network"] and not sb["stopped_at_in_network"]
+    assert [vars(p) for p in a] == [vars(p) for p in b] and ea == eb == 1
+    assert sb["bytes_read"] == last.stat().st_size and sa["file"] == sb["file"]
+    # 1.x, rates first: the inline group (in the rates) and the references; the late required field.
+    v1 = _v1_rates_first(tmp_path / "v1.json", npis[:3], npis[3:5])
+    providers, entries, summary = read_tic(v1)
+    assert sorted(p.npi for p in providers) == sorted(npis[:5]) and entries == 2
+    assert (
+        summary["inline_groups"] == 1 and summary["file"]["reporting_entity_name"] == "Gulf Competitor Health"
+    )
+    # Malformed JSON in the rates is still found when the whole file is read.
+    broken = tmp_path / "broken.json"
+    broken.write_text(last.read_text().replace('"negotiated_rate": 123.45', '"negotiated_rate": 12 3', 1))
+    with pytest.raises(BenchmarkFileError, match="well-formed JSON"):
+        read_tic(broken)
+
+
+def test_a_cancel_inside_the_write_rolls_the_whole_network_back(demo, tmp_path):
+    from blueprint_desktop.errors import Cancelled
+    from blueprint_desktop.progress import Progress
+
+    rows = demo_rows(demo, "market", ("007", "008"), 1500)
+    bundle = write_plannet_bundle(tmp_path / "rival.json", plannet_resources(rows))
+    before = _snapshot(demo)
+    seen: list[str] = []
+
+    def report(fraction: float, message: str) -> None:
+        # The first report made inside the write transaction (rows already inserted by the next one).
+        if demo.conn.in_transaction and not seen:
+            seen.append(message)
+            progress.cancel()
+
+    progress = Progress(report, min_interval=0.0)
+    with pytest.raises(Cancelled):
+        import_benchmark(demo, bundle, "plannet", name="Rival", progress=progress)
+    assert seen == ["writing the benchmark network"]
+    _untouched(demo, before)
+    assert _count(demo, "benchmark_locations") == 0 and not demo.conn.in_transaction
+    # A cancel before anything was read also leaves nothing, and the same file imports afterwards.
+    early = Progress(min_interval=0.0)
+    early.cancel()
+    with pytest.raises(Cancelled):
+        import_benchmark(demo, bundle, "plannet", progress=early)
+    _untouched(demo, before)
+    assert import_benchmark(demo, bundle, "plannet", name="Rival").providers > 0

@@ -300,6 +300,10 @@ def read_plannet(
         progress.update(n / len(files), f"reading {f.name}")
         for where, resource, full_url in _iter_file(f):
             entries += 1
+            if (
+                entries % 2000 == 0
+            ):  # a directory Bundle can hold millions of resources: report, hear a cancel
+                progress.update(n / len(files), f"{entries:,} resources read")
             _collect(d, resource, f, where if len(files) == 1 else f"{f.name} {where}", full_url)
 
     def resolve(key: str | None) -> str | None:

@@ -290,17 +290,20 @@ def write_network(
 
     progress = progress or Progress()
     providers = merge_providers(providers)
-    for p in providers:
+    for k, p in enumerate(providers):
         if not p.lines and p.taxonomies:
             p.lines = lines_for_taxonomies(p.taxonomies)
         p.locations = [geocode_address(x) if x.lat is None or not x.county_fips else x for x in p.locations]
+        if k % 500 == 0:
+            progress.update(0.4 * k / len(providers), "placing their providers")
+    progress.update(0.4, "matching their NPIs with our NPPES market")
     complete_from_market(project, providers)
     unlocated = sorted(p.npi for p in providers if p.located_from == "none")
     counts = {k: sum(1 for p in providers if p.located_from == k) for k in ("file", "market", "none")}
     without_line = sum(1 for p in providers if not p.lines)
     summary = dict(summary, unlocated_npis=unlocated[:UNLOCATED_LISTED])
     n_locs = sum(len(p.locations) for p in providers if p.located_from != "none")
-    progress.update(0.9, "writing the benchmark network")
+    progress.update(0.5, "writing the benchmark network")
     with project.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO benchmark_networks(name, format, network_filter, file_name, file_sha256, imported_at,"
@@ -320,7 +323,10 @@ def write_network(
             ),
         )
         net_id = int(cur.lastrowid)
-        for p in providers:
+        for k, p in enumerate(providers):
+            if k % 500 == 0:
+                # Inside the transaction: a cancel here rolls the whole network back.
+                progress.update(0.5 + 0.5 * k / len(providers), "writing the benchmark network")
             pid = conn.execute(
                 "INSERT INTO benchmark_providers(network_id, npi, name, entity_type, tin, located_from)"
                 " VALUES (?,?,?,?,?,?)",
@@ -364,7 +370,9 @@ def write_network(
                 "unlocated": len(unlocated),
             },
         )
-    progress.update(1.0, "done")
+        # The last report is made before the commit: a cancel that lands on it still rolls back, and
+        # none can land after the network is stored (the import is then done, not "cancelled").
+        progress.update(1.0, "done")
     return BenchmarkImportResult(
         net_id,
         name,
@@ -380,6 +388,22 @@ def write_network(
         without_line,
         summary=summary,
     )
+
+
+def _hash_file(path: Path, progress: Progress, chunk: int = 1 << 20) -> str:
+    """``store.project.sha256_file`` with progress reports: a TiC file of gigabytes takes seconds to hash,
+    and a cancel must be heard meanwhile."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = max(1, path.stat().st_size)
+    done = 0
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+            done += len(block)
+            progress.update(done / size, "checking whether the file was imported before")
+    return digest.hexdigest()
 
 
 def import_benchmark(
@@ -411,7 +435,7 @@ def import_benchmark(
     elif not path.is_file():
         raise BlueprintError(f"{path}: no such file")
     else:
-        sha = sha256_file(path)
+        sha = _hash_file(path, progress.scaled(0.0, 0.05) if progress else Progress())
     progress = progress or Progress()
     found = find_network(project, sha, network)
     if found is not None:
@@ -424,7 +448,7 @@ def import_benchmark(
         from blueprint_desktop.data.benchmark_qhp import read_qhp as reader
     else:
         from blueprint_desktop.data.benchmark_tic import read_tic as reader
-    providers, entries, summary = reader(path, network, progress.scaled(0.0, 0.8))
+    providers, entries, summary = reader(path, network, progress.scaled(0.05, 0.8))
     if not providers:
         why = f"{entries} entries"
         if summary.get("invalid_npis"):

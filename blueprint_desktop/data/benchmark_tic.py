@@ -28,6 +28,7 @@ example files use placeholder NPIs such as 1111111111); anything that breaks the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ class _ReportingFile:
     """A binary file whose ``read`` reports how far it got: the one hook into a C parser's loop, so a
     long pass reports progress and a cancel (``Cancelled`` raised from ``read``) stops it."""
 
-    def __init__(self, fh: Any, progress: Progress, size: int, message: Any) -> None:
+    def __init__(self, fh: Any, progress: Progress, size: int, message: Callable[[], str]) -> None:
         self._fh, self._progress, self._size, self._message = fh, progress, max(1, size), message
 
     def read(self, n: int = -1) -> bytes:
@@ -205,7 +206,7 @@ class _ReportingFile:
         return data
 
 
-def _items_pass(path: Path, prefix: str, progress: Progress, message: Any) -> Any:
+def _items_pass(path: Path, prefix: str, progress: Progress, message: Callable[[], str]) -> Iterator[Any]:
     """Every object at ``prefix``, from ijson's ``items`` over the whole file (the matching stays in C)."""
     import ijson
 
@@ -268,7 +269,7 @@ def read_tic(
     reader = _Reader(path, network)
     meta: dict[str, Any] = {}
     try:
-        head = _walk_head(path, reader, meta, progress.scaled(0.0, 0.05))
+        head = _walk_head(path, reader, meta, progress)
         ref_count, inline_count = head["references"], 0
         v1 = str(meta.get("version", "")).startswith("1.")
         stopped_early = head["in_network_at"] is not None and head["references_done"] and not v1
@@ -279,7 +280,7 @@ def read_tic(
                 reader,
                 meta,
                 want_references=not head["references_done"],
-                progress=progress.scaled(0.05, 1.0),
+                progress=progress.scaled(progress.fraction, 1.0),  # the head reported its share of bytes
             )
             ref_count += more_refs
             read_bytes = path.stat().st_size

@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.gap_pane = GapPane(self.tasks)
         from blueprint_desktop.gui.benchmark_pane import BenchmarkPane
 
-        self.benchmark_pane = BenchmarkPane()
+        self.benchmark_pane = BenchmarkPane(self.tasks)  # import and compare run in the worker
         self.chart = DistributionChart()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -432,6 +432,10 @@ class MainWindow(QMainWindow):
         self.gap_pane.gap_table.itemSelectionChanged.connect(
             lambda: self.outreach_pane.set_gap(self.gap_pane.gap_id())
         )
+        # Benchmark networks on the map: the picked network as a layer; a side-by-side row shows its line.
+        if hasattr(self.map_pane, "show_benchmark"):
+            self.benchmark_pane.network_shown.connect(self.map_pane.show_benchmark)
+        self.benchmark_pane.cell_selected.connect(self._cell_selected)
 
     # -- project lifecycle -------------------------------------------------------------------------
     def open_project_path(self, path: str | Path) -> bool:
@@ -1087,9 +1091,13 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _task_cancelled(self, name: str) -> None:
-        what = {"score": "Scoring", "targets": "Targeting", "whatif": "What-if", "import": "Import"}.get(
-            name, name
-        )
+        what = {
+            "score": "Scoring",
+            "targets": "Targeting",
+            "whatif": "What-if",
+            "import": "Import",
+            "benchmark-compare": "Benchmark comparison",
+        }.get(name, name)
         self.statusBar().showMessage(f"{what} cancelled: nothing was stored.", 8000)
         if name == "score":
             self.scoring_finished.emit(False)

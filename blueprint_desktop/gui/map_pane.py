@@ -119,6 +119,7 @@ class MapPane(QWidget):
         self._line: str | None = None
         self._results: list[dict] | None = None
         self._targets: list[int] | None = None
+        self._benchmark: int | None = None  # benchmark network drawn as a layer (the benchmark pane's pick)
         self._tiles: TileSource | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._html: Path | None = None
@@ -196,6 +197,22 @@ class MapPane(QWidget):
         self._targets = list(targets) if targets else None
         self._render()
 
+    def show_benchmark(self, network_id: int | None, name: str = "") -> None:
+        """Draw benchmark network ``network_id``'s locations (on the line shown, else every line) as a layer
+        the user can turn off and on; None removes it. Kept across lines and re-renders; the caller (the
+        benchmark pane) sets it again for each project it opens. ``name`` is the caller's label only: the
+        page reads the network's name from the project."""
+        network_id = None if network_id is None else int(network_id)
+        if network_id == self._benchmark:
+            return
+        self._benchmark = network_id
+        if self._project is not None:
+            self._render()
+
+    @property
+    def benchmark(self) -> int | None:
+        return self._benchmark
+
     def select_county(self, fips: str) -> None:
         """Pan and zoom to a county and highlight it (queued until the page is ready).
 
@@ -258,6 +275,7 @@ class MapPane(QWidget):
                 tiles=self._tiles,
                 view=self._view_state,
                 file_name=f"map-{self._renders}.html",
+                benchmark=self._benchmark,
             )
         except BlueprintError as exc:
             self._ready = False

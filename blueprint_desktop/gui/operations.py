@@ -223,3 +223,42 @@ def rescore_gaps(project, method: str = "straight", progress: Progress | None = 
     from blueprint_desktop.deficiency import cure
 
     return cure.rescore_gaps(project, method=method, progress=progress)
+
+
+# -- benchmark networks (the benchmark pane): the same core functions as `blueprint import benchmark` -----
+@dataclass
+class BenchmarkComparison:
+    """A benchmark network against ours: every county x line side by side, and their providers we lack
+    on every line (the pane narrows the list to the selected cell without asking the engine again)."""
+
+    network_id: int
+    cells: list  # engine.benchmark.CellComparison
+    lacking: list  # engine.benchmark.LackingProvider, nearest our gap first
+
+
+def import_benchmark(
+    project,
+    path: str,
+    fmt: str,
+    name: str | None = None,
+    network: str | None = None,
+    progress: Progress | None = None,
+):
+    """Read a competitor's file and store it as a benchmark network (``data.benchmark_store``): one
+    transaction, so a cancel or a refused file leaves nothing."""
+    from blueprint_desktop.data.benchmark_store import import_benchmark as run
+
+    return run(project, path, fmt, name, network, progress=progress)
+
+
+def compare_benchmark(project, network_id: int, progress: Progress | None = None) -> BenchmarkComparison:
+    """Ours vs theirs per county x line (``engine.benchmark.compare``) and their providers we lack
+    (``engine.benchmark.providers_we_lack``, all lines); nothing is stored."""
+    from blueprint_desktop.engine.benchmark import compare, providers_we_lack
+
+    progress = progress or Progress()
+    cells = compare(project, network_id, progress=progress.scaled(0.0, 0.85))
+    progress.update(0.85, "finding their providers we lack")
+    lacking = providers_we_lack(project, network_id)
+    progress.update(1.0, "compared", force=True)
+    return BenchmarkComparison(int(network_id), cells, lacking)

@@ -13,6 +13,9 @@ copy of Leaflet and jQuery from the installed xstatic packages (``assets.py``):
   ``max_candidates`` of them (said in the legend); what-if targets highlighted;
 * county names and the larger towns of each county (``places.py``: the bundled places table, more
   towns as the user zooms in, overlapping labels hidden), so a user can find their way without tiles;
+* with ``benchmark`` (a benchmark network id, ``maps/benchmark_layer.py``): the competitor's locations on
+  the line as a layer of their own (orange diamonds, a popup per place: name, NPI, line, network), which
+  the layer control turns off and on together with our contracted locations, for ours vs theirs;
 * a legend that folds away (click its title; it also folds while a popup it would cover is open),
   a scale bar, and (only with ``bridge=True``) the QWebChannel script that connects the page
   to the app (``page_script.py``), so the same file also opens in an ordinary browser.
@@ -41,6 +44,7 @@ from jinja2 import Template
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.maps import page_script
 from blueprint_desktop.maps.assets import write_assets
+from blueprint_desktop.maps.benchmark_layer import BenchmarkLayer, benchmark_layer
 from blueprint_desktop.maps.candidates import CandidateReach, line_candidates
 from blueprint_desktop.maps.places import town_labels
 from blueprint_desktop.status_colors import (
@@ -205,6 +209,7 @@ def _legend(
     n_targets: int,
     unit: str,
     bridge: bool,
+    bench: BenchmarkLayer | None = None,
 ) -> str:
     rows = [f"<div class='bp-title'>{html.escape(title)}</div><div class='bp-body'>"]
     rows.append(f"<div class='bp-sub'>{html.escape(subtitle)}</div>")
@@ -249,6 +254,20 @@ def _legend(
         else:
             note = f"All {total} candidates that reach a gap county are shown."
         rows.append(f"<div class='bp-note'>{note}</div>")
+    if bench is not None:
+        rows.append("<hr>")
+        row(
+            "<span class='bp-sw-bench'></span>",
+            f"Benchmark: {html.escape(bench.name)}, their locations"
+            + ("" if bench.line_label else " (all lines)"),
+            len(bench.points),
+        )
+        if bench.capped:
+            rows.append(
+                f"<div class='bp-note'>Showing {len(bench.points)} of {bench.total_points} places.</div>"
+            )
+        elif not bench.points:
+            rows.append("<div class='bp-note'>None of their located providers is on this line.</div>")
     if bridge:
         hint = "Click a county for its results" + (
             "; click a candidate to add it to the targets." if status_counts else "."
@@ -274,12 +293,15 @@ def build_map_html(
     tiles: TileSource | None = None,
     view: dict | None = None,
     file_name: str | None = None,
+    benchmark: int | None = None,
 ) -> Path:
     """Write the map page of ``line_code`` (None: the service area alone) and return its path.
 
     ``results`` are run_results dicts (``engine.runs.latest_results``), None to read the latest run;
     ``targets`` are provider ids assumed signed in a what-if; ``view`` ({lat, lon, zoom}) keeps the
-    user's pan and zoom across re-renders; ``bridge`` adds the QWebChannel hooks for the app.
+    user's pan and zoom across re-renders; ``bridge`` adds the QWebChannel hooks for the app; ``benchmark``
+    (a benchmark network id) adds that network's locations on the line as a layer (ignored when the
+    project has no such network).
     """
     from blueprint_desktop.geo.counties import county_geometries, load_counties
 
@@ -382,6 +404,8 @@ def build_map_html(
             for c in lc.targets
         ]
 
+    bench = benchmark_layer(project, benchmark, line_code, line_label) if benchmark is not None else None
+
     if line_code is None:
         title, subtitle = "Service area", f"{len(fips_list)} counties"
     else:
@@ -402,6 +426,7 @@ def build_map_html(
         len(target_entries),
         unit,
         bridge,
+        bench,
     )
 
     data = {
@@ -415,6 +440,9 @@ def build_map_html(
         "contractedRadius": 3.0 if len(contracted_rows) < 400 else 2.2,
         "candidates": cand_entries,
         "targets": target_entries,
+        "benchmark": None
+        if bench is None
+        else {"label": f"Benchmark: {html.escape(bench.name)}", "points": bench.points},
         "legend": legend,
         "bounds": [[miny, minx], [maxy, maxx]],
         "view": view,

@@ -23,6 +23,8 @@ CANDIDATE_FILL = "#42a5f5"
 CANDIDATE_EDGE = "#0d47a1"
 TARGET_FILL = "#8e24aa"
 TARGET_EDGE = "#4a148c"
+BENCHMARK_FILL = "#ef6c00"  # orange diamonds: a shape and hue neither our dots nor the candidates use
+BENCHMARK_EDGE = "#ffffff"
 CONTEXT_FILL = "#eef0f2"
 CONTEXT_EDGE = "#c9ced4"
 
@@ -66,6 +68,13 @@ html body .leaflet-container .bp-hidden {{ display: none !important; }}
 .bp-popup {{ font-size: 12.5px; line-height: 1.45; }}
 .bp-popup b {{ font-size: 13.5px; }}
 .bp-popup .bp-muted {{ color: #52606d; }}
+.bp-popup hr.bp-sep {{ border: 0; border-top: 1px solid #d9dee3; margin: 5px 0; }}
+.bp-bench i {{ position: absolute; left: -5px; top: -5px; width: 10px; height: 10px; box-sizing: border-box;
+  background: {BENCHMARK_FILL}; border: 1.5px solid {BENCHMARK_EDGE}; transform: rotate(45deg);
+  box-shadow: 0 0 1px rgba(0,0,0,0.6); }}
+.bp-legend .bp-sw-bench {{ width: 9px; height: 9px; margin: 0 10px 0 3px; flex: none; transform: rotate(45deg);
+  background: {BENCHMARK_FILL}; border: 1.5px solid {BENCHMARK_EDGE}; box-shadow: 0 0 1px rgba(0,0,0,0.6); }}
+.leaflet-control-layers label {{ margin: 2px 0; }}
 .bp-popup button {{ margin-top: 7px; padding: 4px 10px; font: inherit; font-weight: 600; color: #fff;
   background: {CANDIDATE_EDGE}; border: 0; border-radius: 4px; cursor: pointer; }}
 .bp-popup button:hover {{ background: #1565c0; }}
@@ -96,6 +105,8 @@ SCRIPT = f"""
   pane('bpContext', 350, false);
   pane('bpLabels', 450, false);
   pane('bpPoints', 460, true);
+  // Their small diamonds above our candidates' circles (often the same practice), below the targets.
+  pane('bpBench', 465, true);
   pane('bpTargets', 470, true);
 
   if (data.tiles) {{
@@ -226,11 +237,33 @@ SCRIPT = f"""
   // the first placement cannot tell overlaps apart.
   map.on('zoomend moveend resize viewreset', placeLabels);
 
+  var ours = L.layerGroup().addTo(map);
+  bp.ours = ours;
   data.contracted.forEach(function (c) {{
     L.circleMarker([c[0], c[1]], {{ pane: 'bpPoints', radius: data.contractedRadius, color: '#ffffff',
       weight: 0.8, fillColor: '{CONTRACTED_FILL}', fillOpacity: 0.9 }})
-      .bindTooltip(c[2], {{ className: 'bp-tip' }}).addTo(map);
+      .bindTooltip(c[2], {{ className: 'bp-tip' }}).addTo(ours);
   }});
+
+  // A benchmark (competitor) network: its own layer, which the layer control turns off and on, with
+  // ours beside it, so the user can look at ours, theirs, or both.
+  bp.benchmarkMarkers = [];
+  if (data.benchmark) {{
+    var theirs = L.layerGroup().addTo(map);
+    var diamond = L.divIcon({{ className: 'bp-bench', html: '<i></i>', iconSize: null }});
+    data.benchmark.points.forEach(function (b) {{
+      var m = L.marker([b[0], b[1]], {{ pane: 'bpBench', icon: diamond, keyboard: false }});
+      m.bindTooltip(b[2], {{ className: 'bp-tip' }});
+      m.bindPopup(b[3], {{ maxWidth: 320, maxHeight: 320, className: 'bp-popup-wrap' }});
+      m.addTo(theirs);
+      bp.benchmarkMarkers.push(m);
+    }});
+    bp.benchmark = theirs;
+    var overlays = {{}};
+    overlays['Ours: contracted locations'] = ours;
+    overlays[data.benchmark.label] = theirs;
+    bp.layers = L.control.layers(null, overlays, {{ collapsed: false, position: 'topleft' }}).addTo(map);
+  }}
 
   function addPoints(list, registry, paneName, style) {{
     list.forEach(function (c) {{
