@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+_SLICE = 1 << 22  # edges a slice in ``contractible``: 4 M x 8 bytes a temporary
+
 
 @dataclass
 class Contraction:
@@ -58,14 +60,18 @@ def contractible(src: np.ndarray, dst: np.ndarray, n: int, keep: np.ndarray) -> 
     one = (in_deg == 1) & (out_deg == 1)
     two = (in_deg == 2) & (out_deg == 2)
     if n < 2**26:
-        s, d = src.astype(np.float64), dst.astype(np.float64)
-        in_sum, out_sum = np.bincount(dst, weights=s, minlength=n), np.bincount(src, weights=d, minlength=n)
-        in_sq, out_sq = (
-            np.bincount(dst, weights=s * s, minlength=n),
-            np.bincount(src, weights=d * d, minlength=n),
-        )
-        del s, d
+        in_sum, out_sum, in_sq, out_sq = (np.zeros(n) for _ in range(4))
+        # In slices of the edges: whole-array float copies and squares cost ~1 GB at 28 M edges.
+        for at in range(0, len(src), _SLICE):
+            s = src[at : at + _SLICE].astype(np.float64)
+            d = dst[at : at + _SLICE].astype(np.float64)
+            a, b = dst[at : at + _SLICE], src[at : at + _SLICE]
+            in_sum += np.bincount(a, weights=s, minlength=n)
+            out_sum += np.bincount(b, weights=d, minlength=n)
+            in_sq += np.bincount(a, weights=s * s, minlength=n)
+            out_sq += np.bincount(b, weights=d * d, minlength=n)
         same = (in_sum == out_sum) & (in_sq == out_sq)
+        del in_sum, out_sum, in_sq, out_sq
         through = (one & ~same) | (two & same)
     else:  # pragma: no cover - beyond any state graph (67 M nodes)
         lo, hi = np.minimum(src, dst), np.maximum(src, dst)
@@ -114,7 +120,7 @@ def contract(
     first = indptr[c]
     two = (indptr[c + 1] - first) == 2
     back = two & (dst[first] == src[into])
-    nxt = np.full(len(src), -1, dtype=np.int64)
+    nxt = np.full(len(src), -1, dtype=np.int32 if len(src) < 2**31 else np.int64)
     nxt[into] = first + back
     del into, c, first, two, back
 
