@@ -12,7 +12,7 @@ the committed CSVs are exactly what this script writes and that every row cites 
 
 Files written (``resources/rules/``):
 
-- ``medicaid_CA_2026.csv``, ``medicaid_PA_2026.csv``: time/distance rule sets in the layout
+- ``medicaid_{CA,PA,MN,MI,AZ}_2026.csv``: time/distance rule sets in the layout
   ``blueprint import ruleset`` accepts (``rules/lob.py``), plus source columns and, for California, a
   ``counties`` column (rows that apply to named counties only; built-in sets only). Lines use the CMS HSD
   specialty code a roster row carries (S03, 016, 040, ...) so that rosters score against them;
@@ -87,6 +87,59 @@ SOURCES: dict[str, Source] = {
         "https://pacodeandbulletin.gov/Display/pacode?d=reduce&file=%2Fsecure%2Fpacode%2Fdata%2F028%2Fchapter9%2Fs9.679.html",
         "adopted 2001-06-08, effective 2001-06-09 (31 Pa.B. 3043); read 2026-12",
         "primary",
+    ),
+    "MN-62D.124-1999": Source(
+        "Minnesota H.F. 746 (81st Legislature, 1999), as introduced: proposes Minnesota Statutes section "
+        "62D.124 'Geographic accessibility' for health maintenance organizations (subd. 1 primary care, mental "
+        "health and general hospital services; subd. 2 other health services)",
+        "http://www.revisor.mn.gov/bin/getbill.php?number=HF0746&version=0&session=ls81&session_number=0&session_year=1999",
+        "bill text as introduced in 1999; the enacted and current text of 62D.124 subd. 1 was not read; read 2026-12",
+        "primary",
+    ),
+    "MN-62D.124-2002": Source(
+        "Minnesota H.F. 2903 (83rd Legislature, 2004), as introduced: amends Minnesota Statutes 2002 section "
+        "62D.124, subdivision 2, quoting its text in force ('lesser of 60 miles or 60 minutes' to specialty "
+        "physician services)",
+        "https://www.revisor.mn.gov/bills/text.php?number=HF2903&session=ls83&version=list&session_number=0&session_year=2004",
+        "Minnesota Statutes 2002 text as quoted by a 2004 bill; the current text of 62D.124 was not read; read 2026-12",
+        "primary",
+    ),
+    "MN-62K.10": Source(
+        "Minnesota Statutes section 62K.10 'Geographic accessibility; provider network adequacy', subd. 2 "
+        "(health carriers: lesser of 30 miles or 30 minutes to primary care, mental health and general "
+        "hospital services), Office of the Revisor of Statutes",
+        "https://www.revisor.mn.gov/statutes/?id=62K.10",
+        "current statute page; subd. 3 not read in full; whether chapter 62K reaches Medicaid plans was not "
+        "verified; read 2026-12",
+        "primary",
+    ),
+    "MN-KFF": Source(
+        "Kaiser Family Foundation survey of state Medicaid managed care programs, table of access standards "
+        "(Minnesota row: primary care 30 minutes and 30 miles, obstetric care as primary care, specialty care "
+        "60 minutes or 60 miles, hospital transport time 30 minutes), copy on yumpu.com page 72",
+        "https://www.yumpu.com/en/document/view/45744100/kaiser-family-foundation-survey-on-state-medicaid-managed-care-/72",
+        "undated copy of a KFF survey (vintage not verified); read 2026-12",
+        "secondary",
+    ),
+    "MI-MDHHS-FY25": Source(
+        "Michigan Department of Health and Human Services, 'MDHHS' Updated Network Adequacy and Timely Access "
+        "Standards for Medicaid Health Plans, Applicable to FY25 Comprehensive Health Care Program (CHCP) "
+        "Contract' (4-page PDF; table 'Provider Network Adequacy Standards' by CMS county type), its text as "
+        "extracted with pdftotext in the public repository TensorEspresso/medicaid-specialty-mapper (the MDHHS "
+        "PDF itself was not read)",
+        "https://github.com/TensorEspresso/medicaid-specialty-mapper/blob/3dcf6ff2d6ced866ebdf341fba111041f2bdcd39/data/states/mi/sources/mdhhs_standards.txt",
+        "FY25 CHCP contract (Michigan fiscal year from 2024-10-01); the document says the standards are subject to "
+        "change with the Medicaid Health Plan RFP; read 2026-12",
+        "secondary",
+    ),
+    "AZ-ACOM-436": Source(
+        "AHCCCS Contractor Operations Manual (ACOM) Policy 436 'Network Standards', section III.A (time and "
+        "distance standards, 90% of membership, Maricopa/Pima and all other counties), its text as extracted "
+        "with pdftotext in the public repository TensorEspresso/medicaid-specialty-mapper (the AHCCCS PDF itself "
+        "was not read)",
+        "https://github.com/TensorEspresso/medicaid-specialty-mapper/blob/3dcf6ff2d6ced866ebdf341fba111041f2bdcd39/data/states/az/sources/ahcccs_network_standards.txt",
+        "effective dates through 10/01/25 (approved 05/06/25); read 2026-12",
+        "secondary",
     ),
     "CFR-438.68": Source(
         "42 CFR 438.68 'Network adequacy standards', paragraphs (a)-(b) (2016 text and the current text "
@@ -301,6 +354,154 @@ def _pa_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+# Minnesota, Minn. Stat. 62D.124 (health maintenance organizations; Minnesota's Medicaid managed care plans
+# are HMOs or county-based purchasing plans, which we did not verify in a stored text): subd. 1, the lesser of 30
+# miles or 30 minutes to primary care, mental health and general hospital services; subd. 2, the lesser of 60
+# miles or 60 minutes to specialty physician services and all other services. Statewide (no county types).
+MN_SPECIALISTS = (
+    ("007", "Allergy and Immunology"), ("008", "Cardiology"), ("011", "Dermatology"), ("012", "Endocrinology"),
+    ("013", "ENT/Otolaryngology"), ("014", "Gastroenterology"), ("015", "General Surgery"),
+    ("016", "Gynecology, OB/GYN"), ("017", "Infectious Diseases"), ("018", "Nephrology"), ("019", "Neurology"),
+    ("020", "Neurosurgery"), ("021", "Oncology - Medical, Surgical"), ("022", "Oncology - Radiation"),
+    ("023", "Ophthalmology"), ("025", "Orthopedic Surgery"), ("026", "Physiatry, Rehabilitative Medicine"),
+    ("027", "Plastic Surgery"), ("030", "Pulmonology"), ("031", "Rheumatology"), ("033", "Urology"),
+    ("034", "Vascular Surgery"), ("035", "Cardiothoracic Surgery"),
+)  # fmt: skip
+MN_OR_NOTE = (
+    "the statute says the lesser of X miles or Y minutes, the plan designating the method; the engine tests "
+    "both (conservative)"
+)
+MN_PCT_NOTE = (
+    "62D.124 sets no share of enrollees: each residence must be within the standard; 100% is our reading"
+)
+MN_SUBD1_NOTE = (
+    "62D.124 subd. 1 as proposed in 1999 (MN-62D.124-1999); the same wording is in 62K.10 subd. 2 (MN-62K.10) "
+    "and the KFF Medicaid row gives primary care 30 minutes and 30 miles (MN-KFF)"
+)
+
+
+def _mn_rules() -> tuple[Rule, ...]:
+    rules = [
+        Rule("S03", "Primary care services", "provider", "All", 30, 30, 100, "MN-62D.124-1999",
+             "62D.124 subd. 1 (primary care services)", "or",
+             note=f"{MN_OR_NOTE}; {MN_PCT_NOTE}; {MN_SUBD1_NOTE}"),
+        Rule("040", "General hospital services", "facility", "All", 30, 30, 100, "MN-62D.124-1999",
+             "62D.124 subd. 1 (general hospital services)", "or",
+             note=f"{MN_OR_NOTE}; {MN_PCT_NOTE}; {MN_SUBD1_NOTE}"),
+    ]  # fmt: skip
+    for code, name in (
+        ("029", "Psychiatry"),
+        ("036", "Clinical Psychology"),
+        ("037", "Clinical Social Work"),
+    ):
+        rules.append(
+            Rule(code, f"Mental health services ({name})", "provider", "All", 30, 30, 100, "MN-62D.124-1999",
+                 "62D.124 subd. 1 (mental health services)", "or",
+                 note=f"{MN_OR_NOTE}; {MN_PCT_NOTE}; 029/036/037 stand for mental health services; {MN_SUBD1_NOTE}")
+        )  # fmt: skip
+    for code, name in MN_SPECIALISTS:
+        note = f"{MN_OR_NOTE}; {MN_PCT_NOTE}; the KFF Medicaid row gives specialty care 60 minutes or 60 miles (MN-KFF)"
+        if code == "016":
+            note += (
+                "; the KFF Medicaid row applies the primary care standard to obstetric care (secondary, undated): "
+                "not built in, 016 carries the statute's specialty standard"
+            )
+        rules.append(
+            Rule(code, f"{name} (specialty physician services)", "provider", "All", 60, 60, 100, "MN-62D.124-2002",
+                 "62D.124 subd. 2 (specialty physician services), Minnesota Statutes 2002", "or", note=note)
+        )  # fmt: skip
+    return tuple(rules)
+
+
+# Michigan, MDHHS standards for Medicaid Health Plans (FY25 CHCP): maximum time (minutes) and distance (miles)
+# by the five CMS county types, in the table's column order Large Metro, Metro, Micro, Rural, CEAC (the column
+# footnotes i-v define them as CMS's designations, so no mapping is needed).
+MI_TABLE = (
+    # code, line name, kind, ((minutes, miles) x Large Metro, Metro, Micro, Rural, CEAC), the table's row
+    ("S03", "Primary care, adult and pediatric", "provider",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "Primary Care - Adult*; Primary Care - Pediatric*"),
+    ("016", "Gynecology, OB/GYN", "provider",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "Gynecology, OB/GYN*"),
+    ("040", "Hospital", "facility",
+     ((20, 10), (30, 30), (30, 30), (60, 60), (110, 100)), "Hospital*"),
+    ("008", "Cardiology", "provider",
+     ((20, 10), (30, 30), (30, 30), (60, 60), (95, 85)), "Cardiology"),
+    ("019", "Neurology", "provider",
+     ((20, 10), (30, 30), (30, 30), (60, 60), (110, 100)), "Neurology"),
+    ("021", "Oncology - Medical, Surgical", "provider",
+     ((20, 10), (30, 30), (30, 30), (60, 60), (110, 100)), "Oncology - Medical, Surgical"),
+    ("022", "Oncology - Radiation", "provider",
+     ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)), "Oncology - Radiation"),
+    ("025", "Orthopedics/Orthopedic Surgery", "provider",
+     ((20, 10), (30, 30), (30, 30), (60, 60), (95, 85)), "Orthopedics/Orthopedic Surgery"),
+    ("049", "Physical Therapy", "facility",
+     ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "Physical Therapy"),
+    ("050", "Occupational Therapy", "facility",
+     ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "Occupational Therapy"),
+    ("051", "Speech Therapy", "facility",
+     ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "Speech Therapy"),
+    ("036", "Outpatient clinical behavioral health, adult and pediatric (Clinical Psychology)", "provider",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "Outpatient Clinical Behavioral Health - Adult***; - Pediatric***"),
+    ("037", "Outpatient clinical behavioral health, adult and pediatric (Clinical Social Work)", "provider",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "Outpatient Clinical Behavioral Health - Adult***; - Pediatric***"),
+    ("029", "Psychiatry, adult and pediatric", "provider",
+     ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "Psychiatry - Adult***; Psychiatry - Pediatric***"),
+)  # fmt: skip
+MI_NOTE = (
+    "the table gives a maximum time and a maximum distance and does not say how they combine; the engine tests "
+    "both, as for MA; the text read sets no share of enrollees: 100% is our reading"
+)
+MI_TWO_NOTE = "* the table also requires a minimum of 2 providers within the standard in Large Metro and Metro counties (not scored)"
+
+
+def _mi_rules() -> tuple[Rule, ...]:
+    rules = []
+    for code, name, kind, cells, row in MI_TABLE:
+        note = MI_NOTE
+        if code in ("S03", "016", "040"):
+            note += f"; {MI_TWO_NOTE}"
+        if code in ("036", "037"):
+            note += "; 036/037 stand for outpatient clinical behavioral health (licensed, accredited or certified professionals)"
+        for designation, (minutes, miles) in zip(DESIGNATIONS, cells, strict=True):
+            rules.append(
+                Rule(code, name, kind, designation, minutes, miles, 100, "MI-MDHHS-FY25",
+                     f"Provider Network Adequacy Standards, {row}, {designation}", note=note)
+            )  # fmt: skip
+    return tuple(rules)
+
+
+# Arizona, AHCCCS ACOM 436 III.A: "90% of membership does not need to travel more than" X minutes or Y miles,
+# one standard for Maricopa and Pima counties and one for all other counties. The stored text is a pdftotext
+# extraction: the rows of the table's page 4 (nursing facility, OB/GYN, pharmacy, adult and pediatric PCP) read
+# in order; of page 3 only the adult cardiologist row is used (its position in the one contiguous block of
+# values; the other rows of that page could not be attributed with certainty, docs/rules.md).
+AZ_MARICOPA_PIMA = (("04013", "Maricopa"), ("04019", "Pima"))
+AZ_TABLE = (
+    # code, line name, (Maricopa/Pima minutes, miles), (all other counties minutes, miles), the table's row
+    ("S03", "Primary care provider (PCP), adult and pediatric", (15, 10), (40, 30),
+     "Primary Care Provider (PCP), Adult*; Pediatrics*"),
+    ("016", "Obstetrician/Gynecologist (OB/GYN), members 15 to 45 years old", (45, 30), (90, 75),
+     "Obstetrician/Gynecologist (OB/GYN)"),
+    ("008", "Cardiologist, adult (21 years or older)", (30, 20), (75, 60), "Cardiologist, Adult*"),
+)  # fmt: skip
+AZ_NOTE = (
+    "the policy says X minutes or Y miles; the engine tests both (conservative); 90% of membership (80% where "
+    "telehealth is available for the starred provider types, not modelled)"
+)
+
+
+def _az_rules() -> tuple[Rule, ...]:
+    rules = []
+    for code, name, metro, other, row in AZ_TABLE:
+        rules += [
+            Rule(code, name, "provider", "All", other[0], other[1], 90, "AZ-ACOM-436",
+                 f"436 III.A, {row}, All Others", "or", note=f"{AZ_NOTE}; counties other than Maricopa and Pima"),
+            Rule(code, name, "provider", "All", metro[0], metro[1], 90, "AZ-ACOM-436",
+                 f"436 III.A, {row}, Maricopa, Pima", "or", AZ_MARICOPA_PIMA, note=AZ_NOTE),
+        ]  # fmt: skip
+    return tuple(rules)
+
+
 RULE_SETS: tuple[RuleSetDef, ...] = (
     RuleSetDef(
         key="medicaid-CA-2026",
@@ -336,6 +537,64 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "MSA counties are approximated by CMS county type: Large Metro and Metro = MSA.",
         ),
     ),
+    RuleSetDef(
+        key="medicaid-MN-2026",
+        lob="medicaid",
+        state="MN",
+        name="Minnesota health maintenance organization geographic accessibility (Minn. Stat. 62D.124)",
+        effective_from=2002,
+        plan_year=2026,
+        vintage="62D.124 subd. 1 as proposed in 1999 (same wording in current 62K.10 subd. 2), subd. 2 as in "
+        "Minnesota Statutes 2002; the current 62D.124 text was not read; read 2026-12",
+        file_name="medicaid_MN_2026.csv",
+        rules=_mn_rules(),
+        notes=(
+            "A licensing standard for every Minnesota HMO, not a Medicaid contract table: that it binds the "
+            "Medicaid managed care plans is our reading (a KFF survey row, secondary and undated, gives the same "
+            "numbers for Minnesota Medicaid); the state's Medicaid contract was not read.",
+            "Statewide: the same standard in every county type. Physician specialties, mental health (029, 036, "
+            "037), primary care and hospitals only; other facility and ancillary lines (62D.124 subd. 2, 60 "
+            "miles or 60 minutes) are not built in.",
+            "First plan year 2002: the earliest year the text read shows in force (Minnesota Statutes 2002).",
+        ),
+    ),
+    RuleSetDef(
+        key="medicaid-MI-2026",
+        lob="medicaid",
+        state="MI",
+        name="Michigan MDHHS network adequacy standards for Medicaid Health Plans (FY25 CHCP)",
+        effective_from=2025,
+        plan_year=2026,
+        vintage="MDHHS standards applicable to the FY25 CHCP contract (from 2024-10-01), read in a third party's "
+        "text extraction; read 2026-12",
+        file_name="medicaid_MI_2026.csv",
+        rules=_mi_rules(),
+        notes=(
+            "The MDHHS table uses the CMS county types itself (Large Metro, Metro, Micro, Rural, CEAC).",
+            "Read in a verbatim text extraction published in a public repository, not in the MDHHS PDF; the "
+            "document says the standards are subject to change with the Medicaid Health Plan RFP.",
+            "Dentistry and pharmacy rows are transcribed but not scored (no HSD code); the minimum of 2 providers "
+            "within the standard (Large Metro and Metro) is not scored.",
+        ),
+    ),
+    RuleSetDef(
+        key="medicaid-AZ-2026",
+        lob="medicaid",
+        state="AZ",
+        name="Arizona AHCCCS network standards (ACOM Policy 436)",
+        effective_from=2025,
+        plan_year=2026,
+        vintage="ACOM 436 with effective dates through 10/01/25, read in a third party's text extraction; read 2026-12",
+        file_name="medicaid_AZ_2026.csv",
+        rules=_az_rules(),
+        notes=(
+            "Maricopa and Pima counties have their own standard (rows for those counties); every other Arizona "
+            "county gets the 'All Others' standard.",
+            "Only primary care, OB/GYN and adult cardiology are scored: the hospital, pediatric cardiologist, "
+            "behavioral health and other rows of the policy's page 3 could not be attributed with certainty in "
+            "the text read, and pharmacy and nursing facilities have no HSD code (medicaid_unscored_2026.csv).",
+        ),
+    ),
 )
 
 
@@ -352,6 +611,20 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
      "9.679(e)(2); no single HSD specialty code"),
     ("PA", "Anesthesiology", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
      "9.679(e)(9); no HSD specialty code"),
+    ("MN", "Dental care (Medicaid contract, as reported by KFF)", "60", "60", "or", "MN-KFF",
+     "dental care column; no HSD specialty code for dentists"),
+    ("MI", "Dentistry: General Dentist", "30 / 30 / 30 / 40 / 120", "15 / 30 / 30 / 40 / 120", "and",
+     "MI-MDHHS-FY25", "Large Metro / Metro / Micro / Rural / CEAC; no HSD specialty code for dentists"),
+    ("MI", "Dentistry: Endodontics, Oral Surgery, Periodontics, Prosthodontics", "30 / 60 / 60 / 120 / 120",
+     "15 / 60 / 60 / 120 / 120", "and", "MI-MDHHS-FY25",
+     "Large Metro / Metro / Micro / Rural / CEAC (four rows, same values); no HSD specialty code for dentists"),
+    ("MI", "Pharmacy", "10 / 15 / 30 / 40 / 40", "5 / 10 / 20 / 30 / 30", "and", "MI-MDHHS-FY25",
+     "Large Metro / Metro / Micro / Rural / CEAC; no HSD specialty code for pharmacies"),
+    ("AZ", "Pharmacy", "12 (Maricopa, Pima) / 40", "8 (Maricopa, Pima) / 30", "or", "AZ-ACOM-436",
+     "436 III.A, Pharmacy; no HSD specialty code for pharmacies"),
+    ("AZ", "Nursing facility (ALTCS E/PD members living in their own home)", "45 (Maricopa, Pima) / 95",
+     "30 (Maricopa, Pima) / 85", "or", "AZ-ACOM-436",
+     "436 III.A, Nursing Facility; a nursing facility is not the HSD skilled nursing facility line (046)"),
 )  # fmt: skip
 
 
@@ -465,8 +738,10 @@ REQUIREMENT_TABLES = (
 
 # What the sources read could not settle (docs/rules.md repeats it).
 NOT_VERIFIED = (
-    "QHP: the time and distance table of the 2026 (or 2025) Final Letter to Issuers in the FFEs: no stored copy "
-    "of the Letter was found; no QHP time/distance standard is built in.",
+    "QHP: the time and distance table of the 2026 (or 2025, 2024, 2023) Final Letter to Issuers in the FFEs: no "
+    "stored copy of any Letter was found (searched again 2026-12: qhpcertification.cms.gov holds only the Network "
+    "Adequacy page and FAQs, which refer to the Letter; a 2016 Daily Yonder column names Table 2.1 of the Draft "
+    "2017 Letter without its values); no QHP time/distance standard is built in.",
     "QHP: the exact label of the ECP category holding condition-specific providers, and where Rural Emergency "
     "Hospitals sit.",
     "Medicaid: the text of 42 CFR 438.68(e) (wait times come from a secondary summary) and its applicability date.",
@@ -476,14 +751,37 @@ NOT_VERIFIED = (
     "enacted.",
     "Pennsylvania: the HealthChoices physical health agreement's Exhibit AAA standards; the OMB MSA delineation "
     "of each county (approximated by CMS county type).",
-    "Texas: the HHSC Uniform Managed Care Manual chapter 5 / 1 TAC 353.411 distance and time table (published "
-    "as an image); only pharmacy standards for STAR in the Medicaid Rural Service Area were read "
-    "(txvendordrug.com, 2024).",
-    "New York: the Medicaid model contract section 21 travel standards; only 10 NYCRR 98-5.5 behavioral health "
-    "appointment waits were read.",
-    "Florida: the SMMC contract's time and distance table (Attachment II).",
+    "Minnesota: the current text of Minn. Stat. 62D.124 (subd. 1 read as proposed in 1999, subd. 2 as in "
+    "Minnesota Statutes 2002); that it binds the Medicaid managed care plans (our reading; a KFF survey row, "
+    "secondary and undated, gives the same numbers); the Medicaid contract's own standards, including obstetric "
+    "care at the primary care standard (KFF).",
+    "Texas: the distance table of 1 TAC 353.411(a)(1) (the stored copies read, Justia and elaws, omit it; Justia "
+    "shows an 'Attached Graphic') and of the HHSC Uniform Managed Care Contract 8.1.3 (a stored copy of the clause, "
+    "lawinsider.com, says only that 90% of members must be within the distance standard of each provider type); "
+    "only pharmacy standards for STAR in the Medicaid Rural Service Area were read (txvendordrug.com, 2024).",
+    "New York: the Medicaid model contract section 21 travel standards and the travel time/distance part of the "
+    "DOH 'Guidelines for MCO Service Delivery Networks' v3.0 (the stored copy holds only its opening sections); "
+    "only 10 NYCRR 98-5.5 behavioral health appointment waits were read.",
+    "Florida: the SMMC contract's time and distance table (Exhibit II-A, Table 4); no stored text of it was "
+    "found. A third party's CSV transcription of it exists (TensorEspresso/medicaid-specialty-mapper) but was not "
+    "used: the same repository's Arizona CSV contradicts the ACOM 436 text it stores, and its Texas and New York "
+    "files mislabel or conflict with their sources.",
+    "Texas, New York (again): the same repository's Texas CSV gives one value per county type labelled as "
+    "minutes, while the contract speaks of distance standards; its New York notes contradict each other (primary "
+    "care '10 miles or 30 minutes' vs '30 minutes / 30 miles'); neither was used.",
+    "Arizona: ACOM 436 was read only in a pdftotext extraction; the rows of the table's page 3 (behavioral health "
+    "outpatient and residential, pediatric cardiologist, crisis stabilization, pediatric dentist, hospitals) "
+    "could not be attributed to their values with certainty, so only primary care, OB/GYN and adult cardiology "
+    "are scored; the 80% telehealth modification is not modelled.",
+    "Michigan: the MDHHS PDF itself (read only in a third party's pdftotext extraction); the share of enrollees "
+    "required (not stated in the text read: 100% is our reading); the minimum of 2 providers within the standard "
+    "in Large Metro and Metro counties (not scored); the FY26 and later standards (the document says they may "
+    "change with the RFP).",
+    "Kentucky, Maryland, Missouri: 907 KAR 17:015 section 2, COMAR 10.67.05.05 and 20 CSR 400-7.095 Exhibit A "
+    "were found, but the stored copies end before (or show as a graphic) their time/distance values.",
     "Which states are the five largest Medicaid managed-care programs by enrollment was not verified; "
-    "California, New York, Texas, Florida and Pennsylvania were tried.",
+    "California, New York, Texas, Florida and Pennsylvania were tried (two built in); Minnesota, Michigan and "
+    "Arizona were added because their texts could be read.",
 )
 
 

@@ -71,16 +71,17 @@ def test_every_row_cites_a_source():
     assert used <= set(module.SOURCES)
 
 
-def test_california_county_names_match_their_fips():
+def test_county_names_match_their_fips():
     from blueprint_desktop.geo.counties import load_counties
 
     counties = load_counties()
-    for row in _rows(RULES / "medicaid_CA_2026.csv"):
-        fips = [f for f in row["counties"].split(";") if f]
-        names = [n for n in row["county_names"].split(";") if n]
-        assert len(fips) == len(names)
-        for f, n in zip(fips, names, strict=True):
-            assert (counties.loc[f, "state"], counties.loc[f, "name"]) == ("CA", n)
+    for state in ("CA", "AZ"):
+        for row in _rows(RULES / f"medicaid_{state}_2026.csv"):
+            fips = [f for f in row["counties"].split(";") if f]
+            names = [n for n in row["county_names"].split(";") if n]
+            assert len(fips) == len(names)
+            for f, n in zip(fips, names, strict=True):
+                assert (counties.loc[f, "state"], counties.loc[f, "name"]) == (state, n)
 
 
 def test_transcribed_values():
@@ -107,6 +108,33 @@ def test_transcribed_values():
         "90",
     )
     assert (pa["040", "Rural"]["max_miles"], pa["040", "Rural"]["max_minutes"]) == ("45", "60")
+    mn = {r["line_code"]: r for r in _rows(RULES / "medicaid_MN_2026.csv")}
+    # Minn. Stat. 62D.124 subd. 1: lesser of 30 miles or 30 minutes (primary care, mental health, general
+    # hospital); subd. 2 (Minnesota Statutes 2002): lesser of 60 miles or 60 minutes (specialty physicians).
+    for code in ("S03", "029", "036", "037", "040"):
+        assert (mn[code]["max_miles"], mn[code]["max_minutes"], mn[code]["combine"]) == ("30", "30", "or")
+    for code in ("008", "016", "019", "033"):
+        assert (mn[code]["max_miles"], mn[code]["max_minutes"]) == ("60", "60")
+    assert {r["county_type"] for r in mn.values()} == {"All"}
+    assert mn["008"]["verified"] == "primary" and "62D.124 subd. 2" in mn["008"]["source_section"]
+    mi = {(r["line_code"], r["county_type"]): r for r in _rows(RULES / "medicaid_MI_2026.csv")}
+    # MDHHS FY25 CHCP table: primary care 10/5 (Large Metro) ... 70/60 (CEAC); hospital 110/100 CEAC;
+    # oncology - radiation 145/130 CEAC; psychiatry 60/45 Micro.
+    assert (mi["S03", "Large Metro"]["max_minutes"], mi["S03", "Large Metro"]["max_miles"]) == ("10", "5")
+    assert (mi["S03", "CEAC"]["max_minutes"], mi["S03", "CEAC"]["max_miles"]) == ("70", "60")
+    assert (mi["040", "CEAC"]["max_minutes"], mi["040", "CEAC"]["max_miles"]) == ("110", "100")
+    assert (mi["022", "CEAC"]["max_minutes"], mi["022", "CEAC"]["max_miles"]) == ("145", "130")
+    assert (mi["029", "Micro"]["max_minutes"], mi["029", "Micro"]["max_miles"]) == ("60", "45")
+    assert mi["S03", "Metro"]["verified"] == "secondary" and mi["S03", "Metro"]["combine"] == "and"
+    az = {(r["line_code"], r["counties"]): r for r in _rows(RULES / "medicaid_AZ_2026.csv")}
+    # ACOM 436 III.A: 90% of membership; PCP 15 minutes or 10 miles (Maricopa, Pima), 40 or 30 elsewhere.
+    assert (az["S03", "04013;04019"]["max_minutes"], az["S03", "04013;04019"]["max_miles"]) == ("15", "10")
+    assert (az["S03", ""]["max_minutes"], az["S03", ""]["max_miles"], az["S03", ""]["required_pct"]) == (
+        "40",
+        "30",
+        "90",
+    )
+    assert (az["016", ""]["max_minutes"], az["016", ""]["max_miles"]) == ("90", "75")
     qhp = {r["item"]: r for r in _rows(RULES / "qhp_ffe_2026_requirements.csv")}
     assert (
         qhp["ecp-overall"]["value"],
@@ -125,7 +153,16 @@ def test_transcribed_values():
 
 def test_registry():
     keys = {s.key: s for s in lob_builtin.load_builtins()}
-    assert {"medicaid-CA-2026", "medicaid-PA-2026", "medicaid-federal-438.68", "qhp-ffe-2026"} <= set(keys)
+    assert {
+        "medicaid-CA-2026",
+        "medicaid-PA-2026",
+        "medicaid-MN-2026",
+        "medicaid-MI-2026",
+        "medicaid-AZ-2026",
+        "medicaid-federal-438.68",
+        "qhp-ffe-2026",
+    } <= set(keys)
+    assert keys["medicaid-MN-2026"].scorable and keys["medicaid-MN-2026"].state == "MN"
     assert keys["medicaid-CA-2026"].scorable and keys["medicaid-CA-2026"].state == "CA"
     assert not keys["qhp-ffe-2026"].scorable  # the Letter to Issuers time/distance table is not built in
     assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == []
@@ -173,6 +210,54 @@ def test_pennsylvania_maps_msa_to_county_type(tmp_path):
         assert forest.designation in ("Rural", "CEAC", "Micro")
         assert (forest.lines["S03"].max_minutes, forest.lines["S03"].max_miles) == (60, 45)
         assert "28 Pa. Code" in phl.source
+
+
+def test_minnesota_is_statewide(tmp_path):
+    # Hennepin (Minneapolis) and Cook County MN: the same 62D.124 standard in every county type.
+    path = _project(tmp_path, "medicaid", [("27053", "MN"), ("27031", "MN")])
+    with open_project(path) as project:
+        rs = active_ruleset(project, "medicaid")
+        assert rs.builtin_key == "medicaid-MN-2026"
+        for fips in ("27053", "27031"):
+            st = standards_for_county(project, fips)
+            assert (st.lines["S03"].max_minutes, st.lines["S03"].max_miles, st.lines["S03"].required_pct) == (
+                30,
+                30,
+                100,
+            )
+            assert (st.lines["029"].max_minutes, st.lines["029"].max_miles) == (30, 30)
+            assert (st.lines["008"].max_minutes, st.lines["008"].max_miles) == (60, 60)
+            assert "62D.124" in st.source
+            assert any("revisor.mn.gov" in n for n in st.notes)
+
+
+def test_michigan_uses_the_cms_county_types(tmp_path):
+    # Wayne and Keweenaw counties: each gets the standard of its own CMS county type.
+    path = _project(tmp_path, "medicaid", [("26163", "MI"), ("26083", "MI")])
+    with open_project(path) as project:
+        assert active_ruleset(project, "medicaid").builtin_key == "medicaid-MI-2026"
+        expect = {
+            "Large Metro": (10, 5),
+            "Metro": (15, 10),
+            "Micro": (30, 20),
+            "Rural": (40, 30),
+            "CEAC": (70, 60),
+        }
+        for fips in ("26163", "26083"):
+            st = standards_for_county(project, fips)
+            assert (st.lines["S03"].max_minutes, st.lines["S03"].max_miles) == expect[st.designation]
+            assert "MDHHS" in st.source
+
+
+def test_arizona_maricopa_pima_and_all_others(tmp_path):
+    path = _project(tmp_path, "medicaid", [("04013", "AZ"), ("04025", "AZ")])
+    with open_project(path) as project:
+        assert active_ruleset(project, "medicaid").builtin_key == "medicaid-AZ-2026"
+        maricopa = standards_for_county(project, "04013")
+        yavapai = standards_for_county(project, "04025")
+        assert (maricopa.lines["S03"].max_minutes, maricopa.lines["S03"].max_miles) == (15, 10)
+        assert (yavapai.lines["S03"].max_minutes, yavapai.lines["S03"].max_miles) == (40, 30)
+        assert maricopa.lines["S03"].required_pct == 90 and sorted(yavapai.lines) == ["008", "016", "S03"]
 
 
 def test_user_loaded_set_wins_over_the_built_in(tmp_path):
