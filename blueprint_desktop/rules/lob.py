@@ -17,8 +17,9 @@ CSV columns (one row per line x county type; ``county_type`` may be ``All``):
 max_minutes, max_miles, required_pct``, optional ``min_count, ratio_per_1000, plan_year`` and ``source``
 (the citation shown with the line's standard). Lines starting with ``#`` are skipped. Every line must have a
 standard for all five county types. ``ratio_per_1000`` applies to the county's imported enrollees. Built-in
-sets may also restrict a row to named counties (``counties``: ``;``-separated FIPS); such a line applies only
-there. County type is CMS's designation of the county in the built-in HSD Reference File (as for MA), else
+sets may also restrict a row to named counties (``counties``: ``;``-separated FIPS): in a named county its
+row wins over the line's row for all counties (Arizona: Maricopa and Pima), and a line with only
+named-county rows applies only there (California's specialist tiers). County type is CMS's designation of the county in the built-in HSD Reference File (as for MA), else
 the 42 CFR 422.116(c) table.
 """
 
