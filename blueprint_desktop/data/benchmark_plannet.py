@@ -30,7 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blueprint_desktop.data.benchmark_store import BenchLocation, BenchmarkFileError, BenchProvider
+from blueprint_desktop.data.benchmark_store import (
+    BenchLocation,
+    BenchmarkFileError,
+    BenchProvider,
+    require_json_start,
+)
 from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.data.phi import PhiRefused
 from blueprint_desktop.progress import Progress
@@ -93,16 +98,7 @@ def _iter_file(path: Path) -> Iterator[tuple[str, Any, str | None]]:
                         f"one FHIR resource per line (NDJSON): {exc}",
                     ) from None
         return
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-    if not head.startswith(b"{"):
-        raise BenchmarkFileError(
-            path,
-            None,
-            "(file)",
-            head[:20].decode("utf-8", "replace"),
-            "a FHIR JSON resource or Bundle ({...}), or NDJSON",
-        )
+    require_json_start(path, b"{", "a FHIR JSON resource or Bundle ({...}), or NDJSON")
     try:
         with path.open("rb") as fh:
             kind = next((v for p, e, v in ijson.parse(fh) if p == "resourceType"), None)

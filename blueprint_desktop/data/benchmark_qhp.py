@@ -27,7 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from blueprint_desktop.data.benchmark_store import BenchLocation, BenchmarkFileError, BenchProvider
+from blueprint_desktop.data.benchmark_store import (
+    BenchLocation,
+    BenchmarkFileError,
+    BenchProvider,
+    require_json_start,
+)
 from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.data.phi import PhiRefused, header_reason
 from blueprint_desktop.progress import Progress
@@ -185,16 +190,7 @@ def read_qhp(
 
     path = Path(path)
     progress = progress or Progress()
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-    if not head.startswith(b"["):
-        raise BenchmarkFileError(
-            path,
-            None,
-            "(file)",
-            head[:20].decode("utf-8", "replace"),
-            "a JSON array of providers (CMS QHP providers.json)",
-        )
+    require_json_start(path, b"[", "a JSON array of providers (CMS QHP providers.json)")
     stats: dict[str, Any] = {
         "without_npi": 0,
         "skipped_other_networks": 0,

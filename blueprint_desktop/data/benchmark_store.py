@@ -125,6 +125,15 @@ class BenchmarkImportResult:
         return out
 
 
+def require_json_start(path: Path, opener: bytes, expected: str) -> None:
+    """Refuse a file whose first non-blank byte is not ``opener`` (``{`` or ``[``), naming what was expected:
+    a wrong file is refused at once, before any streaming parse."""
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip()
+    if not head.startswith(opener):
+        raise BenchmarkFileError(path, None, "(file)", head[:20].decode("utf-8", "replace"), expected)
+
+
 def geocode_address(loc: BenchLocation) -> BenchLocation:
     """Place an address by its ZIP centroid (offline, ``geo.zips``) when the file gave no coordinates,
     and find the county of a placed point (``geo.counties``)."""

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from blueprint_desktop.data.benchmark_store import BenchmarkFileError, BenchProvider
+from blueprint_desktop.data.benchmark_store import BenchmarkFileError, BenchProvider, require_json_start
 from blueprint_desktop.data.npi import is_valid_npi
 from blueprint_desktop.progress import Progress
 
@@ -139,16 +139,7 @@ TAIL_FIELDS = ("reporting_entity_name",)
 
 
 def _check_head(path: Path) -> None:
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-    if not head.startswith(b"{"):
-        raise BenchmarkFileError(
-            path,
-            None,
-            "(file)",
-            head[:20].decode("utf-8", "replace"),
-            "a Transparency in Coverage in-network rate file (a JSON object)",
-        )
+    require_json_start(path, b"{", "a Transparency in Coverage in-network rate file (a JSON object)")
 
 
 def _walk_head(path: Path, reader: _Reader, meta: dict[str, Any], progress: Progress) -> dict[str, Any]:
