@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 
 
@@ -31,3 +32,75 @@ def fork_workers() -> int:
     ):
         return 1
     return 2
+
+
+def run_jobs(jobs: list, cost: list[float]) -> None:
+    """Run every job (callables taking nothing; what they make, they write to disk): with a second core and
+    forking safe, a forked helper runs about half of them by ``cost``, this process the rest.
+
+    Whatever the helper did not finish (it failed, or was killed) is run again here, so an error a job
+    raises reaches the caller from this process, with its own type and message."""
+    if len(jobs) < 2 or fork_workers() < 2:
+        for job in jobs:
+            job()
+        return
+    from blueprint_desktop.engine.line_split import deal
+
+    keys = [str(k) for k in range(len(jobs))]
+    theirs, mine = deal(keys, cost)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    helper = ctx.Process(target=_run_helper, args=([jobs[int(k)] for k in theirs], theirs, send), daemon=True)
+    helper.start()
+    send.close()
+    done: list[str] = []
+    try:
+        for k in mine:
+            jobs[int(k)]()
+        try:
+            done = recv.recv()
+        except (EOFError, OSError):
+            done = []
+    finally:
+        recv.close()
+        if helper.is_alive() and not done:
+            helper.terminate()
+        helper.join()
+    for k in theirs:
+        if k not in done:
+            jobs[int(k)]()
+
+
+def die_with_parent() -> None:
+    """In a forked helper (Linux): be killed when the parent dies, so a parent killed mid-run (a crash, a
+    SIGKILL) leaves no orphan computing or writing on. Elsewhere a no-op: the helper then ends when it next
+    finds its pipe closed."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent already died between fork and prctl
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _run_helper(jobs: list, keys: list[str], conn) -> None:
+    """In the forked helper: run ``jobs`` in order, report which finished."""
+    die_with_parent()
+    finished: list[str] = []
+    try:
+        for key, job in zip(keys, jobs, strict=True):
+            job()
+            finished.append(key)
+    except BaseException:  # noqa: BLE001 - this process re-runs the rest and raises the error itself
+        pass
+    finally:
+        try:
+            conn.send(finished)
+        finally:
+            conn.close()

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from blueprint_desktop.engine.forking import fork_workers
+from blueprint_desktop.engine.forking import die_with_parent, fork_workers
 from blueprint_desktop.progress import Progress
 
 SPLIT_MIN_ROWS = 200_000  # below this a national run's lines take ~1 s in all: not worth a fork
@@ -39,6 +39,7 @@ def deal(lines: Sequence[str], cost: Sequence[float], handicap: float = 0.0) -> 
 
 def _helper(measure: Callable[[str], Any], lines: list[str], conn) -> None:
     """In the forked helper: measure ``lines``, send {line: outcome} and the CPU it took."""
+    die_with_parent()
     try:
         c0 = time.process_time()
         got = {code: measure(code) for code in lines}

@@ -44,7 +44,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from blueprint_desktop.engine.forking import fork_workers
+from blueprint_desktop.engine.forking import die_with_parent, fork_workers
 from blueprint_desktop.engine.road_contract import contract
 from blueprint_desktop.engine.road_coverage import (
     MAX_OFF_NETWORK_SHARE,
@@ -247,6 +247,7 @@ def _workers() -> int:
 
 def _county_helper(measure: RoadMeasure, counties: list[int], conn) -> None:
     """In the forked helper: search ``counties`` and send their results back."""
+    die_with_parent()
     try:
         conn.send([(c, measure._search_county(c, measure._known)) for c in counties])
     finally:
@@ -284,6 +285,7 @@ class _Prefetch:
         self.helper.start()
 
     def _run(self, reverse) -> None:  # in the helper
+        die_with_parent()
         for k, sources in enumerate(self.plan):
             with self.cond:
                 if self.claim[k]:
