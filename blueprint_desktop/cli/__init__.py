@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.data_commands",  # after export_commands: adds ``export geocode-request``
     "blueprint_desktop.cli.report_commands",  # adds ``export matrix``, ``export providers``, ``export summary``
     "blueprint_desktop.cli.verify_commands",  # after deficiency_commands: adds ``outreach redact``
+    "blueprint_desktop.cli.feasibility_commands",
     "blueprint_desktop.cli.benchmark_commands",  # after export_commands: adds ``export benchmark``
 ]
 

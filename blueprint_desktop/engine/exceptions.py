@@ -54,14 +54,23 @@ def _outreach_npis(project) -> set[str]:
     return {r[0] for r in rows}
 
 
-def exception_viability(project, county_fips: str, line_code: str, today=None) -> ExceptionViability:
-    from blueprint_desktop.rules.standards import standards_for_county
+def outreach_npis(project) -> set[str]:
+    """NPIs with at least one outreach entry in force (``_outreach_npis``), for callers outside this module."""
+    return _outreach_npis(project)
 
-    designation = standards_for_county(project, county_fips).designation
-    plan = recruitment_targets(project, county_fips, line_code, top=10_000, save=False, today=today)
-    in_reach = [c for c in plan.candidates if c.new_weight > 0]
-    contacted = _outreach_npis(project)
-    documented = [c for c in in_reach if c.npi in contacted]
+
+def viability(
+    county_fips: str,
+    line_code: str,
+    designation: str,
+    in_reach: set[str],
+    contacted: set[str],
+    would_pass: bool,
+    chosen: int = 0,
+) -> ExceptionViability:
+    """The verdict from what is known: the uncontracted NPIs within reach, those with outreach on record,
+    and whether signing some of them (``chosen``) would make the county pass (see the module doc)."""
+    documented = in_reach & contacted
     reasons = [f"County type {designation}."]
     if designation in FLEXIBLE_TYPES:
         reasons.append("Rural/CEAC county: CMS allows expanded flexibility for rural areas (guidance 5.3.3).")
@@ -77,10 +86,20 @@ def exception_viability(project, county_fips: str, line_code: str, today=None) -
             f"{len(in_reach) - len(documented)} of {len(in_reach)} uncontracted providers within reach have no "
             "documented outreach: recruit them or record why they cannot be contracted."
         )
-    if plan.reaches_pass and in_reach:
-        reasons.append(
-            f"Signing {len(plan.chosen)} of them would make the county pass; CMS will expect that first."
-        )
+    if would_pass and in_reach:
+        reasons.append(f"Signing {chosen} of them would make the county pass; CMS will expect that first.")
     return ExceptionViability(
         county_fips, line_code, designation, len(in_reach), len(documented), verdict, reasons
     )
+
+
+def exception_viability(project, county_fips: str, line_code: str, today=None) -> ExceptionViability:
+    from blueprint_desktop.rules.standards import standards_for_county
+
+    designation = standards_for_county(project, county_fips).designation
+    plan = recruitment_targets(project, county_fips, line_code, top=10_000, save=False, today=today)
+    in_reach = {c.npi for c in plan.candidates if c.new_weight > 0}
+    return viability(
+        county_fips, line_code, designation, in_reach, _outreach_npis(project), plan.reaches_pass,
+        len(plan.chosen),
+    )  # fmt: skip

@@ -1,0 +1,1419 @@
+"""Feasibility study: could a network here pass at all, and with whom? (42 CFR 422.116, no roster needed)
+
+For a service area with no roster, or a partial one, the study answers three questions from the market
+(uncontracted providers: the NPPES import, plus roster rows without an executed contract) and the plan's
+credited network, if any (``credited.credited_mask``: counted as already signed):
+
+1. **Market capacity** per county x line: the same engine run (``scoring.compute_results``) twice, once on
+   the network as it is and once as if every market provider had signed (``ScoringInputs.extra_credited``).
+   The second run gives the best share within time and distance any network could reach (42 CFR
+   422.116(d)), the best credited count or beds against the minimum (422.116(e); beds for 040, HSD
+   Reference File Notes) and the market providers and beds within reach (422.116(a)(2)(i)).
+2. **Infeasible cells**: cells that fail even with the whole market signed, with the reason (share short,
+   count short, or both) and the exception viability of 42 CFR 422.116(f) (``exceptions.viability``): the
+   exception candidates from day one.
+3. **The smallest recruit set for the whole service area**: one integer programme over every cell that
+   fails today but passes with the market. One provider counts in several counties (and, when it
+   practises several specialties, several lines), so the cells are solved together, not one by one.
+
+The recruit-set model (docs/feasibility.md has the formulation). For each target cell k: the population
+points not within standard today, the weight ``need_k`` still missing to the required share (credits
+included: the telehealth and Certificate of Need credits of 422.116(d) stay what the network earns today)
+and the count ``gap_k`` still missing to the minimum. Binary x_u per candidate NPI, y_i per open point:
+
+    minimise   sum_u x_u
+    subject to y_i <= sum_{u reaches i} x_u          (point i within standard once one of them signs)
+               sum_i w_i y_i >= need_k               (every target cell: the share, 422.116(d)(4))
+               sum_u q_uk x_u >= gap_k               (every target cell: the minimum, 422.116(e);
+                                                      q = 1 per NPI within reach of one of its points,
+                                                      or the beds of its locations within reach for 040)
+
+Two exact reductions keep it small: points of one cell reached by the same candidates become one point
+class (weights summed), and candidates that reach the same classes and count in the same cells with the
+same q become one group with an integer x_g in [0, group size] (any member may stand in for another).
+Solved with ``scipy.optimize.milp`` (HiGHS) under a time limit; the answer states HiGHS's MIP gap, the
+proven lower bound on the number of providers, and the size of the greedy solution (largest deficit
+reduction first, lazy evaluation: valid because the deficit is a sum of truncated coverage functions,
+which are submodular) as an upper bound. The chosen set is then re-scored by the engine itself with
+those providers assumed signed, and the study says how many target cells pass in that re-score.
+
+Straight-line reach only (``travel_time.reach_miles``): a feasibility study is made before any road
+network is imported, and its numbers say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
+
+from blueprint_desktop.engine.candidate_reach import chord_for
+from blueprint_desktop.engine.credited import candidate_mask
+from blueprint_desktop.engine.rollup import EPS
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.geo.distance import to_unit_vectors
+from blueprint_desktop.progress import Progress
+
+DEFAULT_TIME_LIMIT_S = 60.0
+PASSING = ("Pass", "At Risk")
+# A share row asks for this much more than the exact need (relative), so HiGHS's feasibility tolerance
+# (1e-6 on a row scaled to 1) can never accept a set the engine's re-score would fail by a rounding.
+SHARE_SLACK = 2e-6
+# Outcomes of a cell.
+PASSES_NOW, RECRUIT, INFEASIBLE = "passes now", "recruit", "infeasible"
+
+
+# -- the pure solver: a service-area cover problem -----------------------------------------------------
+@dataclass
+class CoverProblem:
+    """The recruit-set model on arrays (one row per open point, per pair; see the module doc).
+
+    ``need_w[k]``: weight still needed in cell k (<= 0: the share is met); ``gap[k]``: count or beds still
+    needed (<= 0: met). Open points: ``point_cell``/``point_w``. ``cover_unit``/``cover_point``: candidate
+    u brings open point i within standard. ``count_unit``/``count_cell``/``count_q``: candidate u adds q to
+    cell k's count (one pair per unit and cell).
+    """
+
+    n_units: int
+    need_w: np.ndarray
+    gap: np.ndarray
+    point_cell: np.ndarray
+    point_w: np.ndarray
+    cover_unit: np.ndarray
+    cover_point: np.ndarray
+    count_unit: np.ndarray
+    count_cell: np.ndarray
+    count_q: np.ndarray
+    preference: np.ndarray | None = None  # per unit, higher first among interchangeable candidates
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.need_w)
+
+
+@dataclass
+class CoverSolution:
+    """Which candidates to sign (unit indices in priority order) and how sure we are it is the fewest."""
+
+    chosen: list[int]
+    status: str  # "optimal", "time limit (best found)", "greedy (HiGHS found none in time)", "nothing needed"
+    lower_bound: int  # proven: no set smaller than this passes every target cell
+    mip_gap: float | None  # HiGHS's relative gap on its objective (None: HiGHS gave no solution)
+    greedy_size: int  # the greedy solution's size: an upper bound found without the solver
+    greedy_chosen: list[int]
+    seconds: float
+    cells_unmet: list[int]  # target cells the market cannot close in this model (should be none)
+    model: dict[str, int] = field(default_factory=dict)  # sizes after the reductions
+    alternatives: list[int] = field(default_factory=list)  # per chosen unit: others of its group
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` by sorting: numpy 2.4's hash-based unique took 27 s on 11.7 million int64 keys
+    (a state's reach pairs) where a sort takes 1.4 s."""
+    a = np.sort(np.asarray(a), kind="stable")
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def _rand64(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64)
+
+
+def _group_sum(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of uint64 ``values`` per key in 0..n-1, wrapping (a set hash: order-free)."""
+    out = np.zeros(n, dtype=np.uint64)
+    if len(keys):
+        np.add.at(out, keys, values)
+    return out
+
+
+@dataclass
+class _Reduced:
+    """The problem after the exact reductions (point classes, candidate groups)."""
+
+    class_cell: np.ndarray
+    class_w: np.ndarray
+    group_of_unit: np.ndarray  # unit -> group (-1: reaches nothing that matters)
+    members: list[np.ndarray]  # group -> units, preferred first
+    gcover: csr_matrix  # groups x classes
+    gcount: csr_matrix  # groups x cells (q)
+    cells: np.ndarray  # cells with something to close
+    gweight: csr_matrix  # groups x cells: the open weight each group reaches there
+
+
+def _reduce(p: CoverProblem) -> _Reduced:
+    need_share = p.need_w > EPS
+    need_count = p.gap > EPS
+    # Points of cells whose share is met never matter; nor do pairs to them.
+    keep_pt = need_share[p.point_cell]
+    pair_ok = keep_pt[p.cover_point] if len(p.cover_point) else np.zeros(0, bool)
+    cu, cp = p.cover_unit[pair_ok], p.cover_point[pair_ok]
+    # Point classes: same cell, same set of candidates reaching it (a hash of the set, and its size).
+    unit_hash = _rand64(p.n_units, 17)
+    n_pts = len(p.point_w)
+    h = _group_sum(cp, unit_hash[cu], n_pts)
+    size = np.bincount(cp, minlength=n_pts)
+    reachable = (size > 0) & keep_pt
+    pts = np.flatnonzero(reachable)
+    key = pd.MultiIndex.from_arrays([p.point_cell[pts], h[pts].view(np.int64), size[pts]])
+    cls_codes, _ = pd.factorize(key)
+    class_of_point = np.full(n_pts, -1, dtype=np.int64)
+    class_of_point[pts] = cls_codes
+    n_cls = int(cls_codes.max()) + 1 if len(cls_codes) else 0
+    class_w = np.bincount(cls_codes, weights=p.point_w[pts], minlength=n_cls)
+    class_cell = np.zeros(n_cls, dtype=np.int64)
+    class_cell[cls_codes] = p.point_cell[pts]
+    # Unit -> class pairs (unique).
+    key1 = _distinct(cu.astype(np.int64) * max(n_cls, 1) + class_of_point[cp])  # one int64 key per pair
+    del cu, cp
+    uc_u, uc_c = key1 // max(n_cls, 1), key1 % max(n_cls, 1)
+    del key1
+    # Count pairs of cells whose count is short.
+    ok = need_count[p.count_cell] & (p.count_q > 0) if len(p.count_cell) else np.zeros(0, bool)
+    ku, kc, kq = p.count_unit[ok], p.count_cell[ok], p.count_q[ok]
+    # Candidate groups: the same classes, the same (cell, q) counts.
+    class_hash = _rand64(max(n_cls, 1), 29)
+    sig = _group_sum(uc_u, class_hash[uc_c], p.n_units)
+    cell_hash = _rand64(max(p.n_cells, 1), 31)
+    q_bits = np.round(kq * 1000).astype(np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    sig2 = _group_sum(ku, cell_hash[kc] ^ q_bits, p.n_units)
+    n_cov = np.bincount(uc_u, minlength=p.n_units)
+    n_cnt = np.bincount(ku, minlength=p.n_units)
+    useful = (n_cov > 0) | (n_cnt > 0)
+    units = np.flatnonzero(useful)
+    gkey = pd.MultiIndex.from_arrays(
+        [sig[units].view(np.int64), sig2[units].view(np.int64), n_cov[units], n_cnt[units]]
+    )
+    g_codes, _ = pd.factorize(gkey)
+    group_of_unit = np.full(p.n_units, -1, dtype=np.int64)
+    group_of_unit[units] = g_codes
+    n_g = int(g_codes.max()) + 1 if len(g_codes) else 0
+    pref = p.preference if p.preference is not None else np.zeros(p.n_units)
+    order = np.lexsort((units, -pref[units], g_codes))
+    bounds = np.searchsorted(g_codes[order], np.arange(n_g + 1))
+    members = [units[order[bounds[g] : bounds[g + 1]]] for g in range(n_g)]
+    rep = np.array([m[0] for m in members], dtype=np.int64)  # one unit stands for its group
+    rep_pos = np.full(p.n_units, -1, dtype=np.int64)
+    rep_pos[rep] = np.arange(n_g)
+    sel = rep_pos[uc_u] >= 0
+    # float32 ones: only the pattern matters, and at state size it has tens of millions of entries.
+    gcover = csr_matrix(
+        (np.ones(int(sel.sum()), dtype=np.float32), (rep_pos[uc_u[sel]], uc_c[sel])), shape=(n_g, n_cls)
+    )
+    del uc_u, uc_c, sel
+    sel = rep_pos[ku] >= 0
+    gcount = csr_matrix((kq[sel], (rep_pos[ku[sel]], kc[sel])), shape=(n_g, p.n_cells))
+    cells = np.flatnonzero(need_share | need_count)
+    # Weight each group brings to each cell (groups x cells), for the bounds and the first greedy gains.
+    to_cell = csr_matrix((class_w, (np.arange(n_cls), class_cell)), shape=(n_cls, p.n_cells))
+    gweight = (gcover @ to_cell).tocsr()
+    return _Reduced(class_cell, class_w, group_of_unit, members, gcover, gcount, cells, gweight)
+
+
+class _Deficit:
+    """The greedy's state: weight and count still missing per cell, and which classes are covered."""
+
+    def __init__(self, p: CoverProblem, r: _Reduced) -> None:
+        self.need = np.maximum(p.need_w, 0.0)
+        self.gap = np.maximum(p.gap, 0.0)
+        self.got_w = np.zeros(p.n_cells)
+        self.got_q = np.zeros(p.n_cells)
+        self.covered = np.zeros(len(r.class_w), dtype=bool)
+        self.r = r
+        self.n_cells = p.n_cells
+        # Rows still short, kept up to date by ``take`` (testing every cell per pick cost seconds).
+        self.left = int(
+            (~self._share_met(np.arange(p.n_cells))).sum() + (~self._count_met(np.arange(p.n_cells))).sum()
+        )
+
+    def _share_met(self, cells: np.ndarray) -> np.ndarray:
+        return self.got_w[cells] + 1e-9 * np.maximum(self.need[cells], 1) >= self.need[cells]
+
+    def _count_met(self, cells: np.ndarray) -> np.ndarray:
+        return self.got_q[cells] + 1e-9 >= self.gap[cells]
+
+    def alone(self) -> np.ndarray:
+        """Every group's gain with nothing signed yet (vectorised: the same as ``gain`` at the start)."""
+        r = self.r
+        out = np.zeros(len(r.members))
+        for m, target in ((r.gweight, self.need), (r.gcount, self.gap)):
+            coo = m.tocoo()
+            t = target[coo.col]
+            ok = t > 0
+            np.add.at(out, coo.row[ok], np.minimum(coo.data[ok], t[ok]) / t[ok])
+        return out
+
+    def gain(self, g: int) -> float:
+        """How much signing one member of group g reduces the normalised deficit (sum over cells)."""
+        r = self.r
+        cls = r.gcover.indices[r.gcover.indptr[g] : r.gcover.indptr[g + 1]]
+        total = 0.0
+        if len(cls):
+            new = cls[~self.covered[cls]]
+            if len(new):
+                # Per cell touched (a few), not per cell of the problem (thousands at state size).
+                cells, inv = np.unique(r.class_cell[new], return_inverse=True)
+                add = np.bincount(inv.ravel(), weights=r.class_w[new])
+                need = self.need[cells]
+                ok = need > 0
+                before = np.minimum(self.got_w[cells], need)
+                after = np.minimum(self.got_w[cells] + add, need)
+                total += float(((after - before)[ok] / need[ok]).sum())
+        lo, hi = r.gcount.indptr[g], r.gcount.indptr[g + 1]
+        if hi > lo:
+            cells, q = r.gcount.indices[lo:hi], r.gcount.data[lo:hi]
+            gap = self.gap[cells]
+            ok = gap > 0
+            before = np.minimum(self.got_q[cells], gap)
+            after = np.minimum(self.got_q[cells] + q, gap)
+            total += float(((after - before)[ok] / gap[ok]).sum())
+        return total
+
+    def take(self, g: int) -> None:
+        r = self.r
+        cls = r.gcover.indices[r.gcover.indptr[g] : r.gcover.indptr[g + 1]]
+        new = cls[~self.covered[cls]]
+        touched = _distinct(r.class_cell[new])
+        before = self._share_met(touched)
+        np.add.at(self.got_w, r.class_cell[new], r.class_w[new])
+        self.left -= int((self._share_met(touched) & ~before).sum())
+        self.covered[new] = True
+        lo, hi = r.gcount.indptr[g], r.gcount.indptr[g + 1]
+        touched = r.gcount.indices[lo:hi]
+        before = self._count_met(touched)
+        np.add.at(self.got_q, touched, r.gcount.data[lo:hi])
+        self.left -= int((self._count_met(touched) & ~before).sum())
+
+    def met(self) -> bool:
+        return self.left <= 0
+
+
+def _greedy(p: CoverProblem, r: _Reduced, available: np.ndarray) -> list[int]:
+    """Lazy greedy over groups (each pick one member; ``available[g]`` members at most): the group whose
+    next member reduces the normalised deficit most, until every cell is met or nothing helps."""
+    state = _Deficit(p, r)
+    used = np.zeros(len(r.members), dtype=np.int64)
+    first = state.alone()
+    heap = [(-float(first[g]), g) for g in np.flatnonzero(available > 0).tolist()]
+    heapq.heapify(heap)
+    picks: list[int] = []
+    while heap and not state.met():
+        neg, g = heapq.heappop(heap)
+        fresh = state.gain(g)
+        if heap and fresh + 1e-12 < -heap[0][0]:
+            heapq.heappush(heap, (-fresh, g))  # stale: a better one may be waiting
+            continue
+        if fresh <= 1e-12:
+            break  # nothing left reduces the deficit
+        state.take(g)
+        used[g] += 1
+        picks.append(g)
+        if used[g] < available[g]:
+            heapq.heappush(heap, (-state.gain(g), g))
+    return picks
+
+
+def _expand(r: _Reduced, picks: Sequence[int]) -> list[int]:
+    """Group picks -> unit indices: the k-th pick of a group is its k-th preferred member."""
+    used: dict[int, int] = {}
+    out = []
+    for g in picks:
+        k = used.get(g, 0)
+        out.append(int(r.members[g][k]))
+        used[g] = k + 1
+    return out
+
+
+def _components(r: _Reduced, n_cells: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(cells, groups) of each independent part: cells linked by a group that reaches or counts in both.
+
+    No candidate spans two parts, so each part's fewest set is found on its own and the sizes add up;
+    a state's specialties practised by different providers are separate parts, and so are counties too far
+    apart to share anyone."""
+    from scipy.sparse.csgraph import connected_components
+
+    n_g = len(r.members)
+    cov = r.gcover.tocoo()
+    cnt = r.gcount.tocoo()
+    g_idx = np.concatenate([cov.row, cnt.row])
+    k_idx = np.concatenate([r.class_cell[cov.col], cnt.col])
+    graph = csr_matrix((np.ones(len(g_idx)), (g_idx, n_g + k_idx)), shape=(n_g + n_cells, n_g + n_cells))
+    _n, label = connected_components(graph, directed=False)
+    cell_label = label[n_g:][r.cells]
+    out = []
+    for lab in np.unique(cell_label):
+        cells = r.cells[cell_label == lab]
+        groups = np.flatnonzero(label[:n_g] == lab)
+        out.append((cells, groups))
+    return out
+
+
+def _cell_bounds(r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap, sizes) -> int:
+    """A lower bound on one part's size without the solver: the most any one of its cells needs on its
+    own (its share from the groups reaching the most weight there, one member each since members reach
+    the same people; its count from the members with the most to add), and the sum of such needs over
+    cells that share no candidate (no provider can serve two of them)."""
+    wc = r.gweight[groups].tocsc()
+    qc = r.gcount[groups].tocsc()
+    per_cell: dict[int, int] = {}
+    reach: dict[int, np.ndarray] = {}
+    for k in cells.tolist():
+        t_k = 0
+        rows_w = wc.indices[wc.indptr[k] : wc.indptr[k + 1]]
+        rows_q = qc.indices[qc.indptr[k] : qc.indptr[k + 1]]
+        if need[k] > EPS:
+            vals = np.sort(wc.data[wc.indptr[k] : wc.indptr[k + 1]])[::-1]
+            t_k = max(t_k, min(int(np.searchsorted(np.cumsum(vals), need[k] * (1 - 1e-9))) + 1, len(vals)))
+        if gap[k] > EPS:
+            vals = np.repeat(qc.data[qc.indptr[k] : qc.indptr[k + 1]], sizes[groups[rows_q]])
+            vals = np.sort(vals)[::-1]
+            t_k = max(t_k, min(int(np.searchsorted(np.cumsum(vals), gap[k] - 1e-9)) + 1, len(vals)))
+        per_cell[k] = t_k
+        reach[k] = np.union1d(rows_w, rows_q)
+    best, packed = 0, 0
+    used = np.zeros(len(groups), dtype=bool)
+    for k in sorted(per_cell, key=lambda k: -per_cell[k]):
+        best = max(best, per_cell[k])
+        if not used[reach[k]].any():
+            packed += per_cell[k]
+            used[reach[k]] = True
+    return max(best, packed)
+
+
+def _relaxed_bound(r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap, sizes) -> int:
+    """A lower bound from a small linear programme over one part: choose x_g members of each group and
+    s_g <= min(1, x_g) of its reach, so that every cell's share row holds with each group's weight counted
+    in full (sum_g W_gk s_g >= need_k: the weight people reached really is at most that sum) and every
+    count row holds. Every real solution is a solution of it, so ceil(its optimum) bounds the fewest."""
+    from scipy.optimize import linprog
+
+    n = len(groups)
+    share_cells = [int(k) for k in cells if need[k] > EPS]
+    count_cells = [int(k) for k in cells if gap[k] > EPS]
+    blocks, rhs = [], []
+    if share_cells:
+        w = r.gweight[groups][:, share_cells].T.tocsr()
+        w = csr_matrix(w.multiply(1.0 / need[share_cells][:, None]))
+        blocks.append(csr_matrix((-w.data, w.indices + n, w.indptr), shape=(len(share_cells), 2 * n)))
+        rhs.append(-np.ones(len(share_cells)))
+    if count_cells:
+        q = r.gcount[groups][:, count_cells].T.tocsr()
+        q = csr_matrix(q.multiply(1.0 / gap[count_cells][:, None]))
+        blocks.append(csr_matrix((-q.data, q.indices, q.indptr), shape=(len(count_cells), 2 * n)))
+        rhs.append(-np.ones(len(count_cells)))
+    if not blocks:
+        return 0
+    from scipy.sparse import eye, hstack, vstack
+
+    link = hstack([-eye(n), eye(n)]).tocsr()  # s_g - x_g <= 0
+    a_ub = vstack(blocks + [link]).tocsr()
+    b_ub = np.concatenate(rhs + [np.zeros(n)])
+    bounds = [(0.0, float(v)) for v in sizes[groups]] + [(0.0, 1.0)] * n
+    with _quiet_native_output():
+        res = linprog(
+            np.concatenate([np.ones(n), np.zeros(n)]), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs"
+        )
+    if res.status != 0 or res.fun is None:
+        return 0
+    return int(math.ceil(float(res.fun) - 1e-6))
+
+
+@contextlib.contextmanager
+def _quiet_native_output():
+    """Silence what HiGHS's C++ prints straight to the process's stdout/stderr (scipy 1.17's HiGHS prints
+    "HighsMipSolverData::transformNewIntegerFeasibleSolution ..." on some solves), which would corrupt
+    ``blueprint feasibility --json``. File descriptors 1 and 2 point at /dev/null for the call only."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = [os.dup(1), os.dup(2)]
+    except (OSError, ValueError, AttributeError):  # no real descriptors (embedded, some test runners)
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
+def _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, time_limit):
+    """One part's integer programme: (x per group of ``groups`` or None, dual bound, HiGHS status, gap)."""
+    classes = np.flatnonzero(np.isin(r.class_cell, cells))
+    n_g, n_cls = len(groups), len(classes)
+    cover = r.gcover[groups][:, classes].tocoo()  # groups x classes
+    a_link = csr_matrix(
+        (
+            np.concatenate([-cover.data, np.ones(n_cls)]),
+            (
+                np.concatenate([cover.col, np.arange(n_cls)]),
+                np.concatenate([cover.row, n_g + np.arange(n_cls)]),
+            ),
+        ),
+        shape=(n_cls, n_g + n_cls),
+    )
+    rows = [LinearConstraint(a_link, -np.inf, 0.0)] if n_cls else []
+    share_cells = [int(k) for k in cells if need[k] > EPS]
+    if share_cells:
+        pos = np.full(len(need), -1, dtype=np.int64)
+        pos[share_cells] = np.arange(len(share_cells))
+        cc = r.class_cell[classes]
+        sel = np.flatnonzero(pos[cc] >= 0)
+        vals = r.class_w[classes[sel]] / need[cc[sel]]  # each row scaled to need 1
+        a_share = csr_matrix((vals, (pos[cc[sel]], n_g + sel)), shape=(len(share_cells), n_g + n_cls))
+        lo = np.minimum(1.0 + SHARE_SLACK, reach_w[share_cells] / need[share_cells])
+        rows.append(LinearConstraint(a_share, lo, np.inf))
+    count_cells = [int(k) for k in cells if gap[k] > EPS]
+    if count_cells:
+        sub = r.gcount[groups][:, count_cells].T.tocoo()
+        a_count = csr_matrix(
+            (sub.data / gap[count_cells][sub.row], (sub.row, sub.col)), shape=(len(count_cells), n_g + n_cls)
+        )
+        rows.append(LinearConstraint(a_count, 1.0 - 1e-9, np.inf))
+    with _quiet_native_output():
+        res = milp(
+            np.concatenate([1.0 - eps[groups], np.zeros(n_cls)]),
+            constraints=rows,
+            # y needs no integrality: with x whole, y_i <= min(1, sum x) is 0 or 1 at the optimum anyway.
+            integrality=np.concatenate([np.ones(n_g), np.zeros(n_cls)]),
+            bounds=Bounds(
+                np.zeros(n_g + n_cls), np.concatenate([sizes[groups], np.ones(n_cls)]).astype(float)
+            ),
+            options={"time_limit": max(0.5, float(time_limit)), "disp": False},
+        )
+    dual = getattr(res, "mip_dual_bound", None)
+    x = None if res.x is None else np.round(res.x[:n_g]).astype(np.int64)
+    return x, (float(dual) if dual is not None and np.isfinite(dual) else None), int(res.status)
+
+
+def solve_cover(
+    p: CoverProblem, time_limit: float = DEFAULT_TIME_LIMIT_S, progress: Progress | None = None
+) -> CoverSolution:
+    """The fewest candidates that close every target cell of ``p`` (see the module doc), in priority order.
+
+    The cells fall into independent parts (``_components``); each part's integer programme gets a share of
+    ``time_limit`` by its size (small parts finish early and leave their time to the large ones). A part
+    HiGHS cannot solve in its time keeps its best solution, or the greedy's, and its proven bound.
+    ``progress`` hears after each part (and its cancel takes effect there)."""
+    progress = progress or Progress()
+    started = time.perf_counter()
+    r = _reduce(p)
+    n_g, n_cls = len(r.members), len(r.class_w)
+    sizes = np.array([len(m) for m in r.members], dtype=np.int64)
+    model = {
+        "units": int(p.n_units),
+        "groups": int(n_g),
+        "open_points": int(len(p.point_w)),
+        "point_classes": int(n_cls),
+        "cells": int(len(r.cells)),
+        "cover_pairs": int(r.gcover.nnz),
+        "count_pairs": int(r.gcount.nnz),
+    }
+    # Cells the whole market cannot close in this model (the capacity run said it could: a discrepancy).
+    reach_w = np.bincount(r.class_cell, weights=r.class_w, minlength=p.n_cells)
+    reach_q = (
+        np.asarray(r.gcount.multiply(sizes[:, None]).sum(axis=0)).ravel() if n_g else np.zeros(p.n_cells)
+    )
+    unmet = [
+        int(k)
+        for k in r.cells
+        if (p.need_w[k] > EPS and reach_w[k] + 1e-9 < p.need_w[k])
+        or (p.gap[k] > EPS and reach_q[k] + 1e-9 < p.gap[k])
+    ]
+    if len(r.cells) == 0:
+        return CoverSolution(
+            [], "nothing needed", 0, 0.0, 0, [], time.perf_counter() - started, [], model, []
+        )
+    # Rows whose cell cannot be closed are relaxed to what the market holds, so the rest is still solved.
+    need = np.maximum(p.need_w, 0.0)
+    gap = np.maximum(p.gap, 0.0)
+    if unmet:
+        need[unmet] = np.minimum(need[unmet], reach_w[unmet] / (1 + SHARE_SLACK))
+        gap[unmet] = np.minimum(gap[unmet], reach_q[unmet])
+    q = replace(p, need_w=need, gap=gap)
+    greedy_groups = _greedy(q, r, sizes)
+    greedy_units = _expand(r, greedy_groups)
+    greedy_count = np.bincount(np.asarray(greedy_groups, dtype=np.int64), minlength=n_g)
+
+    # -- the integer programme, part by part ----------------------------------------------------------
+    # Tie-break among equally small sets: each group costs 1 - eps_g, eps_g proportional to the share of
+    # the target cells' deficit it closes on its own; the eps over every candidate sum to less than 0.5,
+    # so no tie-break can ever buy a larger set.
+    alone = _Deficit(q, r).alone()
+    eps = 0.49 * alone / max(float((alone * sizes).sum()), 1e-12)
+    parts = _components(r, p.n_cells)
+    weight = np.array([r.gcover[g].nnz + r.gcount[g].nnz + len(g) for _c, g in parts], dtype=float)
+    order = np.argsort(weight, kind="stable")
+    x_all = np.zeros(n_g, dtype=np.int64)
+    lower = 0
+    solved = timed_out = fell_back = 0
+    deadline = started + float(time_limit)
+    left_weight = float(weight.sum())
+    for done, i in enumerate(order):
+        progress.update(
+            0.1 + 0.85 * done / max(1, len(parts)), f"recruit set: part {done + 1:,} of {len(parts):,}"
+        )
+        cells, groups = parts[i]
+        budget = max(0.5, (deadline - time.perf_counter()) * weight[i] / max(left_weight, 1.0))
+        left_weight -= weight[i]
+        x, dual, status = _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, budget)
+        if x is not None:
+            trial = np.zeros(n_g, dtype=np.int64)
+            trial[groups] = x
+            if not _satisfies(replace(q, need_w=_only(need, cells), gap=_only(gap, cells)), r, trial):
+                x = None  # never trust a solution the raw constraints reject
+        if x is not None and status != 0 and int(x.sum()) > int(greedy_count[groups].sum()):
+            x = None  # the solver's best so far is worse than the greedy's: keep the greedy's
+        if x is None:
+            x = greedy_count[groups]
+            fell_back += 1
+        elif status == 0:
+            solved += 1
+        else:
+            timed_out += 1
+        x_all[groups] = x
+        bound = int(math.ceil(dual - 1e-6)) if dual is not None else 0
+        if status != 0 or x is None:
+            bound = max(
+                bound,
+                _cell_bounds(r, cells, groups, need, gap, sizes),
+                _relaxed_bound(r, cells, groups, need, gap, sizes),
+            )
+        lower += min(bound, int(x.sum())) if status == 0 else bound
+    if solved < len(parts):
+        x_all = _prune(q, r, x_all, alone)  # a part left unproven may hold a signature it does not need
+    picks = np.repeat(np.arange(n_g), x_all)
+    if len(picks) > len(greedy_units):  # a part the solver left worse than the greedy (never expected)
+        x_all, picks = greedy_count, np.repeat(np.arange(n_g), greedy_count)
+    # Priority order: the greedy over the chosen set only, so the share climbs fastest; a pick the greedy
+    # does not need (the count rows close it) follows in group order.
+    ordered = _greedy(q, r, x_all)
+    rest = x_all - np.bincount(np.asarray(ordered, dtype=np.int64), minlength=n_g)
+    chosen_groups = ordered + np.repeat(np.arange(n_g), np.maximum(rest, 0)).tolist()
+    chosen = _expand(r, chosen_groups)
+    lower = max(1, min(lower, len(chosen)))  # something is missing, so at least one signature
+    n_parts = len(parts)
+    if solved == n_parts:
+        status = "optimal"
+    else:
+        status = (
+            f"time limit ({time_limit:g} s): {solved:,} of {n_parts:,} parts solved to optimality, "
+            f"{timed_out:,} stopped with the solver's best, {fell_back:,} left at the greedy's"
+        )
+    model["parts"] = n_parts
+    gap_rel = (len(chosen) - lower) / len(chosen) if chosen else 0.0
+    alternatives = [len(r.members[g]) - 1 for g in chosen_groups]
+    return CoverSolution(
+        chosen,
+        status,
+        lower,
+        gap_rel,
+        len(greedy_units),
+        greedy_units,
+        time.perf_counter() - started,
+        unmet,
+        model,
+        alternatives,
+    )
+
+
+def _prune(p: CoverProblem, r: _Reduced, x: np.ndarray, usefulness: np.ndarray) -> np.ndarray:
+    """Drop signatures the rest make redundant (least useful on its own first), keeping every row met."""
+    x = x.copy()
+    mult = np.zeros(len(r.class_w), dtype=np.int64)  # chosen members reaching each class
+    chosen = np.flatnonzero(x > 0)
+    for g in chosen.tolist():
+        mult[r.gcover.indices[r.gcover.indptr[g] : r.gcover.indptr[g + 1]]] += x[g]
+    covered = mult > 0
+    got_w = np.bincount(r.class_cell[covered], weights=r.class_w[covered], minlength=p.n_cells)
+    got_q = np.asarray(r.gcount.T @ x.astype(float)).ravel()
+    need, gap = p.need_w, p.gap
+    for g in chosen[np.argsort(usefulness[chosen], kind="stable")].tolist():
+        cls = r.gcover.indices[r.gcover.indptr[g] : r.gcover.indptr[g + 1]]
+        cnt = r.gcount.indices[r.gcount.indptr[g] : r.gcount.indptr[g + 1]]
+        q = r.gcount.data[r.gcount.indptr[g] : r.gcount.indptr[g + 1]]
+        while x[g] > 0:
+            lost = cls[mult[cls] == 1]
+            loss = np.zeros(p.n_cells)
+            np.add.at(loss, r.class_cell[lost], r.class_w[lost])
+            cells = _distinct(r.class_cell[lost])
+            ok_w = (got_w[cells] - loss[cells] + 1e-9 * np.maximum(need[cells], 1) >= need[cells]).all()
+            ok_q = (got_q[cnt] - q + 1e-9 >= gap[cnt]).all()
+            if not (ok_w and ok_q):
+                break
+            x[g] -= 1
+            mult[cls] -= 1
+            got_w -= loss
+            got_q[cnt] -= q
+    return x
+
+
+def _only(values: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(values)
+    out[cells] = values[cells]
+    return out
+
+
+def _satisfies(p: CoverProblem, r: _Reduced, x: np.ndarray) -> bool:
+    """Does the group choice ``x`` meet every row of ``p`` (weights and counts, computed afresh)?"""
+    taken = np.flatnonzero(x > 0)
+    cov = np.zeros(len(r.class_w), dtype=bool)
+    if len(taken):
+        cov[np.unique(r.gcover[taken].indices)] = True
+    got_w = np.bincount(r.class_cell[cov], weights=r.class_w[cov], minlength=p.n_cells)
+    got_q = np.asarray(r.gcount.multiply(x[:, None]).sum(axis=0)).ravel() if len(x) else np.zeros(p.n_cells)
+    need, gap = np.maximum(p.need_w, 0), np.maximum(p.gap, 0)
+    return bool((got_w + 1e-9 * np.maximum(need, 1) >= need).all() and (got_q + 1e-9 >= gap).all())
+
+
+def progress_after(p: CoverProblem, order: Sequence[int]) -> list[dict[int, tuple[float, float]]]:
+    """After each unit of ``order`` is signed: {cell: (weight gained, count gained)} for the cells it
+    touches (the running totals, not the step's own)."""
+    by_unit_pts: dict[int, np.ndarray] = {}
+    if len(p.cover_unit):
+        o = np.argsort(p.cover_unit, kind="stable")
+        su = p.cover_unit[o]
+        starts = np.searchsorted(su, order, "left")
+        ends = np.searchsorted(su, order, "right")
+        for u, a, b in zip(order, starts, ends, strict=True):
+            by_unit_pts[int(u)] = p.cover_point[o[a:b]]
+    cnt = pd.DataFrame({"u": p.count_unit, "k": p.count_cell, "q": p.count_q})
+    by_unit_cnt = {int(u): g for u, g in cnt[cnt.u.isin(list(order))].groupby("u")} if len(cnt) else {}
+    covered = np.zeros(len(p.point_w), dtype=bool)
+    got_w = np.zeros(p.n_cells)
+    got_q = np.zeros(p.n_cells)
+    out = []
+    for u in order:
+        touched: set[int] = set()
+        pts = by_unit_pts.get(int(u), np.zeros(0, np.int64))
+        new = pts[~covered[pts]]
+        covered[new] = True
+        np.add.at(got_w, p.point_cell[new], p.point_w[new])
+        touched.update(np.unique(p.point_cell[pts]).tolist())
+        g = by_unit_cnt.get(int(u))
+        if g is not None:
+            np.add.at(got_q, g.k.to_numpy(), g.q.to_numpy(float))
+            touched.update(g.k.tolist())
+        out.append({int(k): (float(got_w[k]), float(got_q[k])) for k in sorted(touched)})
+    return out
+
+
+# -- the study on a project's data -----------------------------------------------------------------------
+@dataclass
+class CellCapacity:
+    """One county x line: the network today, and the best any network could do with the whole market."""
+
+    county_fips: str
+    line_code: str
+    line_name: str
+    designation: str
+    counts_beds: bool
+    required_pct: float
+    min_count: int
+    credit_points: float
+    network_pct: float
+    network_count: int
+    network_status: str
+    market_pct: float  # best share within standard, every market provider signed (credits included)
+    market_count: int  # best credited count (beds for 040), every market provider signed
+    market_status: str
+    market_in_reach: int  # market providers (NPIs) within reach of the county's points; beds for 040
+    outcome: str  # PASSES_NOW, RECRUIT or INFEASIBLE
+    shortfall: str = ""  # infeasible: "share", "count" or "share and count"
+    reasons: list[str] = field(default_factory=list)
+    exception: dict[str, Any] | None = None  # infeasible: exceptions.ExceptionViability.as_dict()
+    after_pct: float | None = None  # recruit cells: share once the recruit set is signed (engine re-score)
+    after_count: int | None = None
+    after_status: str | None = None
+    # Confidence (rollup.near_the_line, confidence.py): could plausible error flip the with-market result,
+    # or the result once the recruit set is signed; and the engine's confidence band with the market.
+    market_near_line: bool = False
+    after_near_line: bool = False
+    market_band: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Recruit:
+    """One provider of the service-area recruit set, in priority order."""
+
+    rank: int
+    npi: str
+    name: str
+    source: str  # market (NPPES) or roster (an uncontracted roster row: LOI, pending...)
+    contract_status: str
+    provider_ids: list[int]
+    lines: list[str]  # target lines it practises and counts in
+    cells: list[tuple[str, str]]  # target cells (county, line) it brings people or count to
+    after: dict[str, dict[str, float]] = field(default_factory=dict)  # "fips:line" -> share, count after
+    cells_met_after: int = 0  # target cells whose share and count are met once it and those above sign
+    alternatives: int = 0  # other candidates who would do exactly as well in its place (same reach)
+    address: str = ""
+    locations: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon) of its offices
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cells"] = [list(c) for c in self.cells]
+        return d
+
+
+@dataclass
+class RecruitSet:
+    target_cells: list[tuple[str, str]]
+    recruits: list[Recruit]
+    size: int
+    lower_bound: int
+    mip_gap: float | None
+    greedy_size: int
+    status: str
+    time_limit_s: float
+    solve_s: float
+    model: dict[str, int]
+    cells_unmet: list[tuple[str, str]]
+    verified_pass: int = 0  # target cells passing in the engine's re-score with the set signed
+    verified_cells: list[tuple[str, str]] = field(default_factory=list)  # those that do not (should be none)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.size == self.lower_bound
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["recruits"] = [r.as_dict() for r in self.recruits]
+        d["proven_optimal"] = self.proven_optimal
+        return d
+
+
+@dataclass
+class FeasibilityStudy:
+    plan: str
+    counties: list[str]
+    lines: list[str]
+    market_only: bool
+    cells: list[CellCapacity]
+    recruit_set: RecruitSet
+    vintages: dict[str, str] = field(default_factory=dict)
+    market: dict[str, int] = field(default_factory=dict)  # candidate providers, locations, network providers
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # phase -> wall_s, cpu_s
+    generated_at: str = ""
+
+    def counts(self) -> dict[str, int]:
+        out = {PASSES_NOW: 0, RECRUIT: 0, INFEASIBLE: 0}
+        for c in self.cells:
+            out[c.outcome] += 1
+        return out
+
+    def cell(self, fips: str, line: str) -> CellCapacity | None:
+        for c in self.cells:
+            if c.county_fips == fips and c.line_code == line:
+                return c
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "counties": self.counties,
+            "lines": self.lines,
+            "market_only": self.market_only,
+            "counts": self.counts(),
+            "market": self.market,
+            "vintages": self.vintages,
+            "timings": self.timings,
+            "generated_at": self.generated_at,
+            "cells": [c.as_dict() for c in self.cells],
+            "recruit_set": self.recruit_set.as_dict(),
+        }
+
+
+class _Clock:
+    """Wall and CPU seconds per phase (``time.process_time``: every thread of the process)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, dict[str, float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def mark(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.spent[name] = {"wall_s": round(wall - self._wall, 3), "cpu_s": round(cpu - self._cpu, 3)}
+        try:  # the process's peak memory so far (kB on Linux): which phase sets it
+            import resource
+
+            self.spent[name]["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        except (ImportError, OSError):  # pragma: no cover - not on Windows
+            pass
+        self._wall, self._cpu = wall, cpu
+
+
+def compute_feasibility(
+    inputs,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    contacted: Iterable[str] = (),
+    progress: Progress | None = None,
+    plan: str = "",
+) -> FeasibilityStudy:
+    """The study on ``inputs`` (``scoring.ScoringInputs``; pure: reads nothing from disk).
+
+    ``contacted``: NPIs with outreach in force (``exceptions.outreach_npis``), for exception viability.
+    """
+    from blueprint_desktop.engine.exceptions import viability
+    from blueprint_desktop.engine.scoring import compute_results, credited_locations
+
+    progress = progress or Progress()
+    clock = _Clock()
+    contacted = set(contacted)
+    locs = inputs.locations
+    cand_rows = locs[candidate_mask(locs, inputs.today)] if len(locs) else locs
+    cand_ids = frozenset(int(i) for i in cand_rows.provider_id.unique()) if len(cand_rows) else frozenset()
+    clock.mark("candidates")
+    progress.update(0.02, "scoring the network as it is")
+    baseline = compute_results(inputs, "straight", progress=progress.scaled(0.02, 0.3))
+    clock.mark("score network")
+    progress.update(0.3, "scoring with every market provider signed")
+    capacity = compute_results(
+        replace(inputs, extra_credited=cand_ids), "straight", progress=progress.scaled(0.3, 0.6)
+    )
+    clock.mark("score market capacity")
+    before = {(r.county_fips, r.line_code): r for r in baseline}
+    cells: list[CellCapacity] = []
+    for r in capacity:
+        b = before[(r.county_fips, r.line_code)]
+        beds = bool(r.detail.get("counts_beds"))
+        in_reach = max(0, int(round(r.credited_count - b.credited_count)))
+        if b.status in PASSING:
+            outcome = PASSES_NOW
+        elif r.status in PASSING:
+            outcome = RECRUIT
+        else:
+            outcome = INFEASIBLE
+        cell = CellCapacity(
+            r.county_fips,
+            r.line_code,
+            r.line_name,
+            str(r.detail.get("designation", "")),
+            beds,
+            r.required_pct,
+            r.min_count,
+            float(b.detail.get("credit_points") or 0.0),
+            b.pct_within,
+            b.credited_count,
+            b.status,
+            r.pct_within,
+            r.credited_count,
+            r.status,
+            in_reach,
+            outcome,
+            market_near_line=bool(r.detail.get("near_line")),
+            market_band=r.confidence_band,
+        )
+        if outcome == INFEASIBLE:
+            share_short = r.pct_within + EPS < r.required_pct
+            count_short = r.credited_count + EPS < r.min_count
+            cell.shortfall = " and ".join(w for w, s in (("share", share_short), ("count", count_short)) if s)
+            unit = "beds" if beds else "providers"
+            if share_short:
+                cell.reasons.append(
+                    f"With every market provider signed, {r.pct_within:.1f}% of beneficiaries are within "
+                    f"{r.detail.get('max_minutes', 0):g} min and {r.detail.get('max_miles', 0):g} mi; "
+                    f"{r.required_pct:g}% required (42 CFR 422.116(d))."
+                )
+            if count_short:
+                cell.reasons.append(
+                    f"The whole market holds {r.credited_count:,} {unit} within reach; the minimum is "
+                    f"{r.min_count:,} (42 CFR 422.116(e))."
+                )
+        cells.append(cell)
+    clock.mark("classify cells")
+
+    # -- the reach model of the cells that fail today -------------------------------------------------
+    progress.update(0.62, "measuring who reaches whom")
+    model_cells = [c for c in cells if c.outcome in (RECRUIT, INFEASIBLE)]
+    cred = credited_locations(inputs)
+    problem, units, keys = _reach_model(inputs, model_cells, cand_rows, cred, before)
+    clock.mark("reach model")
+    # Exception viability of the infeasible cells (42 CFR 422.116(f)): who is within reach, and whether
+    # each has outreach on record.
+    key_pos = {k: i for i, k in enumerate(keys)}
+    reach_npis: dict[int, set[str]] = {}
+    for u, k in zip(problem.count_unit.tolist(), problem.count_cell.tolist(), strict=True):
+        reach_npis.setdefault(k, set()).add(units.npi[u])
+    for c in cells:
+        if c.outcome == INFEASIBLE:
+            npis = reach_npis.get(key_pos[(c.county_fips, c.line_code)], set())
+            c.exception = viability(
+                c.county_fips, c.line_code, c.designation, npis, contacted, False
+            ).as_dict()
+            c.exception["reasons"].append(
+                f"Even with all {len(npis):,} of them signed the county would not pass: the supply is not there, "
+                "the case an exception exists for (42 CFR 422.116(f))."
+                if npis
+                else "Even the whole market would not make this county pass."
+            )
+    clock.mark("exception viability")
+
+    # -- the recruit set over every cell that fails now but passes with the market --------------------
+    progress.update(0.68, "solving the service-area recruit set")
+    cellmap = {(c.county_fips, c.line_code): c for c in cells}
+    target = [i for i, k in enumerate(keys) if cellmap[k].outcome == RECRUIT]
+    sub = _restrict(problem, target)
+    sol = solve_cover(sub, time_limit, progress.scaled(0.68, 0.85))
+    clock.mark("recruit set (ILP + greedy)")
+    target_keys = [keys[i] for i in target]
+    steps = progress_after(sub, sol.chosen)
+    recruits = []
+    met = np.zeros(sub.n_cells, dtype=bool)
+    for rank, (u, step) in enumerate(zip(sol.chosen, steps, strict=True), start=1):
+        after = {}
+        for k, (w, q) in step.items():
+            c = cellmap[target_keys[k]]
+            total = units.cell_total[target[k]]
+            pct = (
+                min(100.0, (units.cell_now_w[target[k]] + w) / total * 100 + c.credit_points)
+                if total
+                else 0.0
+            )
+            count = c.network_count + q
+            after[f"{c.county_fips}:{c.line_code}"] = {
+                "pct": round(float(pct), 2),
+                "count": round(float(count), 1),
+            }
+            met[k] = (sub.need_w[k] <= EPS or w + 1e-9 >= sub.need_w[k]) and (
+                sub.gap[k] <= EPS or q + 1e-9 >= sub.gap[k]
+            )
+        cells_of = [target_keys[k] for k in step]
+        recruits.append(
+            Recruit(
+                rank,
+                units.npi[u],
+                units.name[u],
+                units.source[u],
+                units.contract[u],
+                units.provider_ids[u],
+                sorted({line for _, line in cells_of}),
+                cells_of,
+                after,
+                int(met.sum()),
+                sol.alternatives[rank - 1],
+                units.address[u],
+            )
+        )
+    if recruits:
+        chosen_npis = {r.npi for r in recruits}
+        mine = cand_rows[
+            cand_rows.npi.isin(chosen_npis) & cand_rows.line_code.isin({k[1] for k in target_keys})
+        ]
+        offices = mine.drop_duplicates(["npi", "lat", "lon"]).groupby("npi")
+        places = {str(n): list(zip(g.lat.tolist(), g.lon.tolist(), strict=True)) for n, g in offices}
+        for r in recruits:
+            r.locations = places.get(r.npi, [])
+    rs = RecruitSet(
+        target_keys,
+        recruits,
+        len(sol.chosen),
+        sol.lower_bound,
+        sol.mip_gap,
+        sol.greedy_size,
+        sol.status,
+        float(time_limit),
+        round(sol.seconds, 3),
+        sol.model,
+        [target_keys[k] for k in sol.cells_unmet],
+        0,
+        [],
+    )
+    # -- the engine's own re-score with the set signed ---------------------------------------------
+    if target_keys:
+        progress.update(0.85, "re-scoring with the recruit set signed")
+        chosen_ids = frozenset(pid for r in recruits for pid in r.provider_ids)
+        lines = sorted({line for _, line in target_keys})
+        counties = sorted({f for f, _ in target_keys})
+        check = compute_results(
+            replace(inputs, extra_credited=chosen_ids, lines=lines, counties=counties),
+            "straight",
+            progress=progress.scaled(0.85, 0.98),
+        )
+        wanted = set(target_keys)
+        for r in check:
+            key = (r.county_fips, r.line_code)
+            if key in wanted:
+                c = cellmap[key]
+                c.after_pct, c.after_count, c.after_status = r.pct_within, r.credited_count, r.status
+                # Thin after the recruits sign: near the line, or At Risk (within 3 points or at the minimum).
+                c.after_near_line = bool(r.detail.get("near_line")) or r.status == "At Risk"
+                if r.status in PASSING:
+                    rs.verified_pass += 1
+                else:
+                    rs.verified_cells.append(key)
+    clock.mark("verify by re-score")
+    progress.update(1.0, "feasibility study ready", force=True)
+    lines_all = sorted({c.line_code for c in cells})
+    return FeasibilityStudy(
+        plan,
+        list(inputs.counties),
+        lines_all,
+        False,
+        cells,
+        rs,
+        market={
+            "candidate_providers": int(cand_rows.npi.nunique()) if len(cand_rows) else 0,
+            "candidate_locations": int(cand_rows.location_id.nunique()) if len(cand_rows) else 0,
+            "network_providers": int(cred.npi.nunique()) if len(cred) else 0,
+        },
+        timings=clock.spent,
+    )
+
+
+@dataclass
+class _Units:
+    """The candidate NPIs of the reach model, and per model cell its total and already-covered weight."""
+
+    npi: list[str]
+    name: list[str]
+    source: list[str]
+    contract: list[str]
+    provider_ids: list[list[int]]
+    address: list[str]
+    cell_total: np.ndarray
+    cell_now_w: np.ndarray
+    preference: np.ndarray
+
+
+def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cred: pd.DataFrame, before):
+    """The cover problem over ``model_cells`` (every cell that fails today), straight-line reach.
+
+    A point is within standard when a location lies within ``travel_time.reach_miles`` of it (both the time
+    and the distance standard, 42 CFR 422.116(d)(2)); a candidate counts toward a county's minimum when one
+    of its locations of the line lies within reach of at least one of the county's points (422.116(a)(2)(i)).
+    """
+    keys = [(c.county_fips, c.line_code) for c in model_cells]
+    n_k = len(keys)
+    npi_codes, npis = pd.factorize(cand.npi) if len(cand) else (np.zeros(0, np.int64), pd.Index([]))
+    n_u = len(npis)
+    first = cand.assign(_u=npi_codes).drop_duplicates("_u").set_index("_u").sort_index() if n_u else cand
+    pids = cand.assign(_u=npi_codes).groupby("_u").provider_id.apply(lambda s: sorted({int(v) for v in s}))
+    addresses = [""] * n_u
+    units = _Units(
+        [str(v) for v in npis],
+        [str(v) for v in first.name] if n_u else [],
+        [str(v) for v in first.source] if n_u else [],
+        [str(v) for v in first.contract_status] if n_u else [],
+        [list(pids.get(u, [])) for u in range(n_u)],
+        addresses,
+        np.zeros(n_k),
+        np.zeros(n_k),
+        # Among interchangeable candidates, roster rows first (an LOI or pending contract is already a
+        # conversation), then open panels.
+        np.zeros(n_u),
+    )
+    if n_u:
+        src = (first.source.to_numpy() != "market").astype(float) * 2
+        panel = (first.panel_status.fillna("").to_numpy() == "open").astype(float)
+        units.preference = src + panel
+    pts_all = inputs.points[(inputs.points.weight > 0) & inputs.points.county_fips.isin({f for f, _ in keys})]
+    by_county = {f: g for f, g in pts_all.groupby("county_fips")}
+    point_cell, point_w, cover_u, cover_p = [], [], [], []
+    count_u, count_k, count_q = [], [], []
+    need_w, gap = np.zeros(n_k), np.zeros(n_k)
+    n_open = 0
+    by_line: dict[str, list[int]] = {}
+    for k, (_f, line) in enumerate(keys):
+        by_line.setdefault(line, []).append(k)
+    cand_line = cand.line_code.to_numpy() if len(cand) else np.zeros(0, object)
+    cred_line = cred.line_code.to_numpy() if len(cred) else np.zeros(0, object)
+    for line, ks in by_line.items():
+        rows = np.flatnonzero(cand_line == line)
+        c_xyz = to_unit_vectors(cand.lat.to_numpy()[rows], cand.lon.to_numpy()[rows]) if len(rows) else None
+        c_tree = cKDTree(c_xyz) if len(rows) else None
+        r_rows = np.flatnonzero(cred_line == line)
+        n_tree = (
+            cKDTree(to_unit_vectors(cred.lat.to_numpy()[r_rows], cred.lon.to_numpy()[r_rows]))
+            if len(r_rows)
+            else None
+        )
+        xyz_parts, chord_parts, cell_parts, w_parts = [], [], [], []
+        for k in ks:
+            fips = keys[k][0]
+            std = inputs.standards[fips].lines[line]
+            pts = by_county.get(fips)
+            if pts is None or pts.empty:
+                continue
+            xyz = to_unit_vectors(pts.lat.to_numpy(float), pts.lon.to_numpy(float))
+            xyz_parts.append(xyz)
+            chord_parts.append(np.full(len(xyz), chord_for(std, inputs.standards[fips].designation)))
+            cell_parts.append(np.full(len(xyz), k, dtype=np.int64))
+            w_parts.append(pts.weight.to_numpy(float))
+        if not xyz_parts:
+            continue
+        xyz, chord = np.concatenate(xyz_parts), np.concatenate(chord_parts)
+        pcell, pw = np.concatenate(cell_parts), np.concatenate(w_parts)
+        total = np.bincount(pcell, weights=pw, minlength=n_k)
+        covered = np.zeros(len(xyz), dtype=bool)
+        if n_tree is not None:
+            covered = n_tree.query(xyz, k=1, workers=-1)[0] <= chord
+        now_w = np.bincount(pcell[covered], weights=pw[covered], minlength=n_k)
+        units.cell_total[ks] = total[ks]
+        units.cell_now_w[ks] = now_w[ks]
+        for k in ks:
+            b = before[keys[k]]
+            credit = float(b.detail.get("credit_points") or 0.0)
+            need_w[k] = (b.required_pct - credit) / 100.0 * total[k] - now_w[k]
+            gap[k] = b.min_count - b.credited_count
+        if c_tree is None:
+            continue
+        p_idx, l_idx = _pairs_within(xyz, chord, c_tree)
+        if not len(p_idx):
+            continue
+        l_idx = rows[l_idx]
+        u_idx = npi_codes[l_idx]
+        # Counts: one pair per (unit, cell); for 040 the beds of the unit's locations within reach. Keys
+        # in one int64 (a location belongs to one unit, so (cell, location) says it all).
+        beds_line = bool(inputs.standards[keys[ks[0]][0]].lines[line].counts_beds)
+        n_loc = len(cand) + 1
+        kl = _distinct(pcell[p_idx] * n_loc + l_idx)
+        k_of, l_of = kl // n_loc, kl % n_loc
+        uk, inv = np.unique(npi_codes[l_of] * (n_k + 1) + k_of, return_inverse=True)
+        if beds_line:
+            q = np.bincount(inv.ravel(), weights=cand.beds.to_numpy(float)[l_of], minlength=len(uk))
+        else:
+            q = np.ones(len(uk))
+        count_u.append(uk // (n_k + 1))
+        count_k.append(uk % (n_k + 1))
+        count_q.append(q)
+        # Share: open points only, one pair per (unit, point).
+        open_pt = ~covered
+        idx_open = np.full(len(xyz), -1, dtype=np.int64)
+        idx_open[open_pt] = n_open + np.arange(int(open_pt.sum()))
+        point_cell.append(pcell[open_pt])
+        point_w.append(pw[open_pt])
+        n_open += int(open_pt.sum())
+        sel = open_pt[p_idx]
+        n_all = n_open + 1
+        up = _distinct(u_idx[sel] * n_all + idx_open[p_idx[sel]])
+        # int32: a state's primary care alone holds tens of millions of pairs (memory, docs/performance.md).
+        cover_u.append((up // n_all).astype(np.int32))
+        cover_p.append((up % n_all).astype(np.int32))
+        del up, p_idx, l_idx, u_idx, sel
+
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    problem = CoverProblem(
+        n_u,
+        need_w,
+        gap.astype(float),
+        cat(point_cell, np.int64),
+        cat(point_w, float),
+        cat(cover_u, np.int32),
+        cat(cover_p, np.int32),
+        cat(count_u, np.int64),
+        cat(count_k, np.int64),
+        cat(count_q, float),
+        units.preference,
+    )
+    return problem, units, keys
+
+
+def _pairs_within(xyz: np.ndarray, chord: np.ndarray, tree: cKDTree) -> tuple[np.ndarray, np.ndarray]:
+    """(point index, location index) of every location within ``chord[point]`` of a point: one sparse
+    distance query per distinct radius (a county type's standard), straight into arrays (no Python lists:
+    a state's primary care has millions of pairs)."""
+    ps, ls = [], []
+    for value in np.unique(chord):
+        idx = np.flatnonzero(chord == value)
+        found = cKDTree(xyz[idx]).sparse_distance_matrix(tree, float(value), output_type="ndarray")
+        if len(found):
+            ps.append(idx[found["i"]])
+            ls.append(found["j"].astype(np.int64))
+    if not ps:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(ps), np.concatenate(ls)
+
+
+def _restrict(p: CoverProblem, cells: Sequence[int]) -> CoverProblem:
+    """``p`` with only ``cells`` (renumbered 0..len-1)."""
+    pos = np.full(p.n_cells, -1, dtype=np.int64)
+    pos[list(cells)] = np.arange(len(cells))
+    keep_pt = pos[p.point_cell] >= 0
+    new_pt = np.full(len(p.point_w), -1, dtype=np.int64)
+    new_pt[keep_pt] = np.arange(int(keep_pt.sum()))
+    cov = keep_pt[p.cover_point] if len(p.cover_point) else np.zeros(0, bool)
+    cnt = pos[p.count_cell] >= 0 if len(p.count_cell) else np.zeros(0, bool)
+    return CoverProblem(
+        p.n_units,
+        p.need_w[list(cells)],
+        p.gap[list(cells)],
+        pos[p.point_cell[keep_pt]],
+        p.point_w[keep_pt],
+        p.cover_unit[cov],
+        new_pt[p.cover_point[cov]],
+        p.count_unit[cnt],
+        pos[p.count_cell[cnt]],
+        p.count_q[cnt],
+        p.preference,
+    )
+
+
+# -- the project wrapper ------------------------------------------------------------------------------
+def feasibility_study(
+    project,
+    counties: Sequence[str] | None = None,
+    lines: Sequence[str] | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    market_only: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> FeasibilityStudy:
+    """Run the study on a project (nothing is stored: computed on demand).
+
+    ``market_only``: leave the plan's roster out entirely (a plan entering counties where it has no
+    network): only NPPES market rows are read, none counted as signed.
+    """
+    from datetime import UTC, datetime
+
+    from blueprint_desktop.engine.exceptions import outreach_npis
+    from blueprint_desktop.engine.scoring import gather_inputs
+
+    if time_limit <= 0:
+        raise BlueprintError(f"--time-limit must be positive seconds, not {time_limit:g}")
+    progress = progress or Progress()
+    gathered = time.perf_counter()
+    cpu0 = time.process_time()
+    inputs = gather_inputs(project, lines, counties, progress.scaled(0.0, 0.1))
+    inputs.today = today
+    if market_only and len(inputs.locations):
+        inputs.locations = inputs.locations[inputs.locations.source == "market"].reset_index(drop=True)
+    if len(inputs.locations) == 0 or not (inputs.locations.source == "market").any():
+        raise BlueprintError(
+            f"{project.path}: no market providers to study; import the NPPES file first "
+            "(blueprint import nppes PROJECT npidata_pfile_*.csv)"
+        )
+    gather = {
+        "wall_s": round(time.perf_counter() - gathered, 3),
+        "cpu_s": round(time.process_time() - cpu0, 3),
+    }
+    study = compute_feasibility(
+        inputs, time_limit, outreach_npis(project), progress.scaled(0.1, 1.0), plan=project.name
+    )
+    study.market_only = market_only
+    study.timings = {"read project": gather, **study.timings}
+    study.vintages = vintages(project, inputs)
+    study.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    _fill_addresses(project, study)
+    return study
+
+
+def _fill_addresses(project, study: FeasibilityStudy) -> None:
+    """Each recruit's first practice address (whom to call, where)."""
+    ids = [r.provider_ids[0] for r in study.recruit_set.recruits if r.provider_ids]
+    if not ids:
+        return
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = project.conn.execute(
+            f"SELECT provider_id, address, city, state, zip FROM locations WHERE provider_id IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY id",
+            chunk,
+        ).fetchall()
+        for pid, street, city, state, zip_ in rows:
+            if int(pid) not in found:
+                place = " ".join(p for p in (state or "", (zip_ or "")[:5]) if p)
+                found[int(pid)] = ", ".join(p for p in (street or "", city or "", place) if p)
+    for r in study.recruit_set.recruits:
+        if r.provider_ids:
+            r.address = found.get(r.provider_ids[0], "")
+
+
+def vintages(project, inputs) -> dict[str, str]:
+    """What the study rests on, in words: criteria, market file, population, travel time."""
+    import json
+    import re
+
+    from blueprint_desktop.engine.scoring import _POPULATION_WORDS
+
+    labels = sorted(
+        {
+            getattr(inputs.standards[f], "criteria_label", "") or inputs.standards[f].source
+            for f in inputs.counties
+        }
+    )
+    out = {"criteria": "; ".join(labels)}
+    row = project.conn.execute(
+        "SELECT file_name, imported_at, rows_imported, summary_json FROM import_batches "
+        "WHERE kind = 'nppes' AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row:
+        name, when, n, summary = row
+        m = re.search(r"(\d{8})(?:-(\d{8}))?", str(name))
+        stamp = ""
+        if m:
+            d = m.group(2) or m.group(1)
+            stamp = f", file dated {d[:4]}-{d[4:6]}-{d[6:]}"
+        states = ", ".join(json.loads(summary or "{}").get("states", []) or [])
+        out["market"] = (
+            f"NPPES (CMS National Plan and Provider Enumeration System) {name}{stamp}; imported {str(when)[:10]}"
+            f"; {int(n or 0):,} providers{' in ' + states if states else ''}"
+        )
+    else:
+        demo = project.get_meta("demo_version")
+        out["market"] = (
+            "synthetic demo market (no NPPES file imported)"
+            if demo
+            else "market rows of the roster file (no NPPES file imported)"
+        )
+    sources = inputs.points.source.fillna("").astype(str).value_counts() if "source" in inputs.points else {}
+    out["population"] = (
+        "; ".join(
+            f"{_POPULATION_WORDS.get(s, s)} ({n:,} points)" for s, n in getattr(sources, "items", dict)() if s
+        )
+        or "population points"
+    )
+    out["travel"] = "straight-line distance; drive time estimated from it by county type (no road network)"
+    return out
+
+
+def recruit_table(study: FeasibilityStudy) -> list[dict[str, Any]]:
+    """The recruit list by county and specialty: one row per target cell, its recruits in priority order."""
+    out = []
+    by_cell: dict[tuple[str, str], list[Recruit]] = {}
+    for r in study.recruit_set.recruits:
+        for key in r.cells:
+            by_cell.setdefault(tuple(key), []).append(r)
+    for key in study.recruit_set.target_cells:
+        c = study.cell(*key)
+        out.append({"cell": c, "recruits": by_cell.get(tuple(key), [])})
+    return out
+
+
+__all__ = [
+    "CoverProblem",
+    "CoverSolution",
+    "FeasibilityStudy",
+    "compute_feasibility",
+    "feasibility_study",
+    "solve_cover",
+]
