@@ -2,6 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_feasibility.py [--state 48] [--sizes 50000,150000,300000]
 [--roster 0] [--time-limit 60] [--pdf-dir bench/out] [--json bench/out/feasibility.json]``
+(``--pdf-dir ""`` skips the report PDF)
 
 The scenario: every county of one state (Texas, 254 counties, by default) as the service area, its
 census population points (the beneficiary sample, ``geo.points.census_points``), the built-in CMS
@@ -186,7 +187,8 @@ def main() -> int:
             f"cells {r['counts']}; peak RSS {r['peak_rss_mb']:,.0f} MB"
         )
         for name, t in r["phases"].items():
-            print(f"  {name:28} {t['wall_s']:8.2f} s wall {t['cpu_s']:8.2f} s CPU")
+            rss = f" {t['peak_rss_mb']:7,.0f} MB peak RSS so far" if "peak_rss_mb" in t else ""
+            print(f"  {name:28} {t['wall_s']:8.2f} s wall {t['cpu_s']:8.2f} s CPU{rss}")
         gap = "-" if rs["mip_gap"] is None else f"{rs['mip_gap'] * 100:.3f}%"
         print(
             f"  recruit set {rs['size']:,} ({rs['status']}; bound {rs['lower_bound']:,}; gap {gap}; greedy "

@@ -227,3 +227,40 @@ def test_the_bounds_used_without_a_proof_never_exceed_the_minimum(seed: int) -> 
         total_cells += _cell_bounds(r, cells, groups, need, gap, sizes)
         total_lp += _relaxed_bound(r, cells, groups, need, gap, sizes)
     assert total_cells <= best and total_lp <= best
+
+
+@pytest.mark.parametrize("seed", range(1, 40, 4))
+def test_the_reductions_fed_cell_by_cell_equal_one_pass(seed: int) -> None:
+    """The study feeds the reductions a chunk of cells at a time (``_Reducer``, memory); the classes, the
+    groups and the cover matrix must be exactly those of one pass over the whole problem."""
+    from blueprint_desktop.engine.feasibility import _reduce, _Reducer
+
+    p = _random_problem(seed)
+    whole = _reduce(p)
+    red = _Reducer(p.n_units)
+    need_share = p.need_w > 0
+    for k in range(p.n_cells):  # one block per cell, in point order (the points are sorted by cell)
+        pts = np.flatnonzero(p.point_cell == k)
+        sel = np.isin(p.cover_point, pts)
+        red.add(
+            p.point_cell[pts], p.point_w[pts], need_share[p.point_cell[pts]],
+            p.cover_unit[sel].astype(np.int32), (p.cover_point[sel] - pts[0]).astype(np.int32),
+        )  # fmt: skip
+    parts = red.finish(p)
+    assert np.array_equal(parts.class_cell, whole.class_cell)
+    assert np.array_equal(parts.class_w, whole.class_w)
+    assert np.array_equal(parts.group_of_unit, whole.group_of_unit)
+    assert [m.tolist() for m in parts.members] == [m.tolist() for m in whole.members]
+    for a, b in ((parts.gcover, whole.gcover), (parts.gcount, whole.gcount), (parts.gweight, whole.gweight)):
+        assert a.shape == b.shape and (a != b).nnz == 0
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+
+
+def test_the_time_limit_counts_everything_and_says_what_it_cut() -> None:
+    """With no time left after the greedy, no part goes to the solver: the answer is the greedy's (still a
+    valid set, with the combinatorial bound) and the status says what the limit cut short."""
+    p = _random_problem(5)
+    sol = solve_cover(p, time_limit=1e-6)
+    assert _passes(p, set(sol.chosen))
+    assert "the limit cut short" in sol.status and "not given to the solver" in sol.status
+    assert 1 <= sol.lower_bound <= len(sol.chosen)

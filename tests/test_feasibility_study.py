@@ -157,3 +157,19 @@ def test_cli_refuses_a_county_outside_the_service_area(study_and_path, capsys) -
     _, path = study_and_path
     assert main(["feasibility", str(path), "--counties", "06037"]) == 2
     assert "not in the service area" in capsys.readouterr().err
+
+
+def test_the_reach_model_in_small_chunks_gives_the_same_study(study_and_path, monkeypatch) -> None:
+    """The reach pairs are built and reduced a chunk of cells at a time (memory at state size); chunks of
+    a few points (many per line here) must give the same study as the default (one per line here)."""
+    from blueprint_desktop.engine import feasibility
+
+    study, path = study_and_path
+    monkeypatch.setattr(feasibility, "CHUNK_POINTS", 3)
+    with open_project(path, read_only=True) as project:
+        small = feasibility_study(project, time_limit=30)
+    assert small.recruit_set.model == study.recruit_set.model
+    assert [r.as_dict() for r in small.recruit_set.recruits] == [
+        r.as_dict() for r in study.recruit_set.recruits
+    ]
+    assert [c.as_dict() for c in small.cells] == [c.as_dict() for c in study.cells]

@@ -31,6 +31,9 @@ and the count ``gap_k`` still missing to the minimum. Binary x_u per candidate N
 Two exact reductions keep it small: points of one cell reached by the same candidates become one point
 class (weights summed), and candidates that reach the same classes and count in the same cells with the
 same q become one group with an integer x_g in [0, group size] (any member may stand in for another).
+The study builds them a chunk of cells at a time (``_Reducer``): the state's reach pairs are never held at
+once (docs/feasibility.md, "Built a chunk at a time"). ``time_limit`` holds for the whole recruit-set
+phase: the greedy, the bounds and the pruning count against it, the solver gets what is left.
 Solved with ``scipy.optimize.milp`` (HiGHS) under a time limit; the answer states HiGHS's MIP gap, the
 proven lower bound on the number of providers, and the size of the greedy solution (largest deficit
 reduction first, lazy evaluation: valid because the deficit is a sum of truncated coverage functions,
@@ -55,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 from scipy.spatial import cKDTree
 
 from blueprint_desktop.engine.candidate_reach import chord_for
@@ -70,6 +73,9 @@ PASSING = ("Pass", "At Risk")
 # A share row asks for this much more than the exact need (relative), so HiGHS's feasibility tolerance
 # (1e-6 on a row scaled to 1) can never accept a set the engine's re-score would fail by a rounding.
 SHARE_SLACK = 2e-6
+# The reach pairs are built and reduced this many population points at a time (whole cells): at state size
+# a chunk holds a few million pairs, so the pairs never cost more than a few hundred MB at once.
+CHUNK_POINTS = 1000
 # Outcomes of a cell.
 PASSES_NOW, RECRUIT, INFEASIBLE = "passes now", "recruit", "infeasible"
 
@@ -156,73 +162,171 @@ class _Reduced:
     gweight: csr_matrix  # groups x cells: the open weight each group reaches there
 
 
+class _Reducer:
+    """The exact reductions of ``_reduce``, fed one block of cells at a time (the study feeds one line's
+    reach pairs, then frees them: memory is bounded by the largest line, not the state).
+
+    A block's points are points of cells no other block has, and blocks come in the problem's point order,
+    so the point classes are numbered exactly as one pass over the whole problem would number them. Each
+    block keeps only its (unit, class) pairs, int32; the candidate groups need every line's pairs (one NPI
+    counts in several lines), so they are formed in ``finish``."""
+
+    def __init__(self, n_units: int) -> None:
+        self.n_units = n_units
+        self.unit_hash = _rand64(n_units, 17)
+        self.n_cls = 0
+        self.class_cell: list[np.ndarray] = []
+        self.class_w: list[np.ndarray] = []
+        # Per block: its units (sorted, int32), how many classes each reaches, those classes (int32, in the
+        # block's numbering) and the block's class offset: 4 bytes a pair.
+        self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
+
+    def add(self, point_cell, point_w, need_share, cover_unit, cover_point) -> None:
+        """One block: its open points (cell, weight, whether the cell's share is short) and its reach pairs
+        (candidate, point index within the block)."""
+        keep_pt = need_share
+        n_pts = len(point_w)
+        if len(cover_point):
+            pair_ok = keep_pt[cover_point]
+            cu, cp = (
+                (cover_unit, cover_point) if pair_ok.all() else (cover_unit[pair_ok], cover_point[pair_ok])
+            )
+            del pair_ok
+        else:
+            cu, cp = np.zeros(0, np.int32), np.zeros(0, np.int32)
+        # Point classes: same cell, same set of candidates reaching it (a hash of the set, and its size).
+        h = _group_sum(cp, self.unit_hash[cu], n_pts)
+        size = np.bincount(cp, minlength=n_pts)
+        pts = np.flatnonzero((size > 0) & keep_pt)
+        key = pd.MultiIndex.from_arrays([point_cell[pts], h[pts].view(np.int64), size[pts]])
+        cls_codes, _ = pd.factorize(key)
+        class_of_point = np.full(n_pts, -1, dtype=np.int64)
+        class_of_point[pts] = cls_codes
+        n_cls = int(cls_codes.max()) + 1 if len(cls_codes) else 0
+        class_cell = np.zeros(n_cls, dtype=np.int64)
+        class_cell[cls_codes] = point_cell[pts]
+        self.class_w.append(np.bincount(cls_codes, weights=point_w[pts], minlength=n_cls))
+        self.class_cell.append(class_cell)
+        # Unit -> class pairs (unique), sorted by unit then class.
+        key1 = _distinct(cu.astype(np.int64) * max(n_cls, 1) + class_of_point[cp])
+        del cu, cp, class_of_point
+        uu, cnt = _runs(key1 // max(n_cls, 1))
+        self.pairs.append(
+            (uu.astype(np.int32), cnt.astype(np.int32), (key1 % max(n_cls, 1)).astype(np.int32), self.n_cls)
+        )
+        self.n_cls += n_cls
+
+    def finish(self, p: CoverProblem) -> _Reduced:
+        """Groups, and the groups x classes cover matrix built straight into CSR (the blocks' pairs are
+        freed one by one as they are copied in)."""
+        n_u, n_cls = self.n_units, self.n_cls
+        need_share = p.need_w > EPS
+        need_count = p.gap > EPS
+        class_w = np.concatenate(self.class_w) if self.class_w else np.zeros(0)
+        class_cell = np.concatenate(self.class_cell) if self.class_cell else np.zeros(0, np.int64)
+        # Count pairs of cells whose count is short.
+        ok = need_count[p.count_cell] & (p.count_q > 0) if len(p.count_cell) else np.zeros(0, bool)
+        ku, kc, kq = p.count_unit[ok], p.count_cell[ok], p.count_q[ok]
+        # Candidate groups: the same classes, the same (cell, q) counts (set hashes: sums, order-free).
+        class_hash = _rand64(max(n_cls, 1), 29)
+        sig = np.zeros(n_u, dtype=np.uint64)
+        n_cov = np.zeros(n_u, dtype=np.int64)
+        for uu, cnt, c, off in self.pairs:
+            for u, lo, hi in _slices(uu, cnt):
+                np.add.at(sig, u, class_hash[c[lo:hi].astype(np.int64) + off])
+            np.add.at(n_cov, uu, cnt)
+        del class_hash
+        cell_hash = _rand64(max(p.n_cells, 1), 31)
+        q_bits = np.round(kq * 1000).astype(np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        sig2 = _group_sum(ku, cell_hash[kc] ^ q_bits, n_u)
+        n_cnt = np.bincount(ku, minlength=n_u)
+        units = np.flatnonzero((n_cov > 0) | (n_cnt > 0))
+        gkey = pd.MultiIndex.from_arrays(
+            [sig[units].view(np.int64), sig2[units].view(np.int64), n_cov[units], n_cnt[units]]
+        )
+        g_codes, _ = pd.factorize(gkey)
+        del gkey, sig, sig2
+        group_of_unit = np.full(n_u, -1, dtype=np.int64)
+        group_of_unit[units] = g_codes
+        n_g = int(g_codes.max()) + 1 if len(g_codes) else 0
+        pref = p.preference if p.preference is not None else np.zeros(n_u)
+        order = np.lexsort((units, -pref[units], g_codes))
+        bounds = np.searchsorted(g_codes[order], np.arange(n_g + 1))
+        members = [units[order[bounds[g] : bounds[g + 1]]] for g in range(n_g)]
+        rep = np.array([m[0] for m in members], dtype=np.int64)  # one unit stands for its group
+        rep_pos = np.full(n_u, -1, dtype=np.int64)
+        rep_pos[rep] = np.arange(n_g)
+        # groups x classes, CSR straight from the blocks: a row's classes are one run of its unit's pairs
+        # per block (sorted), and blocks come in class order, so the indices come out sorted.
+        row_len = np.zeros(n_g, dtype=np.int64)
+        for uu, cnt, _c, _off in self.pairs:
+            rows = rep_pos[uu]
+            np.add.at(row_len, rows[rows >= 0], cnt[rows >= 0])
+        indptr = np.zeros(n_g + 1, dtype=np.int64)
+        np.cumsum(row_len, out=indptr[1:])
+        nnz = int(indptr[-1])
+        idx_t = np.int32 if max(nnz, n_cls) < 2**31 - 1 else np.int64
+        indices = np.empty(nnz, dtype=idx_t)
+        fill = indptr[:-1].copy()
+        self.pairs.reverse()
+        while self.pairs:
+            uu, cnt, c, off = self.pairs.pop()
+            rows = rep_pos[uu]
+            sel = np.flatnonzero(rows >= 0)  # the representatives: each one run of classes, in order
+            if len(sel):
+                n = cnt[sel].astype(np.int64)
+                within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+                first = np.cumsum(cnt, dtype=np.int64) - cnt
+                indices[np.repeat(fill[rows[sel]], n) + within] = c[np.repeat(first[sel], n) + within] + off
+                fill[rows[sel]] += n
+                del n, within, first
+            del uu, cnt, c, rows, sel
+        # float32 ones: only the pattern matters, and at state size it has tens of millions of entries.
+        gcover = csr_matrix(
+            (np.ones(nnz, dtype=np.float32), indices, indptr.astype(idx_t)), shape=(n_g, n_cls)
+        )
+        sel = rep_pos[ku] >= 0
+        gcount = csr_matrix((kq[sel], (rep_pos[ku[sel]], kc[sel])), shape=(n_g, p.n_cells))
+        cells = np.flatnonzero(need_share | need_count)
+        # Weight each group brings to each cell (groups x cells), for the bounds and the first greedy gains.
+        to_cell = csr_matrix((class_w, (np.arange(n_cls), class_cell)), shape=(n_cls, p.n_cells))
+        # By row blocks of a few million entries: the product upcasts the float32 pattern to float64, and
+        # row by row it is the same sums in the same order.
+        pieces, lo = [], 0
+        while lo < n_g or not pieces:
+            hi = max(lo + 1, int(np.searchsorted(indptr, indptr[lo] + 4_000_000, side="right")) - 1)
+            hi = min(hi, n_g)
+            pieces.append((gcover[lo:hi] @ to_cell).tocsr())
+            lo = hi
+        gweight = vstack(pieces, format="csr") if len(pieces) > 1 else pieces[0]
+        return _Reduced(class_cell, class_w, group_of_unit, members, gcover, gcount, cells, gweight)
+
+
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct value, run length) of a sorted array."""
+    if not len(sorted_keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    start = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+    return sorted_keys[start], np.diff(np.append(start, len(sorted_keys)))
+
+
+def _slices(uu: np.ndarray, cnt: np.ndarray, size: int = 4_000_000):
+    """(unit per pair, first pair, end) over a block's pairs, a few million pairs at a time."""
+    ends = np.cumsum(cnt, dtype=np.int64)
+    lo_u = 0
+    while lo_u < len(uu):
+        lo = int(ends[lo_u - 1]) if lo_u else 0
+        hi_u = max(lo_u + 1, int(np.searchsorted(ends, lo + size, side="right")))
+        hi = int(ends[hi_u - 1])
+        yield np.repeat(uu[lo_u:hi_u], cnt[lo_u:hi_u]), lo, hi
+        lo_u = hi_u
+
+
 def _reduce(p: CoverProblem) -> _Reduced:
-    need_share = p.need_w > EPS
-    need_count = p.gap > EPS
-    # Points of cells whose share is met never matter; nor do pairs to them.
-    keep_pt = need_share[p.point_cell]
-    pair_ok = keep_pt[p.cover_point] if len(p.cover_point) else np.zeros(0, bool)
-    cu, cp = p.cover_unit[pair_ok], p.cover_point[pair_ok]
-    # Point classes: same cell, same set of candidates reaching it (a hash of the set, and its size).
-    unit_hash = _rand64(p.n_units, 17)
-    n_pts = len(p.point_w)
-    h = _group_sum(cp, unit_hash[cu], n_pts)
-    size = np.bincount(cp, minlength=n_pts)
-    reachable = (size > 0) & keep_pt
-    pts = np.flatnonzero(reachable)
-    key = pd.MultiIndex.from_arrays([p.point_cell[pts], h[pts].view(np.int64), size[pts]])
-    cls_codes, _ = pd.factorize(key)
-    class_of_point = np.full(n_pts, -1, dtype=np.int64)
-    class_of_point[pts] = cls_codes
-    n_cls = int(cls_codes.max()) + 1 if len(cls_codes) else 0
-    class_w = np.bincount(cls_codes, weights=p.point_w[pts], minlength=n_cls)
-    class_cell = np.zeros(n_cls, dtype=np.int64)
-    class_cell[cls_codes] = p.point_cell[pts]
-    # Unit -> class pairs (unique).
-    key1 = _distinct(cu.astype(np.int64) * max(n_cls, 1) + class_of_point[cp])  # one int64 key per pair
-    del cu, cp
-    uc_u, uc_c = key1 // max(n_cls, 1), key1 % max(n_cls, 1)
-    del key1
-    # Count pairs of cells whose count is short.
-    ok = need_count[p.count_cell] & (p.count_q > 0) if len(p.count_cell) else np.zeros(0, bool)
-    ku, kc, kq = p.count_unit[ok], p.count_cell[ok], p.count_q[ok]
-    # Candidate groups: the same classes, the same (cell, q) counts.
-    class_hash = _rand64(max(n_cls, 1), 29)
-    sig = _group_sum(uc_u, class_hash[uc_c], p.n_units)
-    cell_hash = _rand64(max(p.n_cells, 1), 31)
-    q_bits = np.round(kq * 1000).astype(np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    sig2 = _group_sum(ku, cell_hash[kc] ^ q_bits, p.n_units)
-    n_cov = np.bincount(uc_u, minlength=p.n_units)
-    n_cnt = np.bincount(ku, minlength=p.n_units)
-    useful = (n_cov > 0) | (n_cnt > 0)
-    units = np.flatnonzero(useful)
-    gkey = pd.MultiIndex.from_arrays(
-        [sig[units].view(np.int64), sig2[units].view(np.int64), n_cov[units], n_cnt[units]]
-    )
-    g_codes, _ = pd.factorize(gkey)
-    group_of_unit = np.full(p.n_units, -1, dtype=np.int64)
-    group_of_unit[units] = g_codes
-    n_g = int(g_codes.max()) + 1 if len(g_codes) else 0
-    pref = p.preference if p.preference is not None else np.zeros(p.n_units)
-    order = np.lexsort((units, -pref[units], g_codes))
-    bounds = np.searchsorted(g_codes[order], np.arange(n_g + 1))
-    members = [units[order[bounds[g] : bounds[g + 1]]] for g in range(n_g)]
-    rep = np.array([m[0] for m in members], dtype=np.int64)  # one unit stands for its group
-    rep_pos = np.full(p.n_units, -1, dtype=np.int64)
-    rep_pos[rep] = np.arange(n_g)
-    sel = rep_pos[uc_u] >= 0
-    # float32 ones: only the pattern matters, and at state size it has tens of millions of entries.
-    gcover = csr_matrix(
-        (np.ones(int(sel.sum()), dtype=np.float32), (rep_pos[uc_u[sel]], uc_c[sel])), shape=(n_g, n_cls)
-    )
-    del uc_u, uc_c, sel
-    sel = rep_pos[ku] >= 0
-    gcount = csr_matrix((kq[sel], (rep_pos[ku[sel]], kc[sel])), shape=(n_g, p.n_cells))
-    cells = np.flatnonzero(need_share | need_count)
-    # Weight each group brings to each cell (groups x cells), for the bounds and the first greedy gains.
-    to_cell = csr_matrix((class_w, (np.arange(n_cls), class_cell)), shape=(n_cls, p.n_cells))
-    gweight = (gcover @ to_cell).tocsr()
-    return _Reduced(class_cell, class_w, group_of_unit, members, gcover, gcount, cells, gweight)
+    """The exact reductions on a whole problem (one block)."""
+    red = _Reducer(p.n_units)
+    red.add(p.point_cell, p.point_w, (p.need_w > EPS)[p.point_cell], p.cover_unit, p.cover_point)
+    return red.finish(p)
 
 
 class _Deficit:
@@ -347,11 +451,17 @@ def _components(r: _Reduced, n_cells: int) -> list[tuple[np.ndarray, np.ndarray]
     apart to share anyone."""
     from scipy.sparse.csgraph import connected_components
 
-    n_g = len(r.members)
-    cov = r.gcover.tocoo()
+    n_g, n_cls = len(r.members), len(r.class_w)
+    # The group x cell pattern (a few entries per group), not one entry per (group, class) pair: at state
+    # size the latter is tens of millions of entries, and the graph only needs which cells a group touches.
+    to_cell = csr_matrix(
+        (np.ones(n_cls, dtype=np.float32), (np.arange(n_cls), r.class_cell)), shape=(n_cls, n_cells)
+    )
+    cov = (r.gcover @ to_cell).tocoo()
     cnt = r.gcount.tocoo()
     g_idx = np.concatenate([cov.row, cnt.row])
-    k_idx = np.concatenate([r.class_cell[cov.col], cnt.col])
+    k_idx = np.concatenate([cov.col, cnt.col])
+    del cov, cnt
     graph = csr_matrix((np.ones(len(g_idx)), (g_idx, n_g + k_idx)), shape=(n_g + n_cells, n_g + n_cells))
     _n, label = connected_components(graph, directed=False)
     cell_label = label[n_g:][r.cells]
@@ -395,7 +505,9 @@ def _cell_bounds(r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap, 
     return max(best, packed)
 
 
-def _relaxed_bound(r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap, sizes) -> int:
+def _relaxed_bound(
+    r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap, sizes, time_limit: float | None = None
+) -> int:
     """A lower bound from a small linear programme over one part: choose x_g members of each group and
     s_g <= min(1, x_g) of its reach, so that every cell's share row holds with each group's weight counted
     in full (sum_g W_gk s_g >= need_k: the weight people reached really is at most that sum) and every
@@ -426,7 +538,12 @@ def _relaxed_bound(r: _Reduced, cells: np.ndarray, groups: np.ndarray, need, gap
     bounds = [(0.0, float(v)) for v in sizes[groups]] + [(0.0, 1.0)] * n
     with _quiet_native_output():
         res = linprog(
-            np.concatenate([np.ones(n), np.zeros(n)]), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs"
+            np.concatenate([np.ones(n), np.zeros(n)]),
+            A_ub=a_ub,
+            b_ub=b_ub,
+            bounds=bounds,
+            method="highs",
+            options={"time_limit": float(time_limit)} if time_limit is not None else None,
         )
     if res.status != 0 or res.fun is None:
         return 0
@@ -518,9 +635,20 @@ def solve_cover(
     ``time_limit`` by its size (small parts finish early and leave their time to the large ones). A part
     HiGHS cannot solve in its time keeps its best solution, or the greedy's, and its proven bound.
     ``progress`` hears after each part (and its cancel takes effect there)."""
-    progress = progress or Progress()
     started = time.perf_counter()
-    r = _reduce(p)
+    return _solve_reduced(p, _reduce(p), time_limit, progress, started)
+
+
+def _solve_reduced(
+    p: CoverProblem, r: _Reduced, time_limit: float, progress: Progress | None, started: float
+) -> CoverSolution:
+    """``solve_cover`` on the reduced problem (``p``: its cells' needs and points; its pairs are in ``r``).
+
+    ``time_limit`` holds for everything from ``started``: the reductions, the greedy, the solver, the
+    bounds, the pruning. The solver gets what is left after the greedy, less a reserve for the pruning and
+    the priority order (a quarter of the greedy's time); a part reached when nothing is left keeps the greedy's
+    set and the cheap bound, and the status says what the limit cut short."""
+    progress = progress or Progress()
     n_g, n_cls = len(r.members), len(r.class_w)
     sizes = np.array([len(m) for m in r.members], dtype=np.int64)
     model = {
@@ -554,7 +682,9 @@ def solve_cover(
         need[unmet] = np.minimum(need[unmet], reach_w[unmet] / (1 + SHARE_SLACK))
         gap[unmet] = np.minimum(gap[unmet], reach_q[unmet])
     q = replace(p, need_w=need, gap=gap)
+    t_greedy = time.perf_counter()
     greedy_groups = _greedy(q, r, sizes)
+    t_greedy = time.perf_counter() - t_greedy
     greedy_units = _expand(r, greedy_groups)
     greedy_count = np.bincount(np.asarray(greedy_groups, dtype=np.int64), minlength=n_g)
 
@@ -565,21 +695,31 @@ def solve_cover(
     alone = _Deficit(q, r).alone()
     eps = 0.49 * alone / max(float((alone * sizes).sum()), 1e-12)
     parts = _components(r, p.n_cells)
-    weight = np.array([r.gcover[g].nnz + r.gcount[g].nnz + len(g) for _c, g in parts], dtype=float)
+    row_cov, row_cnt = np.diff(r.gcover.indptr), np.diff(r.gcount.indptr)  # no row copies of the matrix
+    weight = np.array([row_cov[g].sum() + row_cnt[g].sum() + len(g) for _c, g in parts], dtype=float)
     order = np.argsort(weight, kind="stable")
     x_all = np.zeros(n_g, dtype=np.int64)
     lower = 0
-    solved = timed_out = fell_back = 0
+    solved = timed_out = fell_back = not_tried = no_lp = 0
     deadline = started + float(time_limit)
+    # Kept back for the pruning and the priority order after the parts (the priority order is a greedy run
+    # over the chosen set only: about a tenth of the first greedy's time at 50,000 providers); the solver
+    # and the bounds get the rest.
+    solver_deadline = deadline - min(0.25 * t_greedy, 0.25 * float(time_limit))
     left_weight = float(weight.sum())
     for done, i in enumerate(order):
         progress.update(
             0.1 + 0.85 * done / max(1, len(parts)), f"recruit set: part {done + 1:,} of {len(parts):,}"
         )
         cells, groups = parts[i]
-        budget = max(0.5, (deadline - time.perf_counter()) * weight[i] / max(left_weight, 1.0))
+        left = solver_deadline - time.perf_counter()
+        budget = min(left, max(0.5, left * weight[i] / max(left_weight, 1.0)))
         left_weight -= weight[i]
-        x, dual, status = _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, budget)
+        if budget > 0.05:
+            x, dual, status = _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, budget)
+        else:  # the time limit is spent: the part keeps the greedy's set and the cheap bound
+            x, dual, status = None, None, -1
+            not_tried += 1
         if x is not None:
             trial = np.zeros(n_g, dtype=np.int64)
             trial[groups] = x
@@ -597,11 +737,12 @@ def solve_cover(
         x_all[groups] = x
         bound = int(math.ceil(dual - 1e-6)) if dual is not None else 0
         if status != 0 or x is None:
-            bound = max(
-                bound,
-                _cell_bounds(r, cells, groups, need, gap, sizes),
-                _relaxed_bound(r, cells, groups, need, gap, sizes),
-            )
+            bound = max(bound, _cell_bounds(r, cells, groups, need, gap, sizes))
+            lp_time = solver_deadline - time.perf_counter()
+            if lp_time > 0.05:
+                bound = max(bound, _relaxed_bound(r, cells, groups, need, gap, sizes, lp_time))
+            else:
+                no_lp += 1
         lower += min(bound, int(x.sum())) if status == 0 else bound
     if solved < len(parts):
         x_all = _prune(q, r, x_all, alone)  # a part left unproven may hold a signature it does not need
@@ -622,6 +763,17 @@ def solve_cover(
         status = (
             f"time limit ({time_limit:g} s): {solved:,} of {n_parts:,} parts solved to optimality, "
             f"{timed_out:,} stopped with the solver's best, {fell_back:,} left at the greedy's"
+        )
+        if not_tried or no_lp:
+            status += (
+                f"; the limit cut short: {not_tried:,} parts not given to the solver, "
+                f"{no_lp:,} parts without the relaxation bound"
+            )
+    spent = time.perf_counter() - started
+    if spent > float(time_limit) + 1.0:
+        status += (
+            f"; took {spent:.0f} s: the greedy ({t_greedy:.0f} s) and the priority order run to the end "
+            "whatever the limit (they are the answer)"
         )
     model["parts"] = n_parts
     gap_rel = (len(chosen) - lower) / len(chosen) if chosen else 0.0
@@ -953,13 +1105,18 @@ def compute_feasibility(
     progress.update(0.62, "measuring who reaches whom")
     model_cells = [c for c in cells if c.outcome in (RECRUIT, INFEASIBLE)]
     cred = credited_locations(inputs)
-    problem, units, keys = _reach_model(inputs, model_cells, cand_rows, cred, before)
+    target = [i for i, c in enumerate(model_cells) if c.outcome == RECRUIT]
+    problem, units, keys, reach = _reach_model(inputs, model_cells, cand_rows, cred, before, target)
     clock.mark("reach model")
     # Exception viability of the infeasible cells (42 CFR 422.116(f)): who is within reach, and whether
     # each has outreach on record.
     key_pos = {k: i for i, k in enumerate(keys)}
     reach_npis: dict[int, set[str]] = {}
-    for u, k in zip(problem.count_unit.tolist(), problem.count_cell.tolist(), strict=True):
+    infeasible = np.zeros(len(keys), dtype=bool)
+    infeasible[[i for i, c in enumerate(model_cells) if c.outcome == INFEASIBLE]] = True
+    few = infeasible[problem.count_cell] if len(problem.count_cell) else np.zeros(0, bool)
+    # Only the infeasible cells' pairs (a set of NPIs per cell for the whole state cost hundreds of MB).
+    for u, k in zip(problem.count_unit[few].tolist(), problem.count_cell[few].tolist(), strict=True):
         reach_npis.setdefault(k, set()).add(units.npi[u])
     for c in cells:
         if c.outcome == INFEASIBLE:
@@ -978,12 +1135,18 @@ def compute_feasibility(
     # -- the recruit set over every cell that fails now but passes with the market --------------------
     progress.update(0.68, "solving the service-area recruit set")
     cellmap = {(c.county_fips, c.line_code): c for c in cells}
-    target = [i for i, k in enumerate(keys) if cellmap[k].outcome == RECRUIT]
-    sub = _restrict(problem, target)
-    sol = solve_cover(sub, time_limit, progress.scaled(0.68, 0.85))
+    sub = _restrict(problem, target)  # points and counts only: the cover pairs are in ``reach``
+    del problem
+    started = time.perf_counter()
+    r = reach.reducer.finish(sub)
+    reach.reducer = None  # its per-line pairs are in r now
+    sol = _solve_reduced(sub, r, time_limit, progress.scaled(0.68, 0.85), started)
+    del r
     clock.mark("recruit set (ILP + greedy)")
     target_keys = [keys[i] for i in target]
-    steps = progress_after(sub, sol.chosen)
+    # The chosen candidates' own pairs, recomputed (the state's pairs were never kept).
+    cu, cp = reach.cover_pairs(cand_rows, sol.chosen)
+    steps = progress_after(replace(sub, cover_unit=cu, cover_point=cp), sol.chosen)
     recruits = []
     met = np.zeros(sub.n_cells, dtype=bool)
     for rank, (u, step) in enumerate(zip(sol.chosen, steps, strict=True), start=1):
@@ -1102,12 +1265,19 @@ class _Units:
     preference: np.ndarray
 
 
-def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cred: pd.DataFrame, before):
+def _reach_model(
+    inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cred: pd.DataFrame, before, target=()
+):
     """The cover problem over ``model_cells`` (every cell that fails today), straight-line reach.
 
     A point is within standard when a location lies within ``travel_time.reach_miles`` of it (both the time
     and the distance standard, 42 CFR 422.116(d)(2)); a candidate counts toward a county's minimum when one
     of its locations of the line lies within reach of at least one of the county's points (422.116(a)(2)(i)).
+
+    The (candidate, point) pairs are never kept for the state: each line's pairs to the open points of the
+    ``target`` cells (model cell indices) go straight into the exact reductions (``_Reducer``) and are
+    freed; the returned problem has the count pairs and points only. ``_Reach.cover_pairs`` recomputes the
+    pairs of a few candidates (the chosen ones) exactly as they were.
     """
     keys = [(c.county_fips, c.line_code) for c in model_cells]
     n_k = len(keys)
@@ -1135,10 +1305,14 @@ def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cr
         units.preference = src + panel
     pts_all = inputs.points[(inputs.points.weight > 0) & inputs.points.county_fips.isin({f for f, _ in keys})]
     by_county = {f: g for f, g in pts_all.groupby("county_fips")}
-    point_cell, point_w, cover_u, cover_p = [], [], [], []
+    point_cell, point_w = [], []
+    tpos = np.full(n_k, -1, dtype=np.int64)
+    tpos[list(target)] = np.arange(len(target))
+    reducer = _Reducer(n_u)
+    reach = _Reach(reducer, npi_codes, n_u, [])
+    n_sub = 0  # open points of target cells so far (the restricted problem's numbering)
     count_u, count_k, count_q = [], [], []
     need_w, gap = np.zeros(n_k), np.zeros(n_k)
-    n_open = 0
     by_line: dict[str, list[int]] = {}
     for k, (_f, line) in enumerate(keys):
         by_line.setdefault(line, []).append(k)
@@ -1175,6 +1349,10 @@ def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cr
         if n_tree is not None:
             covered = n_tree.query(xyz, k=1, workers=-1)[0] <= chord
         now_w = np.bincount(pcell[covered], weights=pw[covered], minlength=n_k)
+        # The open points of target cells: their index in the restricted problem (-1: not in it).
+        in_sub = ~covered & (tpos[pcell] >= 0)
+        sub_idx = np.full(len(xyz), -1, dtype=np.int64)
+        sub_idx[in_sub] = n_sub + np.arange(int(in_sub.sum()))
         units.cell_total[ks] = total[ks]
         units.cell_now_w[ks] = now_w[ks]
         for k in ks:
@@ -1184,39 +1362,61 @@ def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cr
             gap[k] = b.min_count - b.credited_count
         if c_tree is None:
             continue
-        p_idx, l_idx = _pairs_within(xyz, chord, c_tree)
-        if not len(p_idx):
-            continue
-        l_idx = rows[l_idx]
-        u_idx = npi_codes[l_idx]
-        # Counts: one pair per (unit, cell); for 040 the beds of the unit's locations within reach. Keys
-        # in one int64 (a location belongs to one unit, so (cell, location) says it all).
+        # The line's cells in chunks of about CHUNK_POINTS points (whole cells, in point order): each chunk's
+        # pairs are counted, fed to the reductions as one block and freed, so the memory of the reach pairs
+        # is bounded by a chunk, not by the line (primary care is a third of the state's pairs).
         beds_line = bool(inputs.standards[keys[ks[0]][0]].lines[line].counts_beds)
+        beds = cand.beds.to_numpy(float) if beds_line else None
         n_loc = len(cand) + 1
-        kl = _distinct(pcell[p_idx] * n_loc + l_idx)
-        k_of, l_of = kl // n_loc, kl % n_loc
-        uk, inv = np.unique(npi_codes[l_of] * (n_k + 1) + k_of, return_inverse=True)
-        if beds_line:
-            q = np.bincount(inv.ravel(), weights=cand.beds.to_numpy(float)[l_of], minlength=len(uk))
-        else:
-            q = np.ones(len(uk))
-        count_u.append(uk // (n_k + 1))
-        count_k.append(uk % (n_k + 1))
-        count_q.append(q)
-        # Share: open points only, one pair per (unit, point).
+        cut = np.flatnonzero(np.diff(pcell)) + 1  # where a cell starts
+        starts, at = [0], 0
+        for c0 in cut.tolist():
+            if c0 - at >= CHUNK_POINTS:
+                starts.append(c0)
+                at = c0
+        bounds_pts = [*starts, len(xyz)]
+        line_start, any_pairs = n_sub, False
+        for a0, a1 in zip(bounds_pts[:-1], bounds_pts[1:], strict=True):
+            p_idx, l_idx = _pairs_within(xyz[a0:a1], chord[a0:a1], c_tree)
+            if not len(p_idx):
+                continue
+            any_pairs = True
+            p_idx += a0
+            l_idx = rows[l_idx]
+            # Counts: one pair per (unit, cell); for 040 the beds of the unit's locations within reach. Keys
+            # in one int64 (a location belongs to one unit, so (cell, location) says it all).
+            kl = _distinct(pcell[p_idx] * n_loc + l_idx)
+            k_of, l_of = kl // n_loc, kl % n_loc
+            uk, inv = np.unique(npi_codes[l_of] * (n_k + 1) + k_of, return_inverse=True)
+            q = (
+                np.bincount(inv.ravel(), weights=beds[l_of], minlength=len(uk))
+                if beds_line
+                else np.ones(len(uk))
+            )
+            count_u.append(uk // (n_k + 1))
+            count_k.append(uk % (n_k + 1))
+            count_q.append(q)
+            del kl, k_of, l_of, uk, inv, q
+            # Share: open points of target cells only, one pair per (unit, point), into the reductions.
+            first = line_start + int(in_sub[:a0].sum())
+            blk = np.flatnonzero(in_sub[a0:a1]) + a0
+            sel = in_sub[p_idx]
+            n_b = len(blk) + 1
+            up = _distinct(npi_codes[l_idx[sel]] * n_b + (sub_idx[p_idx[sel]] - first))
+            del p_idx, l_idx, sel
+            cu, cp = (up // n_b).astype(np.int32), (up % n_b).astype(np.int32)
+            del up
+            reducer.add(tpos[pcell[blk]], pw[blk], need_w[pcell[blk]] > EPS, cu, cp)
+            del cu, cp
+        del c_tree
+        if not any_pairs:
+            continue  # a line nobody reaches adds no points (as before)
+        # Open points (of every model cell: the problem's points).
         open_pt = ~covered
-        idx_open = np.full(len(xyz), -1, dtype=np.int64)
-        idx_open[open_pt] = n_open + np.arange(int(open_pt.sum()))
         point_cell.append(pcell[open_pt])
         point_w.append(pw[open_pt])
-        n_open += int(open_pt.sum())
-        sel = open_pt[p_idx]
-        n_all = n_open + 1
-        up = _distinct(u_idx[sel] * n_all + idx_open[p_idx[sel]])
-        # int32: a state's primary care alone holds tens of millions of pairs (memory, docs/performance.md).
-        cover_u.append((up // n_all).astype(np.int32))
-        cover_p.append((up % n_all).astype(np.int32))
-        del up, p_idx, l_idx, u_idx, sel
+        reach.lines.append((rows, xyz, chord, sub_idx))
+        n_sub += int(in_sub.sum())
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
@@ -1227,14 +1427,47 @@ def _reach_model(inputs, model_cells: list[CellCapacity], cand: pd.DataFrame, cr
         gap.astype(float),
         cat(point_cell, np.int64),
         cat(point_w, float),
-        cat(cover_u, np.int32),
-        cat(cover_p, np.int32),
+        np.zeros(0, np.int32),  # the cover pairs went to ``reach`` line by line
+        np.zeros(0, np.int32),
         cat(count_u, np.int64),
         cat(count_k, np.int64),
         cat(count_q, float),
         units.preference,
     )
-    return problem, units, keys
+    return problem, units, keys, reach
+
+
+@dataclass
+class _Reach:
+    """What ``_reach_model`` keeps of the cover pairs: the reductions fed line by line, and per line its
+    candidate location rows, points, radii and restricted point numbering (to recompute a few units' pairs)."""
+
+    reducer: _Reducer
+    npi_codes: np.ndarray
+    n_units: int
+    lines: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+    def cover_pairs(self, cand: pd.DataFrame, chosen: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(unit, restricted point) pairs of the ``chosen`` units, in the order the whole problem would hold
+        them (line by line, each sorted by unit then point): the same pairs, from a tree of their locations."""
+        wanted = np.zeros(self.n_units, dtype=bool)
+        wanted[np.asarray(list(chosen), dtype=np.int64)] = True
+        lat, lon = cand.lat.to_numpy(), cand.lon.to_numpy()
+        us, ps = [], []
+        for rows, xyz, chord, sub_idx in self.lines:
+            mine = rows[wanted[self.npi_codes[rows]]]
+            if not len(mine):
+                continue
+            p_idx, l_idx = _pairs_within(xyz, chord, cKDTree(to_unit_vectors(lat[mine], lon[mine])))
+            u_idx = self.npi_codes[mine[l_idx]]
+            sel = sub_idx[p_idx] >= 0
+            n_all = int(sub_idx.max()) + 2
+            up = _distinct(u_idx[sel] * n_all + sub_idx[p_idx[sel]])
+            us.append(up // n_all)
+            ps.append(up % n_all)
+        if not us:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(us), np.concatenate(ps)
 
 
 def _pairs_within(xyz: np.ndarray, chord: np.ndarray, tree: cKDTree) -> tuple[np.ndarray, np.ndarray]:
