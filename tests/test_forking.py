@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from alone import in_fresh_process_if_needed
 
 from blueprint_desktop.engine import forking
 
@@ -29,8 +30,8 @@ def test_every_job_runs_and_a_helper_takes_some(tmp_path):
 
 
 def test_a_job_that_fails_in_the_helper_raises_here(tmp_path):
-    if forking.fork_workers() < 2:
-        pytest.skip("no second core or forking not safe here")
+    if not in_fresh_process_if_needed(f"{__file__}::test_a_job_that_fails_in_the_helper_raises_here"):
+        return
     parent = os.getpid()
 
     def fails_anywhere():

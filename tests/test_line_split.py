@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from alone import in_fresh_process_if_needed
 
 from blueprint_desktop.engine import forking, line_split, scoring
 from blueprint_desktop.engine.scoring import ScoringInputs, compute_results
@@ -56,8 +57,8 @@ def test_lines_are_dealt_by_cost():
 
 
 def test_a_failed_helper_s_lines_are_measured_here(monkeypatch):
-    if forking.fork_workers() < 2:
-        pytest.skip("no second core or forking not safe here")
+    if not in_fresh_process_if_needed(f"{__file__}::test_a_failed_helper_s_lines_are_measured_here"):
+        return
     seen_here: list[str] = []
 
     def measure(code: str) -> str:
@@ -77,8 +78,8 @@ def test_a_failed_helper_s_lines_are_measured_here(monkeypatch):
 
 
 def test_a_cancelled_run_stops_its_helper(inputs, monkeypatch):
-    if forking.fork_workers() < 2:
-        pytest.skip("no second core or forking not safe here")
+    if not in_fresh_process_if_needed(f"{__file__}::test_a_cancelled_run_stops_its_helper"):
+        return
     monkeypatch.setattr(scoring, "SPLIT_MIN_ROWS", 0)
     started = []
     real = line_split.multiprocessing.get_context

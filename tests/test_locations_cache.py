@@ -76,7 +76,9 @@ def test_a_read_overtaken_by_another_commit_is_not_kept(demo, monkeypatch):
         df = _load_locations(project)
         other = sqlite3.connect(project.path)
         with other:
-            other.execute("UPDATE providers SET name = name || ' Jr' WHERE id = (SELECT min(id) FROM providers)")
+            other.execute(
+                "UPDATE providers SET name = name || ' Jr' WHERE id = (SELECT min(id) FROM providers)"
+            )
         other.close()
         return df
 
