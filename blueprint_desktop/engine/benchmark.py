@@ -182,13 +182,19 @@ def score_benchmark(
     progress: Progress | None = None,
 ) -> list[CountyLineResult]:
     """Per county x line results of the benchmark network, straight line, on our inputs (nothing stored)."""
-    from blueprint_desktop.engine.scoring import compute_results
 
     progress = progress or Progress()
     inputs = _inputs(project, lines, counties, progress.scaled(0.0, 0.3))
     inputs.today = today
+    return _score_theirs(project, network_id, inputs, progress.scaled(0.3, 1.0))
+
+
+def _score_theirs(project, network_id: int, inputs, progress: Progress) -> list[CountyLineResult]:
+    """The benchmark network scored on our inputs (straight line), nothing stored."""
+    from blueprint_desktop.engine.scoring import compute_results
+
     bench = load_benchmark_locations(project, network_id)
-    return compute_results(_theirs(inputs, bench), "straight", progress=progress.scaled(0.3, 1.0))
+    return compute_results(_theirs(inputs, bench), "straight", progress=progress)
 
 
 @dataclass
@@ -243,10 +249,9 @@ def compare(
     inputs = _inputs(project, lines, counties, progress.scaled(0.0, 0.2))
     inputs.today = today
     ours = compute_results(inputs, "straight", progress=progress.scaled(0.2, 0.6))
-    bench = load_benchmark_locations(project, network_id)
     theirs = {
         (r.county_fips, r.line_code): r
-        for r in compute_results(_theirs(inputs, bench), "straight", progress=progress.scaled(0.6, 1.0))
+        for r in _score_theirs(project, network_id, inputs, progress.scaled(0.6, 1.0))
     }
     out = []
     for r in ours:
