@@ -13,6 +13,10 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def fork_workers() -> int:
@@ -34,6 +38,19 @@ def fork_workers() -> int:
     return 2
 
 
+def deal(lines: Sequence[T], cost: Sequence[float], handicap: float = 0.0) -> tuple[list[T], list[T]]:
+    """(helper's items, this process's items): costliest first, each to the side with less so far.
+    ``handicap``: work this process does alone afterwards (a run's result objects), in the same units."""
+    mine: list[T] = []
+    theirs: list[T] = []
+    load = [0.0, float(handicap)]
+    for k in sorted(range(len(lines)), key=lambda k: (-cost[k], k)):
+        side = 0 if load[0] <= load[1] else 1
+        (theirs if side == 0 else mine).append(lines[k])
+        load[side] += cost[k]
+    return theirs, mine
+
+
 def run_jobs(jobs: list, cost: list[float]) -> None:
     """Run every job (callables taking nothing; what they make, they write to disk): with a second core and
     forking safe, a forked helper runs about half of them by ``cost``, this process the rest.
@@ -44,19 +61,16 @@ def run_jobs(jobs: list, cost: list[float]) -> None:
         for job in jobs:
             job()
         return
-    from blueprint_desktop.engine.line_split import deal
-
-    keys = [str(k) for k in range(len(jobs))]
-    theirs, mine = deal(keys, cost)
+    theirs, mine = deal(list(range(len(jobs))), cost)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    helper = ctx.Process(target=_run_helper, args=([jobs[int(k)] for k in theirs], theirs, send), daemon=True)
+    helper = ctx.Process(target=_run_helper, args=([jobs[k] for k in theirs], theirs, send), daemon=True)
     helper.start()
     send.close()
-    done: list[str] = []
+    done: list[int] = []
     try:
         for k in mine:
-            jobs[int(k)]()
+            jobs[k]()
         try:
             done = recv.recv()
         except (EOFError, OSError):
@@ -68,7 +82,7 @@ def run_jobs(jobs: list, cost: list[float]) -> None:
         helper.join()
     for k in theirs:
         if k not in done:
-            jobs[int(k)]()
+            jobs[k]()
 
 
 def die_with_parent() -> None:
@@ -89,10 +103,10 @@ def die_with_parent() -> None:
         pass
 
 
-def _run_helper(jobs: list, keys: list[str], conn) -> None:
+def _run_helper(jobs: list, keys: list[int], conn) -> None:
     """In the forked helper: run ``jobs`` in order, report which finished."""
     die_with_parent()
-    finished: list[str] = []
+    finished: list[int] = []
     try:
         for key, job in zip(keys, jobs, strict=True):
             job()

@@ -18,23 +18,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from blueprint_desktop.engine.forking import die_with_parent, fork_workers
+from blueprint_desktop.engine.forking import deal, die_with_parent, fork_workers
 from blueprint_desktop.progress import Progress
 
 SPLIT_MIN_ROWS = 200_000  # below this a national run's lines take ~1 s in all: not worth a fork
-
-
-def deal(lines: Sequence[str], cost: Sequence[float], handicap: float = 0.0) -> tuple[list[str], list[str]]:
-    """(helper's lines, this process's lines): costliest first, each to the side with less so far.
-    ``handicap``: work this process does alone afterwards (the result objects), in the same units."""
-    mine: list[str] = []
-    theirs: list[str] = []
-    load = [0.0, float(handicap)]
-    for k in sorted(range(len(lines)), key=lambda k: (-cost[k], k)):
-        side = 0 if load[0] <= load[1] else 1
-        (theirs if side == 0 else mine).append(lines[k])
-        load[side] += cost[k]
-    return theirs, mine
 
 
 def _helper(measure: Callable[[str], Any], lines: list[str], conn) -> None:

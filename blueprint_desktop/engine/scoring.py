@@ -14,6 +14,7 @@ without them, for the At Risk rule.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -281,6 +282,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     geo_cols = cred[["lat", "lon", "beds"]] if len(cred) else pd.DataFrame(columns=["lat", "lon", "beds"])
     phases.mark("prepare")
 
+    @functools.cache  # asked once when a line is measured and once when its results are built
     def line_standards(code: str) -> tuple[list[int], list[Any]]:
         """The counties (indices) this line is scored in, and its standard per county (None elsewhere)."""
         have = [i for i, f in enumerate(counties) if code in inputs.standards[f].lines]
