@@ -10,12 +10,13 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # Libraries from ../shared/research/stack.md: resolved from `ldd` of QtWebEngineCore, QtWebEngineProcess and
 # the xcb/offscreen platform plugins; xvfb/xauth give headless machines a screen; poppler-utils renders PDFs
-# to PNG for checking reports; fonts-dejavu-core gives fpdf2 a Unicode font.
+# to PNG for checking reports; fonts-dejavu-core gives fpdf2 a Unicode font; binutils (objdump) is what
+# PyInstaller reads shared libraries with when installers/build-app.sh freezes the app (CI builds it).
 APT_PACKAGES=(
   libgl1 libegl1 libgl1-mesa-dri libglib2.0-0 libfontconfig1 libfreetype6 fonts-dejavu-core libdbus-1-3
   libnss3 libnspr4 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcomposite1 libxdamage1
-  libxrandr2 libxtst6 libxkbfile1 libasound2 libgbm1 libdrm2 xvfb xauth poppler-utils
+  libxrandr2 libxtst6 libxkbfile1 libasound2 libgbm1 libdrm2 xvfb xauth poppler-utils binutils
 )
 
 if [ "${BLUEPRINT_SKIP_APT:-0}" != 1 ] && command -v dpkg-query >/dev/null 2>&1; then
