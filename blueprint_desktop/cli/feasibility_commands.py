@@ -8,8 +8,11 @@ service area (``engine/feasibility.py``). Nothing is stored; ``--pdf`` writes th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from blueprint_desktop.engine.feasibility import DEFAULT_TIME_LIMIT_S, INFEASIBLE, RECRUIT
@@ -64,20 +67,45 @@ def _codes(text: str | None) -> list[str] | None:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
+@contextlib.contextmanager
+def _stdout_kept_for_json(json_out: bool) -> Iterator[None]:
+    """With ``--json``, point file descriptor 1 at stderr while the study runs: scipy's HiGHS prints lines
+    such as "HighsMipSolverData::transformNewIntegerFeasibleSolution ..." from C++ straight to the process's
+    stdout on some solves, which would corrupt the JSON. Only here, in the command's own process before
+    any thread starts; the engine and the window leave the descriptors alone."""
+    if not json_out:
+        yield
+        return
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (embedded, some test runners)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def cmd_feasibility(args: argparse.Namespace) -> int:
     from blueprint_desktop.engine.feasibility import feasibility_study
     from blueprint_desktop.store import open_project
 
     with open_project(args.project, read_only=True) as project:
         progress = terminal_progress() if not args.json else None
-        study = feasibility_study(
-            project,
-            counties=_codes(args.counties),
-            lines=_codes(args.lines),
-            time_limit=args.time_limit,
-            market_only=args.market_only,
-            progress=progress,
-        )
+        with _stdout_kept_for_json(args.json):
+            study = feasibility_study(
+                project,
+                counties=_codes(args.counties),
+                lines=_codes(args.lines),
+                time_limit=args.time_limit,
+                market_only=args.market_only,
+                progress=progress,
+            )
         report = None
         if args.pdf:
             from blueprint_desktop.reports.feasibility_pdf import write_feasibility_report

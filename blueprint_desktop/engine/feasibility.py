@@ -46,7 +46,6 @@ network is imported, and its numbers say so.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import math
 import time
@@ -536,45 +535,17 @@ def _relaxed_bound(
     a_ub = vstack(blocks + [link]).tocsr()
     b_ub = np.concatenate(rhs + [np.zeros(n)])
     bounds = [(0.0, float(v)) for v in sizes[groups]] + [(0.0, 1.0)] * n
-    with _quiet_native_output():
-        res = linprog(
-            np.concatenate([np.ones(n), np.zeros(n)]),
-            A_ub=a_ub,
-            b_ub=b_ub,
-            bounds=bounds,
-            method="highs",
-            options={"time_limit": float(time_limit)} if time_limit is not None else None,
-        )
+    res = linprog(
+        np.concatenate([np.ones(n), np.zeros(n)]),
+        A_ub=a_ub,
+        b_ub=b_ub,
+        bounds=bounds,
+        method="highs",
+        options={"time_limit": float(time_limit)} if time_limit is not None else None,
+    )
     if res.status != 0 or res.fun is None:
         return 0
     return int(math.ceil(float(res.fun) - 1e-6))
-
-
-@contextlib.contextmanager
-def _quiet_native_output():
-    """Silence what HiGHS's C++ prints straight to the process's stdout/stderr (scipy 1.17's HiGHS prints
-    "HighsMipSolverData::transformNewIntegerFeasibleSolution ..." on some solves), which would corrupt
-    ``blueprint feasibility --json``. File descriptors 1 and 2 point at /dev/null for the call only."""
-    import os
-    import sys
-
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        saved = [os.dup(1), os.dup(2)]
-    except (OSError, ValueError, AttributeError):  # no real descriptors (embedded, some test runners)
-        yield
-        return
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, null):
-            os.close(fd)
 
 
 def _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, time_limit):
@@ -610,17 +581,14 @@ def _solve_part(r, cells, groups, need, gap, reach_w, sizes, eps, time_limit):
             (sub.data / gap[count_cells][sub.row], (sub.row, sub.col)), shape=(len(count_cells), n_g + n_cls)
         )
         rows.append(LinearConstraint(a_count, 1.0 - 1e-9, np.inf))
-    with _quiet_native_output():
-        res = milp(
-            np.concatenate([1.0 - eps[groups], np.zeros(n_cls)]),
-            constraints=rows,
-            # y needs no integrality: with x whole, y_i <= min(1, sum x) is 0 or 1 at the optimum anyway.
-            integrality=np.concatenate([np.ones(n_g), np.zeros(n_cls)]),
-            bounds=Bounds(
-                np.zeros(n_g + n_cls), np.concatenate([sizes[groups], np.ones(n_cls)]).astype(float)
-            ),
-            options={"time_limit": max(0.5, float(time_limit)), "disp": False},
-        )
+    res = milp(
+        np.concatenate([1.0 - eps[groups], np.zeros(n_cls)]),
+        constraints=rows,
+        # y needs no integrality: with x whole, y_i <= min(1, sum x) is 0 or 1 at the optimum anyway.
+        integrality=np.concatenate([np.ones(n_g), np.zeros(n_cls)]),
+        bounds=Bounds(np.zeros(n_g + n_cls), np.concatenate([sizes[groups], np.ones(n_cls)]).astype(float)),
+        options={"time_limit": max(0.5, float(time_limit)), "disp": False},
+    )
     dual = getattr(res, "mip_dual_bound", None)
     x = None if res.x is None else np.round(res.x[:n_g]).astype(np.int64)
     return x, (float(dual) if dual is not None and np.isfinite(dual) else None), int(res.status)
