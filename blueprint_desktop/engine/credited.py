@@ -113,18 +113,16 @@ def load_locations(project) -> pd.DataFrame:
 
 
 def _load_locations(project) -> pd.DataFrame:
-    rows = project.conn.execute(_SQL).fetchall()
-    if not rows:
-        return pd.DataFrame(rows, columns=LOCATION_COLUMNS)
+    from blueprint_desktop.engine.locations_split import read_columns
+
+    # From 200,000 locations the query is read in two processes (engine/locations_split.py).
+    columns = read_columns(project, _SQL)
+    if columns is None:
+        return pd.DataFrame([], columns=LOCATION_COLUMNS)
     # Column by column through Arrow: the same frame pandas builds from the row tuples, ~3x faster
     # (building it row-wise was most of the 14 s a national gather took, docs/performance.md).
-    df = pd.DataFrame(
-        {
-            name: _column(values)
-            for name, values in zip(LOCATION_COLUMNS, zip(*rows, strict=True), strict=True)
-        }
-    )
-    del rows
+    df = pd.DataFrame({name: _column(values) for name, values in zip(LOCATION_COLUMNS, columns, strict=True)})
+    del columns
     # A roster has a few dozen distinct codes: map each once, not once per row.
     codes, uniques = pd.factorize(df.line_code, use_na_sentinel=False)
     texts = [str(c) for c in uniques]
@@ -149,23 +147,26 @@ def _load_locations(project) -> pd.DataFrame:
     return df
 
 
-def _column(values: tuple) -> pd.Series:
+def _column(arr: pa.Array | pa.ChunkedArray | tuple) -> pd.Series:
     """One column of query results as pandas infers it from row tuples (text: ``str``; integers: int64,
-    or float64 with NaN when some are NULL; reals: float64; all NULL: object), built through Arrow."""
-    try:
-        arr = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        return pd.Series(values)  # mixed types: let pandas decide, as it did for the whole frame
+    or float64 with NaN when some are NULL; reals: float64; all NULL: object), from the Arrow array
+    ``locations_split.raw_columns`` built, or from the values where Arrow found mixed types."""
+    if isinstance(arr, tuple):
+        return pd.Series(arr)  # mixed types: let pandas decide, as it did for the whole frame
     kind = arr.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
     if pa.types.is_integer(kind):
         if arr.null_count:
-            return pd.Series(arr.to_numpy(zero_copy_only=False).astype(float))  # nulls -> NaN
-        return pd.Series(arr.to_numpy().astype(np.int64))
+            return pd.Series(_numpy(arr).astype(float))  # nulls -> NaN
+        return pd.Series(_numpy(arr).astype(np.int64))
     if pa.types.is_floating(kind):
-        return pd.Series(arr.to_numpy(zero_copy_only=False).astype(float))
-    return pd.Series(values)
+        return pd.Series(_numpy(arr).astype(float))
+    return pd.Series(arr.to_pylist())
+
+
+def _numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return arr.to_numpy() if isinstance(arr, pa.ChunkedArray) else arr.to_numpy(zero_copy_only=False)
 
 
 def _active_today(deactivated: pd.Series, today: date | None) -> np.ndarray:

@@ -13,8 +13,8 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ def fork_workers() -> int:
 
 def deal(lines: Sequence[T], cost: Sequence[float], handicap: float = 0.0) -> tuple[list[T], list[T]]:
     """(helper's items, this process's items): costliest first, each to the side with less so far.
-    ``handicap``: work this process does alone afterwards (a run's result objects), in the same units."""
+    ``handicap``: work this process does alone (a run's result objects: line_split._handicap), in the same units."""
     mine: list[T] = []
     theirs: list[T] = []
     load = [0.0, float(handicap)]
@@ -83,6 +83,64 @@ def run_jobs(jobs: list, cost: list[float]) -> None:
     for k in theirs:
         if k not in done:
             jobs[k]()
+
+
+class Background(Generic[T]):
+    """``fn()`` computed in a forked helper while this process does something else (``in_background``)."""
+
+    def __init__(self, fn: Callable[[], T], fork: bool) -> None:
+        self._fn = fn
+        self._helper = None
+        self._recv = None
+        if fork:
+            ctx = multiprocessing.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self._helper = ctx.Process(target=_call_helper, args=(fn, send), daemon=True)
+            self._helper.start()
+            send.close()
+
+    def result(self) -> T:
+        """What ``fn()`` returned: from the helper, or computed here when there is none or it failed (so an
+        error ``fn`` raises reaches the caller from this process, with its own type and message)."""
+        if self._helper is None:
+            return self._fn()
+        got = None
+        try:
+            got = self._recv.recv()
+        except (EOFError, OSError):
+            got = None
+        finally:
+            self.cancel()
+        return got[1] if got is not None and got[0] == "ok" else self._fn()
+
+    def cancel(self) -> None:
+        """Stop the helper if it is still at work (the caller no longer wants the result)."""
+        if self._helper is None:
+            return
+        self._recv.close()
+        if self._helper.is_alive():
+            self._helper.terminate()
+        self._helper.join()
+        self._helper = None
+
+
+def in_background(fn: Callable[[], T], worth_it: bool = True) -> Background[T]:
+    """Start ``fn()`` (pure: it reads this process's data, writes nothing) in a forked helper when that is
+    ``worth_it`` and safe; ``.result()`` gives its value. Without a helper ``fn`` runs when asked."""
+    return Background(fn, worth_it and fork_workers() >= 2)
+
+
+def _call_helper(fn: Callable[[], object], conn) -> None:
+    die_with_parent()
+    try:
+        try:
+            value = fn()
+        except BaseException as exc:  # noqa: BLE001 - the parent computes it again and raises it there
+            conn.send(("failed", repr(exc)))
+        else:
+            conn.send(("ok", value))
+    finally:
+        conn.close()
 
 
 def die_with_parent() -> None:

@@ -42,20 +42,25 @@ def measure_lines(
     progress: Progress,
     phases: Any = None,
     split: bool = True,
-    handicap: float = 0.0,
+    finish: Callable[[str, Any], Any] | None = None,
+    finish_cost: float = 0.0,
 ) -> dict[str, Any]:
-    """{line: measure(line)} for every line, half of them in a forked helper when ``split`` and safe.
+    """{line: finish(line, measure(line))} for every line, about half of them measured in a forked helper
+    when ``split`` and safe. ``finish`` (a run's result objects) always runs in this process: for its own
+    lines as each is measured, while the helper is still at work, and for the helper's lines once they
+    come back. ``finish_cost``: what ``finish`` costs for all lines together, in ``cost``'s units.
 
     ``phases`` (scoring._Phases) gets the helper's CPU seconds as "helper process" (its process clock
     does not count in this one's)."""
     lines = list(lines)
+    finish = finish or (lambda _code, outcome: outcome)
     if not split or len(lines) < 2 or fork_workers() < 2:
         out = {}
         for k, code in enumerate(lines):
             progress.update(k / max(1, len(lines)), f"scoring line {code}")
-            out[code] = measure(code)
+            out[code] = finish(code, measure(code))
         return out
-    theirs, mine = deal(lines, cost, handicap)
+    theirs, mine = deal(lines, cost, _handicap(sum(cost), finish_cost))
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     helper = ctx.Process(target=_helper, args=(measure, theirs, send), daemon=True)
@@ -65,7 +70,7 @@ def measure_lines(
     try:
         for k, code in enumerate(mine):
             progress.update(k / max(1, len(lines)), f"scoring line {code} (and {len(theirs)} more alongside)")
-            out[code] = measure(code)
+            out[code] = finish(code, measure(code))
         try:
             got, helper_cpu = recv.recv()
         except (EOFError, OSError):
@@ -78,5 +83,17 @@ def measure_lines(
     if phases is not None:
         phases.spent["helper process"] = phases.spent.get("helper process", 0.0) + helper_cpu
     for code in theirs:  # whatever the helper did not bring back: here
-        out[code] = got[code] if code in got else measure(code)
+        out[code] = finish(code, got[code] if code in got else measure(code))
     return out
+
+
+def _handicap(measure_cost: float, finish_cost: float) -> float:
+    """What ``deal`` should add to this process's side so both processes' measuring ends together.
+
+    With finishing proportional to measuring (a = F / M), this process measures a share x of the work and
+    finishes it (x M (1 + a)) while the helper measures the rest ((1 - x) M): equal at x = 1 / (2 + a).
+    ``deal`` balances theirs = mine + handicap, so the handicap is (1 - 2x) M = a M / (2 + a) = F M / (2M + F).
+    Finishing the helper's lines comes after, whatever the deal."""
+    if measure_cost <= 0 or finish_cost <= 0:
+        return 0.0
+    return finish_cost * measure_cost / (2 * measure_cost + finish_cost)

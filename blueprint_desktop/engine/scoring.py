@@ -420,15 +420,30 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     # a second core, a forked process measures about half of them (engine/line_split.py).
     split = straight and len(cred) >= SPLIT_MIN_ROWS and len(lines) >= 2
     # Cost in units of ~3 us of CPU (national profile): a line's nearest queries ~0.15 a point, its reach
-    # ~1 a location; the result objects this process builds alone afterwards ~4 a cell (~16 us, less what the helper
-    # spends starting).
+    # ~1 a location; its result objects, built in this process (as each of its own lines is measured, and
+    # for the helper's when they come back), ~2.5 a cell (~8 us, measured 1.1-1.3 s at 139,000 cells).
     cost = [len(p_w) * 0.15 + len(by_line.get(code, ())) for code in lines]
-    handicap = 4.0 * n_c * len(lines)
-    outcomes = measure_lines(lines, measure_line, cost, progress, phases, split=split, handicap=handicap)
+
+    def finish(code: str, outcome: _LineOutcome | None) -> list[CountyLineResult]:
+        if outcome is None:
+            return []
+        built = line_results(code, outcome)
+        phases.mark("result objects")
+        return built
+
+    outcomes = measure_lines(
+        lines,
+        measure_line,
+        cost,
+        progress,
+        phases,
+        split=split,
+        finish=finish,
+        finish_cost=2.5 * n_c * len(lines),
+    )
     results: list[CountyLineResult] = []
     for code in lines:
-        if outcomes.get(code) is not None:
-            results.extend(line_results(code, outcomes[code]))
+        results.extend(outcomes[code])
     phases.mark("result objects")
     if info is not None:
         info["phases_cpu_s"] = phases.rounded()
