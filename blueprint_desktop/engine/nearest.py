@@ -34,16 +34,59 @@ CELL = 0.0025  # cell side in unit-vector space (~10 miles)
 MARGIN = 1e-9  # bounds decide a cell only when they clear the limit by this much (floating point: ~1e-16)
 
 
-def nearest_miles(point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None, point_xyz=None):
+def nearest_miles(
+    point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None, point_xyz=None, order=None
+):
     """(miles, index) of the nearest location for each point; inf / -1 when there are no locations.
-    ``point_xyz``: the points' unit vectors when the caller keeps them (a run queries them once per line)."""
+    ``point_xyz``: the points' unit vectors when the caller keeps them (a run queries them once per line).
+    ``order`` (``spatial_order`` of the points): query them in that order, answers put back in theirs."""
     n = len(point_lat)
     if len(loc_lat) == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     tree = tree or cKDTree(to_unit_vectors(loc_lat, loc_lon))
     xyz = point_xyz if point_xyz is not None else to_unit_vectors(point_lat, point_lon)
-    chord, idx = tree.query(xyz, k=1, workers=-1)
+    if order is None:
+        chord, idx = tree.query(xyz, k=1, workers=-1)
+    else:
+        # Each query's answer depends only on its own point and the tree, so the order changes nothing
+        # but speed: neighbouring queries walk the same nodes while they are in the CPU's cache.
+        chord, idx = np.empty(n), np.empty(n, dtype=np.intp)
+        chord[order.perm], idx[order.perm] = tree.query(order.xyz, k=1, workers=-1)
     return chord_to_miles(chord), idx.astype(np.int64)
+
+
+class SpatialOrder:
+    """Points in Z-order (Morton order) of their unit vectors, for KD-tree queries.
+
+    Measured (1,000,166 points, one line's 16,858 locations, one thread): a k=1 query of every point took
+    0.39 s in the points' own order (or shuffled) and 0.28 s in Z-order; over 43 lines of a run at 1M
+    points, ~5 s of CPU (docs/performance.md)."""
+
+    BITS = 21  # per axis: 63 bits of key; cells of 2 / 2**21 in unit-vector space (~20 feet)
+
+    def __init__(self, xyz: np.ndarray) -> None:
+        self.perm = np.argsort(self.keys(xyz), kind="stable")
+        self.xyz = np.ascontiguousarray(xyz[self.perm])
+
+    @classmethod
+    def keys(cls, xyz: np.ndarray) -> np.ndarray:
+        top = (1 << cls.BITS) - 1
+        q = np.clip(((np.asarray(xyz, dtype=float) + 1.0) * 0.5 * top), 0, top).astype(np.uint64)
+        return _spread(q[:, 0]) | (_spread(q[:, 1]) << np.uint64(1)) | (_spread(q[:, 2]) << np.uint64(2))
+
+
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Each of the 21 low bits of ``v`` moved to every third bit (bit i -> bit 3i)."""
+    v = v & np.uint64(0x1FFFFF)
+    for shift, mask in (
+        (32, 0x1F00000000FFFF),
+        (16, 0x1F0000FF0000FF),
+        (8, 0x100F00F00F00F00F),
+        (4, 0x10C30C30C30C30C3),
+        (2, 0x1249249249249249),
+    ):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
 
 
 def _reach_chords(reach_miles_by_county):

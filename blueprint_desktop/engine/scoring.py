@@ -30,7 +30,7 @@ from blueprint_desktop.engine.credited import credited_mask, gc_paused, load_loc
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.engine.line_split import SPLIT_MIN_ROWS, measure_lines
-from blueprint_desktop.engine.nearest import CountyPoints, ReachGrid, nearest_miles
+from blueprint_desktop.engine.nearest import CountyPoints, ReachGrid, SpatialOrder, nearest_miles
 from blueprint_desktop.engine.rollup import (
     EPS,
     SPEED_ERROR,
@@ -47,6 +47,7 @@ from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
 from blueprint_desktop.progress import Progress
 
 METHODS = ("straight", "road")
+ORDER_MIN_POINTS = 20_000  # from here the points are queried in Z-order (nearest.SpatialOrder)
 
 
 @dataclass
@@ -86,6 +87,8 @@ class StraightMeasure:
         self.mpm = np.array([straight_miles_per_minute(d) for d in designations])
         self.points = CountyPoints(point_county, lat, lon)
         self.grid: ReachGrid | None = None
+        # Built here, before any line is measured, so a forked helper shares it.
+        self.order = SpatialOrder(self.points.xyz) if len(self.lat) >= ORDER_MIN_POINTS else None
 
     def prepare_reach(self, loc_lat, loc_lon, radius_by_county) -> None:
         """The run's reach cells (``nearest.ReachGrid``), from every credited location and each county's
@@ -103,7 +106,10 @@ class StraightMeasure:
         points ``which`` (the provisional re-check re-queries only the points whose nearest location is
         provisional)."""
         xyz = self.points.xyz if which is None else self.points.xyz[which]
-        miles, idx = nearest_miles(xyz[:, 0], xyz[:, 0], locs.lat, locs.lon, tree=locs.tree, point_xyz=xyz)
+        order = self.order if which is None else None
+        miles, idx = nearest_miles(
+            xyz[:, 0], xyz[:, 0], locs.lat, locs.lon, tree=locs.tree, point_xyz=xyz, order=order
+        )
         mpm = self.mpm[self.point_county if which is None else self.point_county[which]]
         return miles / mpm, miles, idx
 
