@@ -188,3 +188,25 @@ def test_a_whole_run_equals_the_uncontracted_run(monkeypatch):
     for col in ("p90_minutes", "p90_miles"):
         np.testing.assert_allclose(b[col].to_numpy(float), a[col].to_numpy(float), rtol=1e-9)
     assert len(set(a.status)) > 1
+
+
+def test_slices_of_the_edges_change_nothing(monkeypatch):
+    # The per-edge steps run in slices (memory: issue 16): any slice size gives the one-slice answer.
+    from blueprint_desktop.engine import road_contract
+
+    g = curvy_grid(7, 8, 2, 5)
+    keep = np.zeros(g.n, dtype=bool)
+    keep[np.random.default_rng(5).choice(g.n, 20, replace=False)] = True
+    whole = contract(g.src, g.dst, g.minutes, g.miles, g.n, keep)
+    for size in (1, 7, 64):
+        monkeypatch.setattr(road_contract, "_SLICE", size)
+        c = contract(g.src, g.dst, g.minutes, g.miles, g.n, keep)
+        for field in ("new_of", "kept", "src", "dst", "minutes", "miles"):
+            assert np.array_equal(getattr(c, field), getattr(whole, field)), (size, field)
+        assert c.chains == whole.chains
+    # Edges out of (src, dst) order are sorted first, slice by slice checked.
+    flip = np.arange(len(g.src))[::-1]
+    monkeypatch.setattr(road_contract, "_SLICE", 7)
+    assert not road_contract._in_src_dst_order(g.src[flip], g.dst[flip])
+    c = contract(g.src[flip], g.dst[flip], g.minutes[flip], g.miles[flip], g.n, keep)
+    assert np.array_equal(c.src, whole.src) and np.array_equal(c.minutes, whole.minutes)

