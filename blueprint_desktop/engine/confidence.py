@@ -36,8 +36,12 @@ import pandas as pd
 WEIGHTS = {"freshness": 30.0, "verification": 25.0, "geocoding": 20.0, "rules": 15.0, "panel": 10.0}
 FRESH_FULL_DAYS, FRESH_ZERO_DAYS = 90, 365
 VERIFIED_DAYS, HALF_VERIFIED_DAYS = 180, 365
-GEOCODE_SCORE = {"exact": 1.0, "interpolated": 0.9, "zip-centroid": 0.6, "county-centroid": 0.2, "none": 0.0}
-PANEL_SCORE = {"open": 1.0, "closed": 0.5, "unknown": 0.0}
+# Each provider-based part is a whole number of units per location over a fixed denominator (freshness in
+# days of the 275-day slope, geocoding in tenths, verification and panel in halves), so a county's sum is
+# an exact integer whatever order its locations come in, and its mean is rounded once.
+GEOCODE_TENTHS = {"exact": 10, "interpolated": 9, "zip-centroid": 6, "county-centroid": 2, "none": 0}
+PANEL_HALVES = {"open": 2, "closed": 1, "unknown": 0}
+UNITS = {"freshness": FRESH_ZERO_DAYS - FRESH_FULL_DAYS, "verification": 2, "geocoding": 10, "panel": 2}
 NO_LOCATION_NOTE = "no credited location within reach: provider-based parts not applicable (full marks)"
 
 
@@ -65,23 +69,24 @@ def _score_of(values: pd.Series, scores: dict[str, float]) -> np.ndarray:
     return table[codes]
 
 
-def location_scores(locs: pd.DataFrame, today: date | None = None) -> dict[str, np.ndarray]:
-    """Per-location fractions for the four provider-based parts."""
+def location_units(locs: pd.DataFrame, today: date | None = None) -> dict[str, np.ndarray]:
+    """Per-location scores of the four provider-based parts in whole units of ``UNITS`` (float arrays
+    holding integers: sums of them stay exact far beyond any roster's size)."""
     today = today or date.today()
     n = len(locs)
     if n == 0:
-        return {k: np.zeros(0) for k in ("freshness", "verification", "geocoding", "panel")}
+        return {k: np.zeros(0) for k in UNITS}
     stamp = locs.batch_at.where(locs.batch_at.notna(), locs.updated_at)
-    age = _age_days(stamp, today)
-    fresh = np.clip((FRESH_ZERO_DAYS - age) / (FRESH_ZERO_DAYS - FRESH_FULL_DAYS), 0.0, 1.0)
+    age = _age_days(stamp, today)  # whole days
+    fresh = np.clip(FRESH_ZERO_DAYS - age, 0.0, UNITS["freshness"])
     fresh = np.where(np.isnan(age), 0.0, fresh)
     att = _age_days(locs.attested_date, today)
     act = _age_days(locs.activity_last_date, today)
     recent = np.fmin(att, act)  # fmin ignores NaN when the other is known
-    verified = np.where(recent <= VERIFIED_DAYS, 1.0, np.where(recent <= HALF_VERIFIED_DAYS, 0.5, 0.0))
+    verified = np.where(recent <= VERIFIED_DAYS, 2.0, np.where(recent <= HALF_VERIFIED_DAYS, 1.0, 0.0))
     verified = np.where(np.isnan(recent), 0.0, verified)
-    geo = _score_of(locs.geocode_quality, GEOCODE_SCORE)
-    panel = _score_of(locs.panel_status, PANEL_SCORE)
+    geo = _score_of(locs.geocode_quality, GEOCODE_TENTHS)
+    panel = _score_of(locs.panel_status, PANEL_HALVES)
     return {"freshness": fresh, "verification": verified, "geocoding": geo, "panel": panel}
 
 
@@ -118,16 +123,18 @@ def population_resolution(county_idx, weights, n_counties: int) -> np.ndarray:
 def county_confidence(
     pair_county: np.ndarray,
     pair_loc: np.ndarray,
-    loc_scores: dict[str, np.ndarray],
+    loc_units: dict[str, np.ndarray],
     n_counties: int,
     rules_by_county: np.ndarray,
 ) -> tuple[np.ndarray, list[dict]]:
-    """Scores (0-100) and breakdowns per county for one line, from the (county, location) reach pairs."""
+    """Scores (0-100) and breakdowns per county for one line, from the (county, location) reach pairs
+    and each location's ``location_units``: a part's mean is its exact sum of units over count x unit,
+    so it does not depend on the order of the pairs."""
     counts = np.bincount(pair_county, minlength=n_counties).astype(float)
     parts: dict[str, np.ndarray] = {}
-    for key in ("freshness", "verification", "geocoding", "panel"):
-        sums = np.bincount(pair_county, weights=loc_scores[key][pair_loc], minlength=n_counties)
-        parts[key] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), 1.0)
+    for key in UNITS:
+        sums = np.bincount(pair_county, weights=loc_units[key][pair_loc], minlength=n_counties)
+        parts[key] = np.where(counts > 0, sums / np.where(counts > 0, counts * UNITS[key], 1), 1.0)
     parts["rules"] = np.asarray(rules_by_county, dtype=float)
     total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS)
     # Column-wise: one multiply per part in numpy (the same IEEE product as per element), then Python's

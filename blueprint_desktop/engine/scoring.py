@@ -235,7 +235,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
         inputs.locations, inputs.telehealth_basis, inputs.served, inputs.today, excluded_rows_mask
     )
     npi_code = pd.factorize(cred.npi)[0] if len(cred) else np.zeros(0, np.int64)
-    loc_scores = conf.location_scores(cred, inputs.today)
+    loc_units = conf.location_units(cred, inputs.today)
     standards_estimated = np.array([bool(inputs.standards[f].estimated) for f in counties], dtype=bool)
     resolution = conf.population_resolution(p_county, p_w, n_c)
     rules_frac = conf.rules_fraction(standards_estimated, measure.estimated_time, 0.0, resolution)
@@ -357,7 +357,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
                 rows[keep], sub.iloc[keep], pairs=(pair_c[kept], renumber[pair_l[kept]]), nearest=nearest_a
             )[2:5:2]
             phases.mark("provisional re-check")
-        score, breakdown = conf.county_confidence(pc, pr, loc_scores, n_c, line_rules)
+        score, breakdown = conf.county_confidence(pc, pr, loc_units, n_c, line_rules)
         phases.mark("confidence")
         return _LineOutcome(
             share, total, count, p90_t, p90_d, share_a, count_a, slower, faster, score, breakdown, off_share
