@@ -545,6 +545,23 @@ def test_reach_cells_equal_brute_force_at_the_boundary(cell):
     for g in (None, ReachGrid(points, loc_xyz, np.nan_to_num(chord) / 2, cell=cell)):
         c2, l2 = points.reach_pairs(tree, loc_xyz, reach, g)
         assert np.array_equal(c2, old_c) and np.array_equal(l2, old_l)
+    # A run's sums over the pairs without listing them (whole numbers: exact in any grouping), and the
+    # pairs of the listed locations only; with the run's grid, with a narrower one and with none.
+    from blueprint_desktop.engine.nearest import sums_from_pairs
+
+    columns = np.column_stack(
+        [np.ones(len(loc_xyz)), rng.integers(0, 276, len(loc_xyz)), np.arange(len(loc_xyz))]
+    )
+    listed = rng.random(len(loc_xyz)) < 0.1
+    want, (wc, wl) = sums_from_pairs(old_c, old_l, columns, n_c, listed)
+    assert want[:, 0].tolist() == counts.tolist()
+    for g in (grid, None, ReachGrid(points, loc_xyz, np.nan_to_num(chord) / 2, cell=cell)):
+        got, (lc, ll) = points.reach_sums(tree, loc_xyz, reach, columns, listed, g)
+        assert np.array_equal(got, want)
+        assert sorted(zip(lc.tolist(), ll.tolist(), strict=True)) == sorted(
+            zip(wc.tolist(), wl.tolist(), strict=True)
+        )
+        assert listed[ll].all()
 
 
 def test_score_in_process_cancels_and_scores_on_the_demo(tmp_path):

@@ -131,9 +131,21 @@ def county_confidence(
     and each location's ``location_units``: a part's mean is its exact sum of units over count x unit,
     so it does not depend on the order of the pairs."""
     counts = np.bincount(pair_county, minlength=n_counties).astype(float)
+    sums = {
+        key: np.bincount(pair_county, weights=loc_units[key][pair_loc], minlength=n_counties) for key in UNITS
+    }
+    return confidence_from_sums(counts, sums, rules_by_county)
+
+
+def confidence_from_sums(
+    counts: np.ndarray, unit_sums: dict[str, np.ndarray], rules_by_county: np.ndarray
+) -> tuple[np.ndarray, list[dict]]:
+    """``county_confidence`` from its sums per county: the locations assessed and, per provider-based
+    part, the sum of their units (``location_units``)."""
+    counts = np.asarray(counts, dtype=float)
     parts: dict[str, np.ndarray] = {}
     for key in UNITS:
-        sums = np.bincount(pair_county, weights=loc_units[key][pair_loc], minlength=n_counties)
+        sums = unit_sums[key]
         parts[key] = np.where(counts > 0, sums / np.where(counts > 0, counts * UNITS[key], 1), 1.0)
     parts["rules"] = np.asarray(rules_by_county, dtype=float)
     total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS)

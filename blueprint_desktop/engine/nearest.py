@@ -23,6 +23,8 @@ the line tree's order: ``query_ball_point`` walks the tree depth first), so ever
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -103,6 +105,41 @@ def _cell_keys(xyz: np.ndarray, cell: float) -> np.ndarray:
     return (ijk[:, 0] << 42) | (ijk[:, 1] << 21) | ijk[:, 2]
 
 
+def _expand(by_cell: np.ndarray, first: np.ndarray, cells: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The locations of ``cells`` (each ``n`` of them, from ``first`` in ``by_cell``), one after another."""
+    total = int(n.sum())
+    offs = np.cumsum(n) - n
+    return by_cell[np.arange(total, dtype=np.int64) + np.repeat(first[cells] - offs, n)]
+
+
+@dataclass
+class _GridSplit:
+    """One line's reach through the run's cells (``CountyPoints._grid_split``)."""
+
+    cell_l: np.ndarray  # each location's cell
+    by_cell: np.ndarray  # locations grouped by cell
+    counts: np.ndarray  # locations per cell
+    first: np.ndarray  # where each cell's locations start in by_cell
+    inside_c: np.ndarray  # (county, cell) pairs whose every location is within the county's reach
+    inside_cell: np.ndarray
+    edge_c: np.ndarray  # (county, location) pairs from the other cells, each tested: those within reach
+    edge_l: np.ndarray
+
+
+def sums_from_pairs(
+    pair_c: np.ndarray, pair_l: np.ndarray, columns: np.ndarray, n_counties: int, listed=None
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """``CountyPoints.reach_sums`` from listed pairs (road runs, and lines without the run's cells)."""
+    columns = np.asarray(columns, dtype=float)
+    sums = np.empty((n_counties, columns.shape[1]))
+    for j in range(columns.shape[1]):
+        sums[:, j] = np.bincount(pair_c, weights=columns[pair_l, j], minlength=n_counties)
+    if listed is None:
+        return sums, _no_pairs()
+    keep = np.asarray(listed, dtype=bool)[pair_l]
+    return sums, (pair_c[keep], pair_l[keep])
+
+
 class CountyPoints:
     """Population points grouped by county, indexed for the reach queries."""
 
@@ -140,21 +177,83 @@ class CountyPoints:
         skip the county). Only membership is decided: a count never needs the distance itself. ``grid``:
         the run's cells (``ReachGrid``); without one (or when it does not hold these locations or radii)
         the pairs come from ``reach_pairs_searched`` (one line's own grid would cost about as much).
+        A run needs only sums over the pairs: ``reach_sums`` gives them without listing every pair.
         """
-        empty = _no_pairs()
         setup = self._reach_setup(loc_tree, loc_xyz, reach_miles_by_county)
         if setup is None:
-            return empty
+            return _no_pairs()
+        split = self._grid_split(loc_xyz, setup, grid)
+        if split is None:
+            return self.reach_pairs_searched(loc_tree, loc_xyz, reach_miles_by_county)
+        n_in = split.counts[split.inside_cell]
+        out_c = np.concatenate([np.repeat(split.inside_c, n_in), split.edge_c])
+        out_l = np.concatenate([_expand(split.by_cell, split.first, split.inside_cell, n_in), split.edge_l])
+        # The former search's order: counties ascending, each county's locations in the tree's order.
+        m = len(loc_xyz)
+        perm = loc_tree.indices
+        rank = np.empty(m, dtype=np.int64)
+        rank[perm] = np.arange(m, dtype=np.int64)
+        key = out_c * m + rank[out_l]
+        key.sort()
+        return key // m, perm[key % m]
+
+    def reach_sums(
+        self,
+        loc_tree: cKDTree | None,
+        loc_xyz: np.ndarray,
+        reach_miles_by_county: np.ndarray,
+        columns: np.ndarray,
+        listed: np.ndarray | None = None,
+        grid: ReachGrid | None = None,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Per county, the sums of ``columns`` (one row per location) over the locations within reach,
+        and the pairs (county, location) of the ``listed`` locations only: what ``reach_pairs`` would
+        give, summed, without listing every pair (a national run has ~11 million).
+
+        A cell wholly within a county's reach adds its locations' sums at once; only the cells on the
+        edge are decided location by location. ``columns`` must hold whole numbers (counts, units of
+        confidence, beds): their sums are then exact in any grouping, so they equal the pairs' sums."""
+        n_c = self.n_counties
+        columns = np.asarray(columns, dtype=float).reshape(len(loc_xyz), -1)
+        listed_idx = np.flatnonzero(listed) if listed is not None else np.zeros(0, np.int64)
+        setup = self._reach_setup(loc_tree, loc_xyz, reach_miles_by_county)
+        if setup is None:
+            return np.zeros((n_c, columns.shape[1])), _no_pairs()
+        split = self._grid_split(loc_xyz, setup, grid)
+        if split is None:
+            rc, rl = self.reach_pairs_searched(loc_tree, loc_xyz, reach_miles_by_county)
+            return sums_from_pairs(rc, rl, columns, n_c, listed)
+        n_cells = len(split.counts)
+        sums = np.empty((n_c, columns.shape[1]))
+        for j in range(columns.shape[1]):
+            col = columns[:, j]
+            cell_sum = np.bincount(split.cell_l, weights=col, minlength=n_cells)
+            sums[:, j] = np.bincount(
+                split.inside_c, weights=cell_sum[split.inside_cell], minlength=n_c
+            ) + np.bincount(split.edge_c, weights=col[split.edge_l], minlength=n_c)
+        if len(listed_idx) == 0:
+            return sums, _no_pairs()
+        # The listed locations' pairs: theirs in every inside cell, and the edge pairs that are theirs.
+        lc = split.cell_l[listed_idx]
+        by_cell = listed_idx[np.argsort(lc, kind="stable")]
+        counts = np.bincount(lc, minlength=n_cells)
+        n_in = counts[split.inside_cell]
+        edge = np.asarray(listed, dtype=bool)[split.edge_l]
+        pair_c = np.concatenate([np.repeat(split.inside_c, n_in), split.edge_c[edge]])
+        pair_l = np.concatenate(
+            [_expand(by_cell, np.cumsum(counts) - counts, split.inside_cell, n_in), split.edge_l[edge]]
+        )
+        return sums, (pair_c, pair_l)
+
+    def _grid_split(self, loc_xyz: np.ndarray, setup, grid: ReachGrid | None) -> _GridSplit | None:
+        """The pairs within reach as (county, cell) pairs wholly inside and single (county, location)
+        pairs from the cells on the edge; None when ``grid`` does not hold these locations or radii."""
         reach, chord, use = setup
         tol = chord + REACH_TOL
         upper = float(chord[use].max()) + REACH_TOL
         cell_l = grid.cells_of(loc_xyz) if grid is not None and grid.covers(chord, use) else None
         if cell_l is None:
-            return self.reach_pairs_searched(loc_tree, loc_xyz, reach_miles_by_county)
-        m = len(loc_xyz)
-        perm = loc_tree.indices
-        rank = np.empty(m, dtype=np.int64)
-        rank[perm] = np.arange(m, dtype=np.int64)
+            return None
         # This line's locations grouped by cell.
         by_cell = np.argsort(cell_l, kind="stable")
         counts = np.bincount(cell_l, minlength=grid.n_cells)
@@ -165,35 +264,28 @@ class CountyPoints:
         sel = np.flatnonzero((n_here > 0) & (grid.pair_lo <= lim[grid.pair_c] + MARGIN))
         pc, pcell, n_here = grid.pair_c[sel], grid.pair_cell[sel], n_here[sel]
         inside = grid.pair_hi[sel] <= lim[pc] - MARGIN
-        total = int(n_here.sum())
-        if total == 0:
-            return empty
-        out_c = np.repeat(pc, n_here)
-        offs = np.cumsum(n_here) - n_here
-        out_l = by_cell[np.arange(total, dtype=np.int64) + np.repeat(first[pcell] - offs, n_here)]
-        ok = np.repeat(inside, n_here)
-        check = np.flatnonzero(~ok)
-        if len(check):
+        edge = ~inside
+        on_edge, e_cell, e_n = sel[edge], pcell[edge], n_here[edge]
+        edge_c = np.repeat(pc[edge], e_n)
+        edge_l = _expand(by_cell, first, e_cell, e_n)
+        ok = np.zeros(len(edge_c), dtype=bool)
+        if len(edge_c):
             # Per location first: within reach of the point nearest its cell's centre, or farther from
             # every point than the centre's distance minus its own distance from the centre.
-            on_edge = sel[~inside]
-            pair_of = np.repeat(np.arange(len(on_edge)), n_here[~inside])
-            x = loc_xyz[out_l[check]]
+            pair_of = np.repeat(np.arange(len(on_edge)), e_n)
+            x = loc_xyz[edge_l]
             near = grid.pair_near[on_edge][pair_of]
-            cc = grid.centre[pcell[~inside]][pair_of]
-            lim_c = lim[out_c[check]]
+            cc = grid.centre[e_cell][pair_of]
+            lim_c = lim[edge_c]
             d_near = np.sqrt(((x - self.xyz[near]) ** 2).sum(axis=1))
             d_cc = np.sqrt(((x - cc) ** 2).sum(axis=1))
             sure_in = d_near <= lim_c - MARGIN
             maybe = ~sure_in & (grid.pair_dmin[on_edge][pair_of] - d_cc <= lim_c + MARGIN)
-            ok[check[sure_in]] = True
-            rest = check[maybe]
+            ok[sure_in] = True
+            rest = np.flatnonzero(maybe)
             if len(rest):
-                ok[rest] = self.exact_within(out_c[rest], loc_xyz[out_l[rest]], tol, upper)
-        # The former search's order: counties ascending, each county's locations in the tree's order.
-        key = out_c[ok] * m + rank[out_l[ok]]
-        key.sort()
-        return key // m, perm[key % m]
+                ok[rest] = self.exact_within(edge_c[rest], x[rest], tol, upper)
+        return _GridSplit(cell_l, by_cell, counts, first, pc[inside], pcell[inside], edge_c[ok], edge_l[ok])
 
     def _reach_setup(self, loc_tree, loc_xyz, reach_miles_by_county):
         """(reach miles, chords, counties with a radius), or None when no pair can exist."""

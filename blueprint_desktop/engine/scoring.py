@@ -30,7 +30,13 @@ from blueprint_desktop.engine.credited import credited_mask, gc_paused, load_loc
 from blueprint_desktop.engine.credits import DEFAULT_TELEHEALTH_BASIS, telehealth_credit
 from blueprint_desktop.engine.exclusions import excluded_mask, exclusion_rules
 from blueprint_desktop.engine.line_split import SPLIT_MIN_ROWS, measure_lines
-from blueprint_desktop.engine.nearest import CountyPoints, ReachGrid, SpatialOrder, nearest_miles
+from blueprint_desktop.engine.nearest import (
+    CountyPoints,
+    ReachGrid,
+    SpatialOrder,
+    nearest_miles,
+    sums_from_pairs,
+)
 from blueprint_desktop.engine.rollup import (
     EPS,
     SPEED_ERROR,
@@ -118,6 +124,12 @@ class StraightMeasure:
         xyz = locs.xyz if len(locs) else np.zeros((0, 3))
         c, loc = self.points.reach_pairs(locs.tree, xyz, radius, self.grid)
         return c, loc
+
+    def reach_sums(self, locs: LocSet, max_minutes, max_miles, columns: np.ndarray, listed=None):
+        """``reach``'s pairs summed per county (``CountyPoints.reach_sums``), for a run's counts."""
+        radius = np.minimum(max_miles, max_minutes * self.mpm)
+        xyz = locs.xyz if len(locs) else np.zeros((0, 3))
+        return self.points.reach_sums(locs.tree, xyz, radius, columns, listed, self.grid)
 
 
 @dataclass
@@ -310,8 +322,10 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
         sub = geo_cols.iloc[rows]
         prov = provisional[rows]
 
-        ctx = _LineContext(measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds, phases)
-        minutes, miles, share, total, count, pc, pr, pairs, near_idx = ctx.measure_cells(rows, sub)
+        ctx = _LineContext(
+            measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds, provisional, loc_units, phases
+        )
+        minutes, miles, share, total, reach, near_idx = ctx.measure_cells(rows, sub)
         off_share = None
         line_rules = rules_frac
         if method == "road":
@@ -336,31 +350,37 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
         phases.mark("shares and percentiles")
         share_a = count_a = None
         if prov.any():
+            # Reach is a property of each location alone: the counts without provisional providers came
+            # with the reach above (_LineContext.reach_counts). Nearest: only a point whose nearest
+            # location is provisional can have another nearest without them; every other point keeps
+            # its distance. Re-query just those (a few percent).
             keep = np.flatnonzero(~prov)
-            # Reach is a property of each location alone, so the pairs without provisional providers are
-            # the pairs above minus theirs: filter them instead of a second reach search (half its cost).
-            pair_c, pair_l = pairs
-            kept = ~prov[pair_l]
-            renumber = np.cumsum(~prov) - 1
-            nearest_a = None
+            active = LocSet(sub.lat.to_numpy(float)[keep], sub.lon.to_numpy(float)[keep])
             if near_idx is not None:
-                # Only a point whose nearest location is provisional can have another nearest without
-                # them; every other point keeps its distance. Re-query just those (a few percent).
                 redo = np.flatnonzero(prov[near_idx]) if len(near_idx) else np.zeros(0, np.int64)
                 minutes_a, miles_a = minutes.copy(), miles.copy()
                 if len(redo):
-                    active = LocSet(sub.lat.to_numpy(float)[keep], sub.lon.to_numpy(float)[keep])
                     minutes_a[redo], miles_a[redo], _ = measure.nearest_index(active, redo)
-                nearest_a = (minutes_a, miles_a)
+            else:
+                minutes_a, miles_a = ctx.nearest(active)
+            share_a = ctx.shares(minutes_a, miles_a)[0]
+            count_a = reach.count_active
             phases.mark("provisional re-check")
-            share_a, count_a = ctx.measure_cells(
-                rows[keep], sub.iloc[keep], pairs=(pair_c[kept], renumber[pair_l[kept]]), nearest=nearest_a
-            )[2:5:2]
-            phases.mark("provisional re-check")
-        score, breakdown = conf.county_confidence(pc, pr, loc_units, n_c, line_rules)
+        score, breakdown = conf.confidence_from_sums(reach.assessed, reach.unit_sums, line_rules)
         phases.mark("confidence")
         return _LineOutcome(
-            share, total, count, p90_t, p90_d, share_a, count_a, slower, faster, score, breakdown, off_share
+            share,
+            total,
+            reach.count,
+            p90_t,
+            p90_d,
+            share_a,
+            count_a,
+            slower,
+            faster,
+            score,
+            breakdown,
+            off_share,
         )
 
     def line_results(code: str, m: _LineOutcome) -> list[CountyLineResult]:
@@ -575,6 +595,18 @@ class _LineOutcome:
 
 
 @dataclass
+class _ReachCounts:
+    """One line's reach, per county: the credited count (distinct NPIs, or beds), the same without
+    provisionally credentialed providers, and what confidence rests on (the locations assessed and their
+    units of each provider-based part, ``confidence.location_units``)."""
+
+    count: np.ndarray
+    count_active: np.ndarray
+    assessed: np.ndarray
+    unit_sums: dict[str, np.ndarray]
+
+
+@dataclass
 class _LineContext:
     measure: Any
     npi_code: np.ndarray
@@ -584,48 +616,74 @@ class _LineContext:
     p_w: np.ndarray
     n_c: int
     beds: bool
+    provisional: np.ndarray  # per credited row
+    loc_units: dict[str, np.ndarray]  # per credited row (confidence.location_units)
     phases: _Phases | None = None
 
-    def measure_cells(self, rows: np.ndarray, sub: pd.DataFrame, pairs=None, nearest=None):
-        """Nearest times/miles per point, shares, counts and reach pairs for one set of locations.
+    def nearest(self, locs: LocSet) -> tuple[np.ndarray, np.ndarray]:
+        if hasattr(self.measure, "nearest_index"):
+            return self.measure.nearest_index(locs)[:2]
+        # Search twice the widest time standard, so 90th percentiles beyond the standard are measured.
+        return self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
 
-        ``pairs`` (county index, location index into ``sub``) skips the reach search and ``nearest``
-        (minutes, miles) the nearest query when the caller already knows them. The last two values
-        returned are the pairs in that form and each point's nearest location (index into ``sub``; None
-        when the measure does not give it).
-        """
+    def shares(self, minutes: np.ndarray, miles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pc = self.p_county
+        within = (minutes <= self.t_max[pc] + EPS) & (miles <= self.d_max[pc] + EPS)
+        return county_shares(pc, self.p_w, within, self.n_c)
+
+    def measure_cells(self, rows: np.ndarray, sub: pd.DataFrame):
+        """Nearest times/miles per point, shares, and the reach counts (``_ReachCounts``) for one line's
+        locations; the last value is each point's nearest location (index into ``sub``; None when the
+        measure does not give it)."""
         locs = LocSet(sub.lat.to_numpy(float), sub.lon.to_numpy(float))
         phases = self.phases or _Phases()
-        if len(locs) and nearest is None and isinstance(self.measure, StraightMeasure):
+        if len(locs) and isinstance(self.measure, StraightMeasure):
             locs.tree  # noqa: B018 - built here so the phase times below show the tree apart
         phases.mark("KD-trees")
         near_idx = None
-        if nearest is not None:
-            minutes, miles = nearest
-        elif hasattr(self.measure, "nearest_index"):
+        if hasattr(self.measure, "nearest_index"):
             minutes, miles, near_idx = self.measure.nearest_index(locs)
         else:
-            # Search twice the widest time standard, so 90th percentiles beyond the standard are measured.
-            minutes, miles = self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
+            minutes, miles = self.nearest(locs)
         phases.mark("nearest")
-        pc = self.p_county
-        within = (minutes <= self.t_max[pc] + EPS) & (miles <= self.d_max[pc] + EPS)
-        share, total = county_shares(pc, self.p_w, within, self.n_c)
-        rc, rl = pairs if pairs is not None else self.measure.reach(locs, self.t_max, self.d_max)
-        phases.mark("reach")
+        share, total = self.shares(minutes, miles)
+        reach = self.reach_counts(rows, sub, locs)
+        return minutes, miles, share, total, reach, near_idx
+
+    def reach_counts(self, rows: np.ndarray, sub: pd.DataFrame, locs: LocSet) -> _ReachCounts:
+        """Sums over the (county, location) pairs within reach, without listing them where the measure
+        can (``StraightMeasure.reach_sums``). Every column summed holds whole numbers, so the sums are
+        exact whatever order or grouping the pairs come in."""
+        phases = self.phases or _Phases()
+        active = ~self.provisional[rows]
+        npi = self.npi_code[rows]
+        listed = None
         if self.beds:
-            count = np.bincount(rc, weights=sub.beds.to_numpy(float)[rl], minlength=self.n_c)
+            beds = sub.beds.to_numpy(float)
+            counted = [beds, np.where(active, beds, 0.0)]
         else:
-            npi = self.npi_code[rows][rl]
-            seen = np.bincount(self.npi_code[rows], minlength=1)
-            if (seen <= 1).all():  # no NPI at two locations of this line: pairs are already distinct
-                count = np.bincount(rc, minlength=self.n_c).astype(float)
-            else:
-                base = len(self.npi_code) + 1
-                key = np.unique(rc * base + npi)
-                count = np.bincount(key // base, minlength=self.n_c).astype(float)
+            # A location whose NPI recurs in this line is listed: its pairs are counted as distinct NPIs.
+            # Every other location is one NPI, so its pairs are summed.
+            seen = np.bincount(npi, minlength=1)
+            listed = seen[npi] > 1 if len(npi) else np.zeros(0, bool)
+            counted = [~listed, ~listed & active]
+        units = [self.loc_units[k][rows] for k in conf.UNITS]
+        columns = np.column_stack([np.ones(len(rows)), *counted, *units]) if len(rows) else np.zeros((0, 7))
+        if hasattr(self.measure, "reach_sums"):
+            sums, (lc, ll) = self.measure.reach_sums(locs, self.t_max, self.d_max, columns, listed)
+        else:
+            rc, rl = self.measure.reach(locs, self.t_max, self.d_max)
+            sums, (lc, ll) = sums_from_pairs(rc, rl, columns, self.n_c, listed)
+        phases.mark("reach")
+        count, count_active = sums[:, 1].copy(), sums[:, 2].copy()
+        if listed is not None and len(lc):
+            base = len(self.npi_code) + 1
+            key = lc * base + npi[ll]
+            count += np.bincount(np.unique(key) // base, minlength=self.n_c)
+            count_active += np.bincount(np.unique(key[active[ll]]) // base, minlength=self.n_c)
+        unit_sums = {k: sums[:, 3 + i] for i, k in enumerate(conf.UNITS)}
         phases.mark("counts")
-        return minutes, miles, share, total, count, rc, rows[rl], (rc, rl), near_idx
+        return _ReachCounts(count, count_active, sums[:, 0], unit_sums)
 
 
 def _all_line_codes(standards: dict[str, Any], counties: Iterable[str]) -> list[str]:
