@@ -214,7 +214,8 @@ class CountyPoints:
         edge are decided location by location. ``columns`` must hold whole numbers (counts, units of
         confidence, beds): their sums are then exact in any grouping, so they equal the pairs' sums."""
         n_c = self.n_counties
-        columns = np.asarray(columns, dtype=float).reshape(len(loc_xyz), -1)
+        columns = np.asarray(columns, dtype=float)
+        columns = columns[:, None] if columns.ndim == 1 else columns
         listed_idx = np.flatnonzero(listed) if listed is not None else np.zeros(0, np.int64)
         setup = self._reach_setup(loc_tree, loc_xyz, reach_miles_by_county)
         if setup is None:
