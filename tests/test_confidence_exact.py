@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from blueprint_desktop.engine import confidence as conf
+from blueprint_desktop.engine.nearest import sums_from_pairs
 from blueprint_desktop.engine.rollup import CellStats, evaluate
 from blueprint_desktop.rules.standards import standards_for_county
 
@@ -56,10 +57,17 @@ def test_county_parts_are_exact_means_in_any_order_of_the_pairs():
     pc = np.sort(rng.integers(0, n_c - 1, n_pairs))  # the last county has no location: full marks
     pl = rng.integers(0, n_loc, n_pairs)
     rules = np.full(n_c, 0.75)
-    score, parts = conf.county_confidence(pc, pl, units, n_c, rules)
+
+    def confidence(pc, pl):
+        columns = np.column_stack([np.ones(n_loc), *(units[k] for k in conf.UNITS)])
+        sums, _ = sums_from_pairs(pc, pl, columns, n_c)
+        unit_sums = {k: sums[:, 1 + i] for i, k in enumerate(conf.UNITS)}
+        return conf.confidence_from_sums(sums[:, 0], unit_sums, rules)
+
+    score, parts = confidence(pc, pl)
     for _ in range(5):
         perm = rng.permutation(n_pairs)
-        again, parts2 = conf.county_confidence(pc[perm], pl[perm], units, n_c, rules)
+        again, parts2 = confidence(pc[perm], pl[perm])
         assert np.array_equal(score, again) and parts == parts2
     for c in (0, 17, n_c - 2):
         here = pl[pc == c]

@@ -120,28 +120,13 @@ def population_resolution(county_idx, weights, n_counties: int) -> np.ndarray:
     return 1.0 - share
 
 
-def county_confidence(
-    pair_county: np.ndarray,
-    pair_loc: np.ndarray,
-    loc_units: dict[str, np.ndarray],
-    n_counties: int,
-    rules_by_county: np.ndarray,
-) -> tuple[np.ndarray, list[dict]]:
-    """Scores (0-100) and breakdowns per county for one line, from the (county, location) reach pairs
-    and each location's ``location_units``: a part's mean is its exact sum of units over count x unit,
-    so it does not depend on the order of the pairs."""
-    counts = np.bincount(pair_county, minlength=n_counties).astype(float)
-    sums = {
-        key: np.bincount(pair_county, weights=loc_units[key][pair_loc], minlength=n_counties) for key in UNITS
-    }
-    return confidence_from_sums(counts, sums, rules_by_county)
-
-
 def confidence_from_sums(
     counts: np.ndarray, unit_sums: dict[str, np.ndarray], rules_by_county: np.ndarray
 ) -> tuple[np.ndarray, list[dict]]:
-    """``county_confidence`` from its sums per county: the locations assessed and, per provider-based
-    part, the sum of their units (``location_units``)."""
+    """Scores (0-100) and breakdowns per county for one line, from sums over the (county, location)
+    pairs within reach: the locations assessed and, per provider-based part, the sum of their units
+    (``location_units``). A part's mean is its exact sum of units over count x unit, so it does not
+    depend on the order or grouping of the pairs."""
     counts = np.asarray(counts, dtype=float)
     parts: dict[str, np.ndarray] = {}
     for key in UNITS:

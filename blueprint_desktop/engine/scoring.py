@@ -668,7 +668,7 @@ class _LineContext:
             listed = seen[npi] > 1 if len(npi) else np.zeros(0, bool)
             counted = [~listed, ~listed & active]
         units = [self.loc_units[k][rows] for k in conf.UNITS]
-        columns = np.column_stack([np.ones(len(rows)), *counted, *units]) if len(rows) else np.zeros((0, 7))
+        columns = np.column_stack([np.ones(len(rows)), *counted, *units])
         if hasattr(self.measure, "reach_sums"):
             sums, (lc, ll) = self.measure.reach_sums(locs, self.t_max, self.d_max, columns, listed)
         else:
