@@ -55,7 +55,7 @@ def _credited(project, npi_: str, line: str) -> bool:
     df = load_locations(project)
     rows = ((df.npi == npi_) & (df.line_code == line)).to_numpy()
     assert rows.any(), f"{npi_} has no {line} row"
-    return bool(credited_mask(df)[rows].any())
+    return bool(credited_mask(df, lob=project.lob)[rows].any())
 
 
 def _provider(project, npi_: str) -> dict:
@@ -158,6 +158,44 @@ def test_contract_type_sets_the_ma_product(project, tmp_path) -> None:
     assert list(_credit_warnings(result)) == [(MEDICAID_ONLY, "not_ma")]
     assert not _credited(project, MEDICAID_ONLY, "008")
     assert _credited(project, DIRECT, "008") and _credited(project, MA_PRODUCT, "008")
+
+
+@pytest.mark.parametrize("lob", ["medicaid", "qhp"])
+def test_other_lines_of_business_do_not_borrow_mas_exclusions(tmp_path, lob) -> None:
+    """42 CFR 422.116(a)(3) and the MA HSD Notes are Medicare Advantage rules. In a Medicaid or QHP project a
+    children's hospital, a Medicaid-only contract, a 029+068 provider and a PA/NP who is not a primary care
+    source all count, and the import warns about none of it; the same rows in an MA project do not count."""
+    from blueprint_desktop.store import create_project
+
+    rows = [
+        _hospital(CHILDRENS, "Texas Children's Hospital", exclusion="Children's Hospital"),
+        _hospital(KIDS_NAMED, "Bayou Pediatric Medical Center"),
+        template_row(MEDICAID_ONLY, "Dr. Medicaid", contract_type="Medicaid only"),
+        template_row(PSYCH, "Dr. Psych", specialty_code="029", entity_type="individual"),
+        template_row(PSYCH, "Dr. Psych", specialty_code="068", entity_type="individual"),
+        template_row(NP, "Nia Nurse, NP", specialty_code="006"),
+    ]
+    expect = [(CHILDRENS, "040"), (MEDICAID_ONLY, "008"), (PSYCH, "068"), (NP, "S03")]
+    ma_warnings = {
+        "name_suggests_children",
+        "excluded",
+        "not_ma",
+        "obh_listed_elsewhere",
+        "np_pa_not_primary_source",
+    }
+    for this in (lob, "ma"):
+        path = tmp_path / f"{this}.bpproj"
+        create_project(path, "p", lob=this, plan_year=2026, counties=[("48201", "TX"), ("48157", "TX")])
+        with open_project(path) as project:
+            result = import_roster(project, template_file(tmp_path / f"{this}.csv", rows))
+            warned = {w.kind for w in result.warnings}
+            credited = [_credited(project, n, line) for n, line in expect]
+            if this == "ma":
+                assert credited == [False] * 4
+                assert ma_warnings <= warned
+            else:
+                assert credited == [True] * 4, credited
+                assert not ma_warnings & warned, warned
 
 
 def test_ma_vocabulary_is_one_explicit_table() -> None:

@@ -489,6 +489,9 @@ class Context:
     built-in CMS HSD Reference File, and any file the user loaded, which wins for its codes)."""
 
     ssa: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # ssa -> (state, fips)
+    # The project's line of business: the warnings about MA's exclusions (42 CFR 422.116(a)(3)) are for MA
+    # projects only, as the exclusions themselves are (engine/exclusions.py).
+    lob: str = "ma"
 
     @classmethod
     def for_project(cls, project) -> Context:
@@ -504,7 +507,7 @@ class Context:
         except Exception:  # noqa: BLE001 - no reference tables in this project
             rows = []
         ssa.update({str(s): (str(st), f) for s, st, f in rows})
-        return cls(ssa)
+        return cls(ssa, (getattr(project, "lob", None) or "ma").lower())
 
 
 def parse_county(text: str, state: str, ctx: Context) -> str:
@@ -802,7 +805,8 @@ class _RowChecker:
         derived = crosswalk.exclusion_for_taxonomy(taxonomy) if taxonomy else None
         if "exclusion" in self.mapping or "taxonomy" in self.mapping:
             provider["exclusion"] = None if given == EXCLUSION_NONE else (given or derived)
-        if given == EXCLUSION_NONE and derived:
+        ma = self.ctx.lob == "ma"
+        if ma and given == EXCLUSION_NONE and derived:
             warn(
                 "exclusion",
                 f"counted: the row says none, although taxonomy {taxonomy} is a {derived.replace('_', ' ')} "
@@ -811,7 +815,8 @@ class _RowChecker:
             )
         name = provider.get("name") or ""
         if (
-            provider.get("entity_type") == "organization"
+            ma
+            and provider.get("entity_type") == "organization"
             and not given
             and not derived
             and _CHILDREN_NAME.search(_key(name))
@@ -827,7 +832,7 @@ class _RowChecker:
         ok, from_type = self.parsed("(contract type)", ma_from_contract_type, raw.get("contract_type", ""))
         if "ma_contracted" in self.mapping or "contract_type" in self.mapping:
             provider["ma_contracted"] = explicit if explicit is not None else from_type
-        if explicit is not None and from_type is not None and explicit != from_type:
+        if ma and explicit is not None and from_type is not None and explicit != from_type:
             warn(
                 "ma_contracted",
                 f"ma_contracted {'Y' if explicit else 'N'} is used, although Contract Type "

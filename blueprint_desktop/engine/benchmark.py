@@ -342,7 +342,8 @@ def providers_we_lack(
     bench = load_benchmark_locations(project, network_id)
     if bench.empty:
         return []
-    bench = bench[credited_mask(bench, today)]  # what counts for them: excluded settings are no recruits
+    # What counts for them: excluded settings are no recruits (MA's exclusions in an MA project only).
+    bench = bench[credited_mask(bench, today, lob=inputs.lob)]
     if line:
         bench = bench[bench.line_code == hsd_code_to_line(line)]
     keys = list(zip(bench.npi, bench.line_code, strict=True))

@@ -192,20 +192,21 @@ def contracted_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
 
 
 def credited_mask(
-    df: pd.DataFrame, today: date | None = None, excluded: np.ndarray | None = None
+    df: pd.DataFrame, today: date | None = None, excluded: np.ndarray | None = None, lob: str = "ma"
 ) -> np.ndarray:
     """Locations that count toward time/distance and minimum counts (see the module doc). ``excluded``:
-    the rows ``exclusions.excluded_mask`` drops, when the caller has computed them already."""
+    the rows ``exclusions.excluded_mask`` drops, when the caller has computed them already; else those
+    of the project's line of business ``lob`` (MA's exclusions apply to MA only)."""
     if df.empty:
         return np.zeros(0, dtype=bool)
     physical = (df.telehealth_only.to_numpy() == 0) | (df.telehealth_waived.to_numpy() == 1)
     placed = df.lat.notna().to_numpy() & df.lon.notna().to_numpy()
     if excluded is None:
-        excluded = excluded_mask(df)
+        excluded = excluded_mask(df, lob)
     return contracted_mask(df, today) & physical & placed & ~excluded
 
 
-def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
+def candidate_mask(df: pd.DataFrame, today: date | None = None, lob: str = "ma") -> np.ndarray:
     """Uncontracted providers one could recruit: market (NPPES) rows, or roster rows not executed.
 
     Telehealth-only candidates are left out (they could never satisfy time and distance), as are NPIs
@@ -214,7 +215,7 @@ def candidate_mask(df: pd.DataFrame, today: date | None = None) -> np.ndarray:
     if df.empty:
         return np.zeros(0, dtype=bool)
     # The exclusion rules once: they decide both who is credited now and who could never count.
-    rules = exclusion_rules(df)
+    rules = exclusion_rules(df, lob)
     credited = credited_mask(df, today, np.array([r is not None for r in rules], dtype=bool))
     credited_keys = set(zip(df.npi[credited], df.line_code[credited], strict=True))
     keys = list(zip(df.npi, df.line_code, strict=True))

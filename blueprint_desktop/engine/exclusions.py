@@ -21,6 +21,12 @@ on. The rules (sources in brackets):
 
 The functions take the frame of ``credited.load_locations`` and return one reason per row (None: no
 exclusion), so the engine, the import warnings and ``blueprint checks`` all apply the same rules.
+
+Every rule above is a Medicare Advantage rule (42 CFR 422.116 and the MA HSD Reference File's Notes), so
+they apply to MA projects only (``lob="ma"``, the default). A Medicaid or QHP project credits these rows:
+a children's hospital serves Medicaid and QHP children, a contract for the commercial or Medicaid product
+is the contract that counts there, and the 068 and PA/NP notes are instructions for MA's HSD tables. Lines
+of business are never mixed, and MA's exclusions are not borrowed by the others.
 """
 
 from __future__ import annotations
@@ -85,10 +91,11 @@ def _col(df: pd.DataFrame, name: str, default) -> pd.Series:
     return df[name] if name in df.columns else pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
-def exclusion_rules(df: pd.DataFrame) -> np.ndarray:
-    """One rule key (or None) per row of a ``load_locations`` frame; the first rule that applies wins."""
+def exclusion_rules(df: pd.DataFrame, lob: str = "ma") -> np.ndarray:
+    """One rule key (or None) per row of a ``load_locations`` frame; the first rule that applies wins.
+    Only an MA project (``lob``) has any: the rules are MA's (module doc)."""
     out = np.full(len(df), None, dtype=object)
-    if df.empty:
+    if df.empty or lob != "ma":
         return out
     exclusion = _col(df, "exclusion", None)
     ma = _col(df, "ma_contracted", None)
@@ -117,15 +124,15 @@ def exclusion_rules(df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def excluded_mask(df: pd.DataFrame) -> np.ndarray:
+def excluded_mask(df: pd.DataFrame, lob: str = "ma") -> np.ndarray:
     """True for rows that must not be credited (any rule applies)."""
-    rules = exclusion_rules(df)
+    rules = exclusion_rules(df, lob)
     return np.array([r is not None for r in rules], dtype=bool)
 
 
-def excluded_rows(df: pd.DataFrame) -> pd.DataFrame:
+def excluded_rows(df: pd.DataFrame, lob: str = "ma") -> pd.DataFrame:
     """The excluded rows with ``rule`` and ``reason`` columns (for import warnings, checks and reasons)."""
-    rules = exclusion_rules(df)
+    rules = exclusion_rules(df, lob)
     keep = np.array([r is not None for r in rules], dtype=bool)
     sub = df[keep].copy()
     sub["rule"] = rules[keep]

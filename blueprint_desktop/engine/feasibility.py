@@ -1007,7 +1007,7 @@ def compute_feasibility(
     clock = _Clock()
     contacted = set(contacted)
     locs = inputs.locations
-    cand_rows = locs[candidate_mask(locs, inputs.today)] if len(locs) else locs
+    cand_rows = locs[candidate_mask(locs, inputs.today, inputs.lob)] if len(locs) else locs
     cand_ids = frozenset(int(i) for i in cand_rows.provider_id.unique()) if len(cand_rows) else frozenset()
     clock.mark("candidates")
     progress.update(0.02, "scoring the network as it is")

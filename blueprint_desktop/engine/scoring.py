@@ -143,6 +143,7 @@ class ScoringInputs:
     extra_credited: frozenset[int] = frozenset()  # provider ids assumed contracted (what-if)
     telehealth_basis: str = DEFAULT_TELEHEALTH_BASIS  # credits.TELEHEALTH_BASES
     served: dict[int, set[str]] = field(default_factory=dict)  # provider id -> counties it serves
+    lob: str = "ma"  # the project's line of business: MA's exclusions apply to MA only (exclusions.py)
 
 
 @dataclass
@@ -167,13 +168,13 @@ def credited_locations(
     locs = inputs.locations
     if locs.empty:
         return locs
-    mask = credited_mask(locs, inputs.today, excluded)
+    mask = credited_mask(locs, inputs.today, excluded, inputs.lob)
     if inputs.extra_credited:
         # What-if: a candidate "signed": it counts as executed and active from now on.
         physical = (locs.telehealth_only.to_numpy() == 0) | (locs.telehealth_waived.to_numpy() == 1)
         placed = locs.lat.notna().to_numpy() & locs.lon.notna().to_numpy()
         if excluded is None:
-            excluded = excluded_mask(locs)
+            excluded = excluded_mask(locs, inputs.lob)
         # A signed candidate still falls under the exclusions (a children's hospital never counts).
         extra = locs.provider_id.isin(inputs.extra_credited).to_numpy() & physical & placed & ~excluded
         mask = mask | extra
@@ -239,7 +240,11 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
 
     phases = _Phases()
     # The exclusion rules once per run: credited rows, telehealth credit and "not counted" lists share them.
-    rules = exclusion_rules(inputs.locations) if not inputs.locations.empty else np.zeros(0, dtype=object)
+    rules = (
+        exclusion_rules(inputs.locations, inputs.lob)
+        if not inputs.locations.empty
+        else np.zeros(0, dtype=object)
+    )
     excluded_rows_mask = np.array([r is not None for r in rules], dtype=bool)
     cred = credited_locations(inputs, excluded_rows_mask, _RUN_COLUMNS)
     excluded = _excluded_by_cell(inputs, rules)
@@ -737,6 +742,7 @@ def gather_inputs(
         list(lines) if lines else None,
         telehealth_basis=telehealth_basis(project),
         served=served_counties(project),
+        lob=(getattr(project, "lob", None) or "ma").lower(),
     )
 
 

@@ -211,7 +211,7 @@ def recruitment_targets(
         tree = cKDTree(to_unit_vectors(cred.lat, cred.lon))
         d, _ = tree.query(p_xyz, k=1)
         covered_now = d <= miles_to_chord(radius) + 1e-12
-    cand = locs[candidate_mask(locs, today) & (locs.line_code == line_code).to_numpy()]
+    cand = locs[candidate_mask(locs, today, inputs.lob) & (locs.line_code == line_code).to_numpy()]
     prov_ids = list(dict.fromkeys(cand.provider_id))
     rows, cols = [], []
     if len(cand):

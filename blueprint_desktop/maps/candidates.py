@@ -53,10 +53,11 @@ def line_candidates(
     line_locs = locs[locs.line_code == line_code].reset_index(drop=True)
     if inputs is not None:
         inputs.today = today
-    contracted = credited_locations(ScoringInputs([], {}, pd.DataFrame(), line_locs, today=today))
+    lob = (getattr(project, "lob", None) or "ma").lower()
+    contracted = credited_locations(ScoringInputs([], {}, pd.DataFrame(), line_locs, today=today, lob=lob))
     contracted = contracted[["provider_id", "npi", "name", "lat", "lon"]].reset_index(drop=True)
 
-    pool = line_locs[candidate_mask(line_locs, today)] if len(line_locs) else line_locs
+    pool = line_locs[candidate_mask(line_locs, today, lob)] if len(line_locs) else line_locs
     is_target = pool.provider_id.isin(targets).to_numpy()
     # A target may be an already-credited provider (nothing to add) or an uncontracted one.
     target_locs = line_locs[
