@@ -20,9 +20,12 @@ Files written (``resources/rules/``):
   roster can carry, e.g. pharmacy, dental);
 - ``medicaid_federal_438_68.csv``: the 42 CFR 438.68 framework (provider types a state must cover,
   appointment wait times);
+- ``qhp_ffe_td_2026.csv``: the FFE QHP time/distance table of the Letter to Issuers, as Michigan DIFS
+  reproduces it (secondary: the Letter itself was not read), in the same rule-set layout and HSD codes;
 - ``qhp_ffe_2026_requirements.csv``: the FFE QHP requirements of plan year 2026 that could be verified
   (share within time/distance, appointment wait times, essential community provider thresholds and
-  categories). The Letter to Issuers time/distance table itself could not be verified and is not built in.
+  categories), and the Letter's time/distance rows that have no HSD code (dental, emergency medicine,
+  urgent care, pediatric primary care), transcribed but not scored.
 
 Each CSV opens with ``# key: value`` lines (the set's key, line of business, state, name, vintage) that
 ``rules/lob_builtin.py`` reads; ``blueprint import ruleset`` skips ``#`` lines too.
@@ -200,6 +203,19 @@ SOURCES: dict[str, Source] = {
         "Rule' (the proposal to lower the ECP threshold from 35% to 20% was not finalised)",
         "https://www.aamc.org/advocacy-policy/washington-highlights/cms-finalizes-2027-notice-benefit-and-payment-parameters-final-rule",
         "final rule released 2026-05-15",
+        "secondary",
+    ),
+    "QHP-MI-DIFS": Source(
+        "Michigan Department of Insurance and Financial Services, 'Michigan Network Adequacy Guidance' (updated "
+        "3.26), sections 4.2-4.4 and 6.1: the time and distance standards DIFS applies to QHP networks, which it "
+        "states are CMS's Medicare Advantage standards with their 90 percent access requirement as set for QHPs "
+        "by the 2023 Final Letter to Issuers in the Federally-facilitated Exchanges, its text as extracted in the "
+        "public repository TensorEspresso/medicaid-specialty-mapper (the DIFS PDF itself, and the Letter, were "
+        "not read)",
+        "https://github.com/TensorEspresso/medicaid-specialty-mapper/blob/3dcf6ff2d6ced866ebdf341fba111041f2bdcd39/data/states/mi/sources/difs_guidance.txt",
+        "DIFS guidance 'updated 3.26' with county designations for PY26 and PY27; the tables it attributes to the "
+        "PY23 Final Letter to Issuers and, for dental, the current plan year's QHP Issuer Application Instructions; "
+        "read 2026-12",
         "secondary",
     ),
     "CFR-156.235": Source(
@@ -502,6 +518,134 @@ def _az_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+# QHP on the Federally-facilitated Exchanges: the Letter to Issuers' maximum time (minutes) and distance (miles)
+# by the five CMS county types, as reproduced by Michigan DIFS (tables 4.3 individual and 4.4 facility specialty
+# types; column order Large Metro, Metro, Micro, Rural, CEAC, "Time standard is measured in minutes. Distance
+# standard is measured in miles."). Each row is scored under the CMS HSD code a roster carries (the QHP
+# template's own specialty codes differ: its 037 is Emergency Medicine, MA's is Clinical Social Work), with the
+# kind that code has in the MA table. Rows without an HSD code (dental, emergency medicine, urgent care,
+# pediatric primary care) are transcribed in the requirements table (QHP_TD_NOT_SCORED), not scored.
+QHP_TABLE = (
+    # codes, line name, kind, ((minutes, miles) x Large Metro, Metro, Micro, Rural, CEAC), the DIFS table and row
+    (("007",), "Allergy and Immunology", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
+     "4.3, Allergy and Immunology"),
+    (("008",), "Cardiology", "provider", ((20, 10), (30, 20), (50, 35), (75, 60), (95, 85)), "4.3, Cardiology"),
+    (("035",), "Cardiothoracic Surgery", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Cardiothoracic Surgery"),
+    (("010",), "Chiropractor", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
+     "4.3, Chiropractor"),
+    (("011",), "Dermatology", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)),
+     "4.3, Dermatology"),
+    (("012",), "Endocrinology", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Endocrinology"),
+    (("013",), "ENT/Otolaryngology", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
+     "4.3, ENT/Otolaryngology"),
+    (("014",), "Gastroenterology", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)),
+     "4.3, Gastroenterology"),
+    (("015",), "General Surgery", "provider", ((20, 10), (30, 20), (50, 35), (75, 60), (95, 85)),
+     "4.3, General Surgery"),
+    (("016",), "Gynecology, OB/GYN", "provider", ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)),
+     "4.3, Gynecology, OB/GYN"),
+    (("017",), "Infectious Diseases", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Infectious Diseases"),
+    (("018",), "Nephrology", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)), "4.3, Nephrology"),
+    (("019",), "Neurology", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "4.3, Neurology"),
+    (("020",), "Neurosurgery", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Neurosurgery"),
+    (("050",), "Occupational Therapy", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+     "4.3, Occupational Therapy"),
+    (("021",), "Oncology - Medical, Surgical", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)),
+     "4.3, Oncology-Medical, Surgical"),
+    (("022",), "Oncology - Radiation", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Oncology-Radiation"),
+    (("023",), "Ophthalmology", "provider", ((20, 10), (30, 20), (50, 35), (75, 60), (95, 85)),
+     "4.3, Ophthalmology"),
+    (("025",), "Orthopedic Surgery", "provider", ((20, 10), (30, 20), (50, 35), (75, 60), (95, 85)),
+     "4.3, Orthopedic Surgery"),
+    (("036", "037", "068"), "Outpatient Clinical Behavioral Health (licensed, accredited, or certified "
+     "professionals)", "provider", ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)),
+     "4.3, Outpatient Clinical Behavioral Health (licensed, accredited, or certified professionals)"),
+    (("026",), "Physical Medicine and Rehabilitation", "provider",
+     ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)), "4.3, Physical Medicine and Rehabilitation"),
+    (("049",), "Physical Therapy", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+     "4.3, Physical Therapy"),
+    (("027",), "Plastic Surgery", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Plastic Surgery"),
+    (("028",), "Podiatry", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "4.3, Podiatry"),
+    (("S03",), "Primary Care - Adult", "provider", ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)),
+     "4.3, Primary Care-Adult"),
+    (("029",), "Psychiatry", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "4.3, Psychiatry"),
+    (("030",), "Pulmonology", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)),
+     "4.3, Pulmonology"),
+    (("031",), "Rheumatology", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Rheumatology"),
+    (("051",), "Speech Therapy", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+     "4.3, Speech Therapy"),
+    (("033",), "Urology", "provider", ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "4.3, Urology"),
+    (("034",), "Vascular Surgery", "provider", ((30, 15), (60, 40), (100, 75), (110, 90), (145, 130)),
+     "4.3, Vascular Surgery"),
+    (("040",), "Acute Inpatient Hospitals (must have Emergency services available 24/7)", "facility",
+     ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Acute Inpatient Hospitals"),
+    (("042",), "Cardiac Catheterization Services", "facility", ((30, 15), (60, 40), (160, 120), (145, 120),
+     (155, 140)), "4.4, Cardiac Catheterization Services"),
+    (("041",), "Cardiac Surgery Program", "facility", ((30, 15), (60, 40), (160, 120), (145, 120), (155, 140)),
+     "4.4, Cardiac Surgery Program"),
+    (("043",), "Critical Care Services - Intensive Care Units (ICU)", "facility",
+     ((20, 10), (45, 30), (160, 120), (145, 120), (155, 140)), "4.4, Critical Care Services-Intensive Care Units"),
+    (("047",), "Diagnostic Radiology", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+     "4.4, Diagnostic Radiology"),
+    (("052",), "Inpatient or Residential Behavioral Health Facility Services", "facility",
+     ((30, 15), (70, 45), (100, 75), (90, 75), (155, 140)),
+     "4.4, Inpatient or Residential Behavioral Health Facility Services"),
+    (("048",), "Mammography", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Mammography"),
+    (("057",), "Outpatient Infusion/Chemotherapy", "facility", ((20, 10), (45, 30), (80, 60), (75, 60),
+     (110, 100)), "4.4, Outpatient Infusion/Chemotherapy"),
+    (("046",), "Skilled Nursing Facilities", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (95, 85)),
+     "4.4, Skilled Nursing Facilities"),
+    (("045",), "Surgical Services (outpatient or ASC)", "facility",
+     ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Surgical Services (outpatient or ASC)"),
+)  # fmt: skip
+# The rows transcribed but not scored: the CMS HSD list our rosters carry has no code for them.
+QHP_TD_NOT_SCORED = (
+    ("dental", "Dental", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)), "4.3, Dental; 6.1, Dental (SADP)"),
+    ("emergency-medicine", "Emergency Medicine", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+     "4.3, Emergency Medicine"),
+    ("primary-care-pediatric", "Primary Care - Pediatric", ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)),
+     "4.3, Primary Care-Pediatric"),
+    ("urgent-care", "Urgent Care", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Urgent Care"),
+)  # fmt: skip
+QHP_NOTE = (
+    "90% of enrollees within both the maximum time and the maximum distance (DIFS: CMS's MA time and distance "
+    "standards and underlying 90 percent access requirement)"
+)
+QHP_BH_NOTE = (
+    "036/037/068 stand for outpatient clinical behavioral health (licensed, accredited or certified "
+    "professionals: the MA codes for clinical psychology, clinical social work and outpatient behavioral health)"
+)
+
+
+# The MA names of the codes one QHP type is scored under, so that the three lines read apart.
+QHP_CODE_NAMES = {
+    "036": "Clinical Psychology",
+    "037": "Clinical Social Work",
+    "068": "Outpatient Behavioral Health",
+}
+
+
+def _qhp_rules() -> tuple[Rule, ...]:
+    rules = []
+    for codes, type_name, kind, cells, row in QHP_TABLE:
+        note = QHP_NOTE + (f"; {QHP_BH_NOTE}" if len(codes) > 1 else "")
+        for code in codes:
+            name = f"{type_name}: {QHP_CODE_NAMES[code]}" if len(codes) > 1 else type_name
+            for designation, (minutes, miles) in zip(DESIGNATIONS, cells, strict=True):
+                rules.append(
+                    Rule(code, name, kind, designation, minutes, miles, 90, "QHP-MI-DIFS",
+                         f"table {row}, {designation}", note=note)
+                )  # fmt: skip
+    return tuple(rules)
+
+
 RULE_SETS: tuple[RuleSetDef, ...] = (
     RuleSetDef(
         key="medicaid-CA-2026",
@@ -595,6 +739,31 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "the text read, and pharmacy and nursing facilities have no HSD code (medicaid_unscored_2026.csv).",
         ),
     ),
+    RuleSetDef(
+        key="qhp-ffe-td-2026",
+        lob="qhp",
+        state=None,
+        name="FFE QHP time and distance standards (Letter to Issuers, as reproduced by Michigan DIFS)",
+        effective_from=2023,
+        plan_year=2026,
+        vintage="the table Michigan DIFS attributes to the 2023 Final Letter to Issuers in the FFEs and still "
+        "applies in its guidance updated 3.26 (PY26 and PY27); read in a third party's text extraction; the "
+        "Letters of plan years 2024-2027 were not read; read 2026-12",
+        file_name="qhp_ffe_td_2026.csv",
+        rules=_qhp_rules(),
+        notes=(
+            "For QHPs on the Federally-facilitated Exchanges: a State-based Exchange, or a state doing its own "
+            "network adequacy reviews, may set other standards (load them with `blueprint import ruleset --lob "
+            "qhp`).",
+            "Read in a state regulator's reproduction (Michigan DIFS) of the Letter to Issuers table, not in the "
+            "Letter itself; CMS's QHP network adequacy FAQ says the QHP specialty lists are generally consistent "
+            "with Medicare Advantage's, and every row shared with MA equals the MA 2026 table except OB/GYN and "
+            "outpatient clinical behavioral health, which the QHP table holds to the primary care standard.",
+            "Dental, emergency medicine, urgent care and pediatric primary care are transcribed but not scored "
+            "(the CMS HSD specialty codes rosters carry have none for them; qhp_ffe_2026_requirements.csv).",
+            "County types are CMS's HSD 2026 designations (the Letter's own county list was not read).",
+        ),
+    ),
 )
 
 
@@ -680,8 +849,8 @@ MEDICAID_FRAMEWORK = (
 QHP_REQUIREMENTS = (
     Requirement("na-td-share", "time and distance", "Share of enrollees within the Letter to Issuers time and "
                 "distance standard, each county and specialty type", "90", "percent", "QHP-90",
-                "network adequacy review", "the Letter to Issuers time/distance table itself is not built in "
-                "(not verified)"),
+                "network adequacy review", "scored by the built-in qhp-ffe-td-2026 (the Letter's table as "
+                "reproduced by Michigan DIFS, section 4.2: the same 90 percent)"),
     Requirement("na-td-in-person", "time and distance", "Providers count only when appropriately licensed and "
                 "with in-person services available", "", "", "QHP-NA", "time and distance standards"),
     Requirement("na-county-types", "time and distance", "County designations: the CMS county types (Large "
@@ -729,19 +898,34 @@ QHP_REQUIREMENTS = (
                 "key updates for PY2024", "Rural Emergency Hospitals added as a provider type (category not read)"),
 )  # fmt: skip
 
+
+def _qhp_td_not_scored() -> tuple[Requirement, ...]:
+    """The Letter's rows with no HSD code, as requirements: value = minutes/miles per county type."""
+    return tuple(
+        Requirement(f"td-{item}", "time and distance, not scored", f"{name}: maximum time (minutes) / distance "
+                    "(miles) in Large Metro, Metro, Micro, Rural and CEAC counties",
+                    "; ".join(f"{t}/{d}" for t, d in cells), "minutes/miles", "QHP-MI-DIFS", f"table {row}",
+                    "no CMS HSD specialty code for this type, so a roster cannot carry it")
+        for item, name, cells, row in QHP_TD_NOT_SCORED
+    )  # fmt: skip
+
+
 REQUIREMENT_TABLES = (
     ("medicaid_federal_438_68.csv", "medicaid-federal-438.68", "medicaid", "42 CFR 438.68 framework",
      MEDICAID_FRAMEWORK),
     ("qhp_ffe_2026_requirements.csv", "qhp-ffe-2026", "qhp",
-     "FFE QHP network adequacy and ECP requirements, plan year 2026", QHP_REQUIREMENTS),
+     "FFE QHP network adequacy and ECP requirements, plan year 2026", QHP_REQUIREMENTS + _qhp_td_not_scored()),
 )  # fmt: skip
 
 # What the sources read could not settle (docs/rules.md repeats it).
 NOT_VERIFIED = (
-    "QHP: the time and distance table of the 2026 (or 2025, 2024, 2023) Final Letter to Issuers in the FFEs: no "
-    "stored copy of any Letter was found (searched again 2026-12: qhpcertification.cms.gov holds only the Network "
-    "Adequacy page and FAQs, which refer to the Letter; a 2016 Daily Yonder column names Table 2.1 of the Draft "
-    "2017 Letter without its values); no QHP time/distance standard is built in.",
+    "QHP: the Final Letter to Issuers in the FFEs itself, of any plan year: no stored copy was found (searched "
+    "2026-12: qhpcertification.cms.gov holds only the Network Adequacy page and FAQs, which refer to the Letter). "
+    "The built-in qhp-ffe-td-2026 is the table as Michigan DIFS reproduces it from the PY23 Final Letter, read in "
+    "a third party's text extraction of the DIFS PDF; whether the Letters of PY2024-PY2027 changed a value was not "
+    "verified (a vendor's note, not read in full, says the PY2026 Letter measures with geographic distance "
+    "calculations instead of estimated driving times). The FFE county designation list and which states' QHPs "
+    "the FFE standards bind (State-based Exchanges set their own) were not read.",
     "QHP: the exact label of the ECP category holding condition-specific providers, and where Rural Emergency "
     "Hospitals sit.",
     "Medicaid: the text of 42 CFR 438.68(e) (wait times come from a secondary summary) and its applicability date.",

@@ -54,6 +54,9 @@ def main() -> int:
         metavar="FILE:FORMAT",
         help="import this benchmark network first (format plannet, qhp or tic) and compare (with --dock benchmark)",
     )
+    parser.add_argument(
+        "--project", type=Path, default=None, help="a copy of this project instead of the demo (e.g. a QHP one)"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -73,13 +76,13 @@ def main() -> int:
     from blueprint_desktop.gui.main_window import MainWindow
 
     project_path = work / "demo.bpproj"
-    shutil.copy(ensure_demo_project(), project_path)
+    shutil.copy(args.project or ensure_demo_project(), project_path)
     window = MainWindow(settings=QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     window.resize(width, height)
     window.show()
     wait_for(app, window.isVisible, 10, "the window")
     if not window.open_project_path(project_path):
-        raise SystemExit("screenshot: could not open the demo project")
+        raise SystemExit(f"screenshot: could not open {args.project or 'the demo project'}")
 
     if args.feasibility:
         return _feasibility_shot(app, window, args, width, height, work)

@@ -161,11 +161,13 @@ def test_registry():
         "medicaid-AZ-2026",
         "medicaid-federal-438.68",
         "qhp-ffe-2026",
+        "qhp-ffe-td-2026",
     } <= set(keys)
     assert keys["medicaid-MN-2026"].scorable and keys["medicaid-MN-2026"].state == "MN"
     assert keys["medicaid-CA-2026"].scorable and keys["medicaid-CA-2026"].state == "CA"
-    assert not keys["qhp-ffe-2026"].scorable  # the Letter to Issuers time/distance table is not built in
-    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == []
+    assert not keys["qhp-ffe-2026"].scorable  # requirements: wait times, ECPs, the rows with no HSD code
+    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == ["qhp-ffe-td-2026"]
+    assert keys["qhp-ffe-td-2026"].state is None  # national: the FFE table is not a state's
     with pytest.raises(BlueprintError, match="is not a built-in rule set"):
         lob_builtin.get_builtin("medicaid-ZZ-2026")
 
@@ -302,13 +304,14 @@ def test_lines_of_business_and_states_never_mix(tmp_path, project):
     # An MA project refuses a built-in Medicaid set; its own standards stay CMS's.
     with pytest.raises(BlueprintError, match="MA project; the built-in MEDICAID rule set"):
         lob_builtin.set_project_builtin(project, "medicaid-CA-2026")
-    # A QHP project refuses a Medicaid set, and has no built-in time/distance standards to score.
+    # A QHP project refuses a Medicaid set and gets the FFE table; an MA project refuses the FFE table.
     qhp = _project(tmp_path, "qhp", [("48201", "TX")], name="qhp.bpproj")
+    with pytest.raises(BlueprintError, match="MA project; the built-in QHP rule set"):
+        lob_builtin.set_project_builtin(project, "qhp-ffe-td-2026")
     with open_project(qhp) as p:
         with pytest.raises(BlueprintError, match="QHP project; the built-in MEDICAID"):
             lob_builtin.set_project_builtin(p, "medicaid-PA-2026")
-        with pytest.raises(BlueprintError, match="no QHP rule set is loaded and none is built in"):
-            standards_for_county(p, "48201")
+        assert standards_for_county(p, "48201").lob == "qhp"
         with pytest.raises(BlueprintError, match="holds requirements"):
             lob_builtin.check_fits(p, lob_builtin.get_builtin("qhp-ffe-2026"))
     # A Medicaid project in Texas: no built-in Texas set (the existing refusal still names the import).
@@ -327,6 +330,60 @@ def test_lines_of_business_and_states_never_mix(tmp_path, project):
             active_ruleset(p, "medicaid")
         with pytest.raises(BlueprintError, match="includes counties in PA"):
             lob_builtin.set_project_builtin(p, "medicaid-CA-2026")
+
+
+# The FFE QHP table (Letter to Issuers, as Michigan DIFS reproduces it), by the five CMS county types.
+QHP_PRIMARY_CARE = {
+    "Large Metro": (10, 5),
+    "Metro": (15, 10),
+    "Micro": (30, 20),
+    "Rural": (40, 30),
+    "CEAC": (70, 60),
+}
+
+
+def test_qhp_project_loads_the_ffe_table_without_a_user_file(tmp_path):
+    # Harris County TX (Large Metro) and Loving County TX (CEAC): an FFE state, any county type.
+    path = _project(tmp_path, "qhp", [("48201", "TX"), ("48301", "TX")])
+    with open_project(path) as project:
+        rs = active_ruleset(project, "qhp")
+        assert rs.builtin_key == "qhp-ffe-td-2026" and rs.chosen_because.startswith("automatic")
+        for fips in ("48201", "48301"):
+            st = standards_for_county(project, fips)
+            want = QHP_PRIMARY_CARE[st.designation]
+            for code in ("S03", "016", "036", "037", "068"):  # OB/GYN and outpatient BH at primary care's
+                line = st.lines[code]
+                assert (line.max_minutes, line.max_miles, line.required_pct) == (*want, 90), (fips, code)
+            assert "Letter to Issuers" in st.criteria_label and any("DIFS" in n for n in st.notes)
+        assert standards_for_county(project, "48201").designation == "Large Metro"
+        assert standards_for_county(project, "48301").lines["052"].max_minutes == 155  # CEAC
+        assert len(rs.lines) == 43
+
+
+def test_qhp_table_equals_the_ma_table_where_the_letter_follows_ma():
+    """The Letter's specialty lists follow MA's (CMS QHP NA FAQ): every row shared with MA must equal our MA
+    2026 table, except the rows the Letter holds to the primary care standard. A transcription slip in either
+    table fails here."""
+    qhp = _rows(RULES / "qhp_ffe_td_2026.csv")
+    ma = {}
+    with (RULES / "ma_standards_2026.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(line for line in fh if not line.startswith("#")):
+            if r["max_minutes"]:
+                ma[(r["code"], r["designation"])] = (float(r["max_minutes"]), float(r["max_miles"]))
+    differs = set()
+    for r in qhp:
+        key = (r["line_code"], r["county_type"])
+        got = (float(r["max_minutes"]), float(r["max_miles"]))
+        assert key in ma, key
+        if got != ma[key]:
+            differs.add(r["line_code"])
+            assert got == QHP_PRIMARY_CARE[r["county_type"]], key
+        assert r["required_pct"] == "90" and r["verified"] == "secondary" and "DIFS" in r["source"]
+    assert differs == {"016", "036", "037", "068"}
+    not_scored = {
+        r["item"] for r in _rows(RULES / "qhp_ffe_2026_requirements.csv") if r["item"].startswith("td-")
+    }
+    assert not_scored == {"td-dental", "td-emergency-medicine", "td-primary-care-pediatric", "td-urgent-care"}
 
 
 def test_plan_year_before_a_set_gets_none(tmp_path):
@@ -370,4 +427,4 @@ def test_cli_new_says_which_standards_apply(tmp_path, capsys):
     assert "standards: Pennsylvania managed care plan access standards" in capsys.readouterr().out
     assert main(["new", str(tmp_path / "q.bpproj"), "--name", "Q", "--states", "TX", "--counties", "48201",
                  "--lob", "qhp", "--plan-year", "2026"]) == 0  # fmt: skip
-    assert "standards: none built in" in capsys.readouterr().out
+    assert "standards: FFE QHP time and distance standards" in capsys.readouterr().out

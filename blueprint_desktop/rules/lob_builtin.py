@@ -8,10 +8,11 @@ first plan year, vintage). Two kinds:
 - **rule sets** (time/distance, the layout ``blueprint import ruleset`` accepts): scored like a loaded rule
   set. Built in: ``medicaid-CA-2026`` (W&I Code 14197), ``medicaid-PA-2026`` (28 Pa. Code 9.679),
   ``medicaid-MI-2026`` (MDHHS standards), ``medicaid-AZ-2026`` (AHCCCS ACOM 436) and ``medicaid-MN-2026``
-  (Minn. Stat. 62D.124); docs/rules.md section 14 says which sources were primary and what is our reading;
+  (Minn. Stat. 62D.124), and for QHPs ``qhp-ffe-td-2026`` (the Letter to Issuers table as Michigan DIFS
+  reproduces it); docs/rules.md section 14 says which sources were primary and what is our reading;
 - **requirements** (not scored): the 42 CFR 438.68 framework and the FFE QHP requirements of plan year
-  2026 (share within standard, appointment wait times, essential community providers). The Letter to
-  Issuers time/distance table could not be verified, so no QHP time/distance set is built in.
+  2026 (share within standard, appointment wait times, essential community providers, and the Letter's
+  rows with no HSD code).
 
 Which set a project uses (``choose_builtin``): a rule set the user loaded always wins (``lob.py``); else the
 built-in set the user chose for the project (``blueprint ruleset PROJECT --use KEY``, kept in the project's
