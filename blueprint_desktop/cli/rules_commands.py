@@ -380,7 +380,7 @@ def cmd_population(args: argparse.Namespace) -> int:
         model = points.population_model(project)
         pts = points.population_points(project.service_area(), project)
     by_source = {str(k): int(v) for k, v in pts.groupby("source").size().items()} if len(pts) else {}
-    data = {"model": model, "means": points.MODELS[model], "points_by_source": by_source}
+    data = {"model": model, "means": points.describe_model(model, project), "points_by_source": by_source}
     if args.json:
         _print_json(data)
         return 0

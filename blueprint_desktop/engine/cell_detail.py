@@ -26,7 +26,7 @@ class NearestDistribution:
     method: str
     minutes: np.ndarray  # per point; inf when no credited location within the search limit
     miles: np.ndarray
-    weights: np.ndarray  # 65+ population (or enrollees) each point stands for
+    weights: np.ndarray  # the people (census group or enrollees) each point stands for
     max_minutes: float
     max_miles: float
     estimated_time: bool
@@ -34,6 +34,9 @@ class NearestDistribution:
     after_minutes: np.ndarray | None = None
     after_miles: np.ndarray | None = None
     assumed: tuple[int, ...] = ()
+    population: str = (
+        "65+ population"  # whom the weights count, for labels ("under-65 population", "enrollees")
+    )
 
     @property
     def has_whatif(self) -> bool:
@@ -124,7 +127,21 @@ def nearest_distribution(
         after_minutes,
         after_miles,
         assumed_ids,
+        _population_words(pts, inputs.lob),
     )
+
+
+def _population_words(pts, lob: str) -> str:
+    """Whom the county's points count: its enrollees, a loaded file, or the census group of the line of
+    business (geo/population_group.py)."""
+    from blueprint_desktop.geo.population_group import group_for
+
+    sources = set(pts.source) if "source" in pts.columns else set()
+    if sources == {"enrollees"}:
+        return "enrollees"
+    if sources == {"population-file"}:
+        return "loaded population"
+    return group_for(lob).short
 
 
 def candidate_distances(project, county_fips: str, provider_ids: Iterable[int]) -> dict[int, float]:

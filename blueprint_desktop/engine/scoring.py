@@ -50,6 +50,7 @@ from blueprint_desktop.engine.rollup import (
 from blueprint_desktop.engine.travel_time import straight_miles_per_minute
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
+from blueprint_desktop.geo.population_group import group_for
 from blueprint_desktop.progress import Progress
 
 METHODS = ("straight", "road")
@@ -260,7 +261,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     max_point_l = max_point_pct.tolist()
     estimated = measure.estimated_time
     texts: dict = {}  # rollup.evaluate's words per standard, for this run
-    population = _population_labels(pts, p_county, n_c)
+    population = _population_labels(pts, p_county, n_c, inputs.lob)
     if method == "road":
         coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
         if info is not None:
@@ -505,19 +506,21 @@ class _Phases:
         return {k: round(v, 3) for k, v in self.spent.items()}
 
 
-# What each point source is, in the words shown with every result (geo/points.py names the sources).
+# What each point source is, in the words shown with every result (geo/points.py names the sources);
+# {group}: whom the census counts for the project's line of business (geo/population_group.py).
 _POPULATION_WORDS = {
-    "census-sample": "65+ residents (ACS 2018-22) spread over their ZIP areas",
-    "census-zcta": "65+ residents (ACS 2018-22), one point per ZIP area",
-    "grid": "the county's 65+ residents on a grid",
+    "census-sample": "{group} (ACS 2018-22) spread over their ZIP areas",
+    "census-zcta": "{group} (ACS 2018-22), one point per ZIP area",
+    "grid": "the county's {group} on a grid",
     "enrollees": "the plan's enrollees",
     "population-file": "the loaded population file",
 }
 
 
-def _population_labels(pts: pd.DataFrame, p_county: np.ndarray, n_c: int) -> list[str]:
+def _population_labels(pts: pd.DataFrame, p_county: np.ndarray, n_c: int, lob: str = "ma") -> list[str]:
     """Per county, what its population points are: "65+ residents (ACS 2018-22) spread over their ZIP
     areas, 112 sample points" (the README's "say what the numbers rest on")."""
+    group = group_for(lob).words
     if "source" not in pts.columns or len(pts) == 0:
         return ["" for _ in range(n_c)]
     codes, names = pd.factorize(pts.source.fillna("").astype(str))
@@ -526,7 +529,7 @@ def _population_labels(pts: pd.DataFrame, p_county: np.ndarray, n_c: int) -> lis
     np.add.at(counts, (p_county, codes), 1)
     for c in range(n_c):
         parts = [
-            f"{_POPULATION_WORDS.get(str(names[k]), str(names[k]))}, {counts[c, k]:,} "
+            f"{_POPULATION_WORDS.get(str(names[k]), str(names[k])).format(group=group)}, {counts[c, k]:,} "
             f"point{'s' if counts[c, k] != 1 else ''}"
             for k in np.flatnonzero(counts[c])
         ]

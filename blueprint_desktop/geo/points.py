@@ -17,6 +17,10 @@ time and distance standard). Per county, the first source that has points for it
 4. ``grid``: for a county with no ZCTA (small independent cities), a regular grid inside its boundary
    sharing the county's population equally (both models).
 
+The census counts the people the project's line of business enrolls (``population_group.py``): residents
+aged 65+ for MA (the module doc says 65+ below for that case), under 65 for QHP, every age for Medicaid.
+The points and their spread are the same; only the weights differ.
+
 Point ids say where a point came from: ``enr:<row>``, ``pop:<row>``, ``smp:<zcta>:<n>``, ``zcta:<zcta>``,
 ``grid:<fips>:<n>``; the ``source`` column names the source.
 """
@@ -33,6 +37,7 @@ import shapely
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.counties import county_geometries, load_counties
 from blueprint_desktop.geo.paths import geography_file
+from blueprint_desktop.geo.population_group import PopulationGroup, counts, group_for, zcta_factor
 from blueprint_desktop.geo.sample import SAMPLE_FILE
 from blueprint_desktop.geo.sample import SOURCE as SAMPLE_SOURCE
 
@@ -42,7 +47,7 @@ GRID_POINTS = 25  # enough to resolve a small county's extent; its whole populat
 MODELS = {
     "sample": "each ZIP area's 65+ population spread over its land area in its county (several points per ZIP)",
     "zcta-points": "one point per ZIP area (its interior point) carrying its whole 65+ population",
-}
+}  # as worded for MA; ``describe_model`` words them for a project's population group
 DEFAULT_MODEL = "sample"
 META_KEY = "population_model"
 SOURCES = {
@@ -53,6 +58,11 @@ SOURCES = {
     "grid": "the county's census 65+ population on a grid (a county with no ZIP area)",
 }
 POPULATION_FILE_TABLE = "population_file_points"
+
+
+def describe_model(model: str, project=None) -> str:
+    """``MODELS[model]`` in the words of the project's population group (65+, under 65, every age)."""
+    return MODELS[model].replace("65+ population", group_for(getattr(project, "lob", None)).short)
 
 
 def population_model(project) -> str:
@@ -81,21 +91,29 @@ def _sample_points() -> pd.DataFrame:
     return pd.read_parquet(geography_file(SAMPLE_FILE))
 
 
-def census_points(fips: Sequence[str], model: str = DEFAULT_MODEL) -> pd.DataFrame:
-    """The census population points of these counties under ``model`` (no grid for counties without any)."""
+def census_points(
+    fips: Sequence[str], model: str = DEFAULT_MODEL, group: PopulationGroup | None = None
+) -> pd.DataFrame:
+    """The census population points of these counties under ``model`` (no grid for counties without any),
+    weighted by ``group`` (``population_group.py``; MA's 65+ when None)."""
     if model not in MODELS:
         raise BlueprintError(f"population model {model!r} is not one of: {', '.join(MODELS)}")
+    group = group or group_for("ma")
     wanted = set(fips)
     if model == "sample":
         pts = _sample_points()
         sub = pts[pts.county_fips.isin(wanted)]
+        weight = sub.weight.astype(float)
+        if group.key != "65+":
+            # The sample spreads each ZCTA's 65+ count; the same spread carries the group's count.
+            weight = weight * zcta_factor(group.key).reindex(sub.zcta.astype(str)).fillna(1.0).to_numpy()
         out = pd.DataFrame(
             {
                 "point_id": sub.point_id,
                 "county_fips": sub.county_fips,
                 "lat": sub.lat,
                 "lon": sub.lon,
-                "weight": sub.weight.astype(float),
+                "weight": weight,
                 "source": SAMPLE_SOURCE,
             }
         )
@@ -108,16 +126,16 @@ def census_points(fips: Sequence[str], model: str = DEFAULT_MODEL) -> pd.DataFra
             "county_fips": sub.county_fips,
             "lat": sub.lat,
             "lon": sub.lon,
-            # 65+ population; a ZCTA whose 65+ share rounds to 0 still has residents, so keep a floor of 1.
-            "weight": np.maximum(sub.pop_65.to_numpy(), 1).astype(float),
+            # The group's count; a ZCTA whose count rounds to 0 still has residents, so keep a floor of 1.
+            "weight": counts(sub, group),
             "source": "census-zcta",
         }
     )
     return out.reset_index(drop=True)
 
 
-def grid_points(fips: str, n: int = GRID_POINTS) -> pd.DataFrame:
-    """A population-weighted grid inside a county's boundary (its population spread evenly)."""
+def grid_points(fips: str, n: int = GRID_POINTS, group: PopulationGroup | None = None) -> pd.DataFrame:
+    """A population-weighted grid inside a county's boundary (its ``group`` count spread evenly)."""
     geo = county_geometries([fips], display=False)
     if geo.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -135,7 +153,10 @@ def grid_points(fips: str, n: int = GRID_POINTS) -> pd.DataFrame:
         rp = poly.representative_point()
         inside = np.array([rp])
     row = load_counties().loc[fips]
-    total = float(row.pop_65 or row.population or 1)
+    if group is None or group.key == "65+":
+        total = float(row.pop_65 or row.population or 1)
+    else:
+        total = float(counts(pd.DataFrame([row]), group)[0])
     return pd.DataFrame(
         {
             "point_id": [f"grid:{fips}:{i}" for i in range(len(inside))],
@@ -172,23 +193,27 @@ def population_file_points(project, fips: Sequence[str]) -> pd.DataFrame:
     return _project_points(project, POPULATION_FILE_TABLE, "pop:", "population-file", list(fips))
 
 
-def population_points(fips: Sequence[str], project=None, model: str | None = None) -> pd.DataFrame:
+def population_points(
+    fips: Sequence[str], project=None, model: str | None = None, lob: str | None = None
+) -> pd.DataFrame:
     """Weighted population points for the given counties (see the module doc for the sources).
 
-    ``model`` overrides the project's population model (``population_model``) for this call only.
+    ``model`` overrides the project's population model (``population_model``) for this call only; ``lob``
+    the project's line of business, which decides whom the census points count (``population_group.py``).
     """
     fips = sorted(set(fips))
     model = model or population_model(project)
+    group = group_for(lob or getattr(project, "lob", None))
     enrolled = enrollee_points(project, fips)
     covered = set(enrolled.county_fips)
     filed = population_file_points(project, [f for f in fips if f not in covered])
     covered |= set(filed.county_fips)
-    census = census_points([f for f in fips if f not in covered], model)
+    census = census_points([f for f in fips if f not in covered], model, group)
     frames = [enrolled, filed, census]
     with_census = set(census.county_fips)
     for f in fips:
         if f not in covered and f not in with_census:
-            frames.append(grid_points(f))
+            frames.append(grid_points(f, group=group))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)

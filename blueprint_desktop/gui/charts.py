@@ -127,6 +127,8 @@ class DistributionChart(QWidget):
         values = dist.minutes if kind == "minutes" else dist.miles
         standard = dist.max_minutes if kind == "minutes" else dist.max_miles
         unit = "min" if kind == "minutes" else "mi"
+        population = getattr(dist, "population", "65+ population")
+        self.plot.getPlotItem().setLabel("left", f"share of {population}", units="%")
         h = histogram(values, dist.weights, standard)
         edges, pct = h["edges"], h["pct"]
         centres = (edges[:-1] + edges[1:]) / 2
@@ -220,7 +222,7 @@ class DistributionChart(QWidget):
                 f"percentile {f'{after_p90:.1f} {unit}' if np.isfinite(after_p90) else 'beyond the search limit'}."
             )
         self.caption.setText(
-            f"{self._county}, line {dist.line_code}: {within:.1f}% of the 65+ population within "
+            f"{self._county}, line {dist.line_code}: {within:.1f}% of the {population} within "
             f"{dist.max_minutes:g} min and {dist.max_miles:g} mi (before any telehealth credit); "
             f"90th percentile {p90_text}.{beyond}{whatif_text}"
         )

@@ -311,14 +311,15 @@ class MainWindow(QMainWindow):
             act.setCheckable(True)
         # Population points (geo/points.py): the beneficiary sample (default) or one point per ZIP area.
         self.act_pop_sample = self._action(
-            "Beneficiary sample (65+ spread over each ZIP area)",
+            "Beneficiary sample (spread over each ZIP area)",
             lambda: self.set_population_model("sample"),
-            tip="Each ZIP area's 65+ residents spread over its land area in its county",
+            tip="Each ZIP area's residents (65+ for MA, under 65 for QHP, every age for Medicaid) spread over "
+            "its land area in its county",
         )
         self.act_pop_zcta = self._action(
             "One point per ZIP area (coarser, for comparison)",
             lambda: self.set_population_model("zcta-points"),
-            tip="Each ZIP area's 65+ residents at its interior point",
+            tip="Each ZIP area's residents (by line of business, as above) at its interior point",
         )
         for act in (self.act_pop_sample, self.act_pop_zcta):
             act.setCheckable(True)
@@ -1031,7 +1032,8 @@ class MainWindow(QMainWindow):
             points.set_population_model(self.project, model)
             self._refresh_stale()
             self.statusBar().showMessage(
-                f"Population points: {points.MODELS[model]}. Press F5 to score again.", 8000
+                f"Population points: {points.describe_model(model, self.project)}. Press F5 to score again.",
+                8000,
             )
         self._sync_telehealth_basis()
 

@@ -333,6 +333,7 @@ class ResultDetail(QWidget):
         self.result = result
         self.placeholder.hide()
         self.body.show()
+        self._name_reached_column(str((result.get("detail") or {}).get("population") or ""))
         after = (
             f" &rarr; {_chip(whatif['status'])} <span style='color:#4a148c'><b>what-if</b>"
             f" ({n_whatif} signed)</span>"
@@ -374,6 +375,21 @@ class ResultDetail(QWidget):
         for button in (self.targets_button, self.add_button):
             button.setEnabled(not busy)
         self.clear_button.setEnabled(not busy and getattr(self, "_whatif_active", False))
+
+    def _name_reached_column(self, population: str) -> None:
+        """The people a target brings within the standard are the cell's population points: 65+ residents
+        (MA), residents under 65 (QHP), of every age (Medicaid), or the plan's enrollees."""
+        if population.startswith("65+") or not population:
+            label, tip = "65+ reached", "People aged 65+"
+        elif population.startswith("the plan's enrollees"):
+            label, tip = "Enrollees reached", "Enrollees"
+        else:
+            label, tip = "People reached", population.split(" (")[0].capitalize()
+        col = TARGET_COLUMNS.index("65+ reached")
+        item = self.targets.horizontalHeaderItem(col)
+        if item is not None and item.text() != label:
+            item.setText(label)
+            item.setToolTip(f"{tip} newly brought within the time and distance standard")
 
     def show_plan(self, plan, distances: dict[int, float] | None = None, phones_stored: bool = False) -> None:
         """List a TargetPlan's candidates (None clears), the minimal set first and marked. ``distances``
