@@ -55,7 +55,10 @@ def main() -> int:
         help="import this benchmark network first (format plannet, qhp or tic) and compare (with --dock benchmark)",
     )
     parser.add_argument(
-        "--project", type=Path, default=None, help="a copy of this project instead of the demo (e.g. a QHP one)"
+        "--project",
+        type=Path,
+        default=None,
+        help="a copy of this project instead of the demo (e.g. a QHP one)",
     )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
