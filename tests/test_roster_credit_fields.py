@@ -437,3 +437,22 @@ def test_rows_of_one_npi_share_the_facts_a_blank_is_no_disagreement(project, tmp
     assert [(p.row_number, p.column, p.expected) for p in err.value.problems] == [
         (3, "exclusion", "children as on row 2 (one NPI is one provider)")
     ]
+
+
+def test_a_qhp_template_code_is_refused_with_what_it_means(tmp_path) -> None:
+    """The QHP network adequacy template numbers some types differently (its 101 is Primary Care - Pediatric,
+    its 037 Emergency Medicine): such a code is refused, and the message says so and what to give instead."""
+    from blueprint_desktop.store import create_project
+
+    path = tmp_path / "q.bpproj"
+    create_project(path, "q", lob="qhp", plan_year=2026, counties=[("48201", "TX")])
+    with open_project(path) as project:
+        rows = [template_row(NP, "Dr. Kids", specialty_code="101", entity_type="individual")]
+        with pytest.raises(RosterRejected) as refused:
+            import_roster(project, template_file(tmp_path / "q.csv", rows))
+        text = str(refused.value)
+        assert (
+            "got 101" in text and "Primary Care - Pediatric in the FFE QHP network adequacy template" in text
+        )
+        assert "037 is Emergency Medicine" in text and "NUCC taxonomy" in text
+        assert project.conn.execute("SELECT count(*) FROM providers").fetchone()[0] == 0

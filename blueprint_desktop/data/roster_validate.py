@@ -46,6 +46,7 @@ from blueprint_desktop.data.tabular import Table
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.rules import crosswalk
 from blueprint_desktop.rules.county_match import match_county
+from blueprint_desktop.rules.qhp_template_codes import qhp_hint
 from blueprint_desktop.store.schema import GEOCODE_QUALITIES
 
 WHOLE_ROW = "(whole row)"
@@ -419,9 +420,9 @@ def parse_specialty(text: str, kind: str | None) -> str:
     if kind:
         allowed, expected = _codes_of_kind(kind)
         if code not in allowed:
-            raise _Bad(expected)
+            raise _Bad(expected + qhp_hint(code))
     elif code not in codes:
-        raise _Bad(f"a CMS HSD specialty code ({_ranges(list(codes))})")
+        raise _Bad(f"a CMS HSD specialty code ({_ranges(list(codes))}){qhp_hint(code)}")
     return code
 
 
