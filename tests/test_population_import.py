@@ -224,3 +224,27 @@ def test_the_command(capsys, project_path, tmp_path):
     assert f"{bad}:3: geoid: got 48201, expected a Census block group" in err
     assert report.read_text(encoding="utf-8-sig").splitlines()[0] == "row,column,value,expected,severity"
     assert _count(project_path, "population_file_points") == 4  # the first file's points, untouched
+
+
+def test_a_qhp_projects_file_is_checked_against_residents_under_65(tmp_path):
+    """The count is of the project's population group: a Grimes County file with its residents under 65 fits a
+    QHP project's census (no coverage warning), while the same file is 4x too many for MA's 65+."""
+    from blueprint_desktop.geo.counties import load_counties
+    from blueprint_desktop.store import create_project
+
+    grimes = load_counties().loc["48185"]
+    under_65 = float(grimes.population - grimes.pop_65)
+    f = tmp_path / "grimes.csv"
+    f.write_text(
+        f"county_fips,latitude,longitude,count\n48185,30.50,-95.98,{under_65 / 2}\n48185,30.40,-95.90,{under_65 / 2}\n"
+    )
+    for lob, warned in (("qhp", False), ("ma", True)):
+        path = tmp_path / f"{lob}.bpproj"
+        create_project(path, lob, lob=lob, plan_year=2026, counties=[("48185", "TX")])
+        with open_project(path) as project:
+            result = import_population(project, f)
+        assert bool(result.coverage) == warned, lob
+        words = "\n".join(result.report_lines())
+        assert ("residents under 65" in words) == (lob == "qhp") and ("people aged 65+" in words) == (
+            lob == "ma"
+        )

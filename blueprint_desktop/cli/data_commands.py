@@ -92,7 +92,8 @@ def register(groups) -> None:
 
     p = groups.imports.add_parser(
         "population",
-        help="load a finer population (Census blocks or block groups with 65+ counts); replaces the census "
+        help="load a finer population (Census blocks or block groups with counts of the project's population: "
+        "65+ for MA, under 65 for QHP, every age for Medicaid); replaces the census "
         "points of the counties it covers",
         description="CSV or XLSX, one row per point: geoid (12-digit block group or 15-digit block) or "
         "county_fips, latitude, longitude, pop_65 (or count). Every bad row is reported and nothing is "

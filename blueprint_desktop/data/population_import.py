@@ -9,7 +9,7 @@ CSV or XLSX (read by ``data.tabular``; header names case-insensitive), one row p
 | ``geoid`` (or ``geo_id``) | the block group (12 digits) or block (15 digits) | digits; 11 or 14 digits get their lost leading 0 back; a ``1500000US...`` prefix is removed |
 | ``county_fips`` | the county, when there is no ``geoid`` (with both, they must agree) | a current US county FIPS |
 | ``latitude`` (or ``lat``, ``intptlat``), ``longitude`` (``lon``, ``lng``, ``intptlon``) | the point, e.g. the Census internal point | degrees; the point must lie in its county (within ``TOLERANCE_DEG``) |
-| ``pop_65`` (or ``count``) | the people aged 65+ there | a number, 0 or more |
+| ``pop_65`` (or ``count``) | the people aged 65+ there (the project's population group: below) | a number, 0 or more |
 
 Either ``geoid`` or ``county_fips`` is needed. What happens to each row:
 
@@ -22,6 +22,11 @@ Either ``geoid`` or ``county_fips`` is needed. What happens to each row:
 * a county whose file total is far from its census 65+ population is reported (``coverage``): the file's
   points replace *all* the census points of every county they touch, so a file that covers only part of a
   county leaves the rest of it unpopulated.
+
+The count is of the people the project's line of business enrolls (``geo/population_group.py``): 65+ for
+MA, under 65 for QHP, every age for Medicaid. The column keeps its name (``pop_65`` or ``count``) and the
+result its fields; the coverage check compares with the census count of that group, and the report says
+which people it counted.
 
 The points go to ``population_file_points`` (schema 8) in one transaction, replacing points loaded earlier
 for the counties the file covers. ``geo.points.population_points`` uses them instead of the census points of
@@ -38,12 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from blueprint_desktop.data.phi import refuse_member_level
 from blueprint_desktop.data.roster_validate import Problem
 from blueprint_desktop.data.tabular import read_table
 from blueprint_desktop.errors import InputFileError, RowsRejected
+from blueprint_desktop.geo.population_group import group_for
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.store.project import sha256_file
 
@@ -89,6 +96,7 @@ class PopulationImportResult:
     outside_service_area: dict[str, Any] = field(default_factory=dict)
     # Counties whose file total is far from the census 65+: [{county_fips, name, file_pop_65, census_pop_65, ratio}]
     coverage: list[dict[str, Any]] = field(default_factory=list)
+    people: str = "people aged 65+"  # whom the counts are of: the project's population group
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -96,7 +104,7 @@ class PopulationImportResult:
     def report_lines(self) -> list[str]:
         """What the command line prints: the totals, then what was not used or looks partial, and why."""
         lines = [
-            f"loaded {self.points:,} population points ({self.pop_65:,.0f} people aged 65+) in "
+            f"loaded {self.points:,} population points ({self.pop_65:,.0f} {self.people}) in "
             f"{len(self.counties)} {'county' if len(self.counties) == 1 else 'counties'}; they replace the "
             "census points of those counties"
         ]
@@ -112,7 +120,7 @@ class PopulationImportResult:
         if out.get("points"):
             counties = out["counties"]
             lines.append(
-                f"  {out['pop_65']:,.0f} people aged 65+ ({out['points']:,} points) are outside the service area: "
+                f"  {out['pop_65']:,.0f} {self.people} ({out['points']:,} points) are outside the service area: "
                 f"kept for a later service-area change, not scored until then ({len(counties)} "
                 f"{'county' if len(counties) == 1 else 'counties'})"
             )
@@ -124,7 +132,7 @@ class PopulationImportResult:
                 lines.append(f"    ... and {len(counties) - LISTED} more counties")
         for c in self.coverage[:LISTED]:
             lines.append(
-                f"  check {c['county_fips']} {c['name']}: the file gives {c['file_pop_65']:,.0f} people aged 65+, "
+                f"  check {c['county_fips']} {c['name']}: the file gives {c['file_pop_65']:,.0f} {self.people}, "
                 f"the census {c['census_pop_65']:,.0f} ({c['ratio']:.0%}); the file's points replace all of the "
                 "county's census points"
             )
@@ -315,10 +323,14 @@ def _outside(points: Sequence[dict[str, Any]], inside: set[str]) -> dict[str, An
     }
 
 
-def _coverage(points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _coverage(points: Sequence[dict[str, Any]], group=None) -> list[dict[str, Any]]:
+    """Counties whose file total is far from the census count of the project's population group."""
     from blueprint_desktop.geo.counties import county_name, load_counties
+    from blueprint_desktop.geo.population_group import counts, group_for
 
-    census = load_counties().pop_65
+    group = group or group_for("ma")
+    rows = load_counties()
+    census = rows.pop_65 if group.key == "65+" else pd.Series(counts(rows, group), index=rows.index)
     totals: dict[str, float] = {}
     for p in points:
         totals[p["county_fips"]] = totals.get(p["county_fips"], 0.0) + p["weight"]
@@ -345,7 +357,8 @@ def import_population(project, path: str | Path, progress: Progress | None = Non
     counties = sorted({p["county_fips"] for p in points})
     total = float(sum(p["weight"] for p in points))
     outside = _outside(points, set(project.service_area()))
-    coverage = _coverage(points)
+    group = group_for(getattr(project, "lob", None))
+    coverage = _coverage(points, group)
     progress.update(0.6, "saving population points")
     with project.transaction():
         marks = ",".join("?" * len(counties))
@@ -376,8 +389,9 @@ def import_population(project, path: str | Path, progress: Progress | None = Non
         )
         project.audit("import.population", "import_batches", batch_id, summary)
     progress.update(1.0, "population loaded")
+    people = "people aged 65+" if group.key == "65+" else group.words
     return PopulationImportResult(
-        batch_id, rows_read, len(points), total, counties, replaced, skipped, outside, coverage
+        batch_id, rows_read, len(points), total, counties, replaced, skipped, outside, coverage, people
     )
 
 
