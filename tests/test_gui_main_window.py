@@ -681,3 +681,17 @@ def test_status_bar_times_are_local(monkeypatch) -> None:
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_qhp_project_offers_no_hsd_tables(qtbot, tmp_path) -> None:
+    """The HSD tables are MA's HPMS submission: the action is off for a QHP project, and says why."""
+    from blueprint_desktop.store import create_project
+
+    path = tmp_path / "qhp.bpproj"
+    create_project(path, "QHP", lob="qhp", plan_year=2026, counties=[("48201", "TX")])
+    window = make_window(qtbot, tmp_path)
+    assert window.act_export_hsd.isEnabled()  # the demo is an MA project
+    assert window.open_project_path(path)
+    assert not window.act_export_hsd.isEnabled()
+    assert "Medicare Advantage submission" in window.act_export_hsd.toolTip()
+    assert window.act_export_providers.isEnabled()

@@ -358,3 +358,19 @@ def test_cli_summary_fits_one_screen_and_the_file_has_every_problem(roster, proj
         every = list(csv.DictReader(fh))
     assert sum(r["severity"] == "reject" for r in every) == 6 + 30
     assert f"36 row problem(s) CMS would reject and {len(every) - 36} warning(s)" in captured.out
+
+
+@pytest.mark.parametrize("lob", ["qhp", "medicaid"])
+def test_other_lines_of_business_get_no_hsd_tables(tmp_path, capsys, lob):
+    """The HSD tables are MA's HPMS submission: a QHP or Medicaid project is refused, with what to use instead,
+    and no file is written."""
+    from blueprint_desktop.errors import BlueprintError
+    from blueprint_desktop.store import create_project, open_project
+
+    path = tmp_path / f"{lob}.bpproj"
+    create_project(path, lob, lob=lob, plan_year=2026, counties=[("48201", "TX")])
+    with open_project(path) as project, pytest.raises(BlueprintError, match=f"is a {lob.upper()} project"):
+        hsd_tables.build_tables(project)
+    out = tmp_path / "out"
+    assert main(["export", "hsd", str(path), str(out)]) == 2
+    assert "blueprint export providers" in capsys.readouterr().err and not out.exists()

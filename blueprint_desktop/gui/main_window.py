@@ -1148,6 +1148,15 @@ class MainWindow(QMainWindow):
             self.act_export_summary,
         ):
             act.setEnabled(has and not busy)
+        # The HSD tables are MA's HPMS submission (reports/hsd_tables.build_tables refuses other lines of business).
+        is_ma = has and (self.project.lob or "ma").lower() == "ma"
+        self.act_export_hsd.setEnabled(is_ma and not busy)
+        self.act_export_hsd.setToolTip(
+            "Export the HSD provider and facility tables and their rejection list"
+            if is_ma or not has
+            else "The HSD tables are the Medicare Advantage submission to HPMS: not for this "
+            f"{self.project.lob.upper()} project (the Servicing providers export lists its network)"
+        )
         self.act_score.setEnabled(writable and not busy)
         for act in (self.act_tele_county, self.act_tele_plan, self.act_pop_sample, self.act_pop_zcta):
             act.setEnabled(writable and not busy)

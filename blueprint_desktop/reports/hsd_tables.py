@@ -50,6 +50,7 @@ from scipy.spatial import cKDTree
 
 from blueprint_desktop.engine.credited import contracted_mask
 from blueprint_desktop.engine.forking import run_jobs
+from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_unit_vectors
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_outputs
@@ -403,6 +404,15 @@ def _or_blank(values) -> list[Any]:
 def build_tables(project, progress: Progress | None = None) -> HsdTables:
     """The provider and facility HSD tables of the project's credited network, sorted for reading:
     by SSA code, county, specialty code, NPI and location (then roster order)."""
+    lob = (getattr(project, "lob", None) or "ma").lower()
+    if lob != "ma":
+        # The tables are MA's HPMS submission (SSA county codes, MA specialty codes, MA criteria): a Medicaid or
+        # QHP network written in them would be a document of another line of business (never mixed).
+        raise BlueprintError(
+            f"{project.path}: is a {lob.upper()} project; the HSD provider and facility tables are the Medicare "
+            "Advantage submission to HPMS, so they are written for MA projects only (the servicing-provider "
+            "report, `blueprint export providers`, lists this network)"
+        )
     progress = progress or Progress()
     progress.update(0.0, "reading the roster")
     area = project.service_area()
