@@ -279,3 +279,23 @@ def score_project_path(path: str) -> None:
 
     with open_project(Path(path)) as proj:
         score_project(proj, lines=["008", "013"])
+
+
+def test_a_qhp_summary_cites_no_medicare_advantage_rule(tmp_path):
+    """A QHP project's summary names its own rule set; 42 CFR 422.116, the MA credits and the telehealth basis
+    are Medicare Advantage's and are not printed for it."""
+    from blueprint_desktop.store import create_project, open_project
+
+    path = tmp_path / "qhp.bpproj"
+    create_project(
+        path, "Marketplace plan", lob="qhp", plan_year=2026, counties=[("48201", "TX"), ("48157", "TX")]
+    )
+    with open_project(path) as qhp:
+        (fb_lat, fb_lon, _), (h_lat, h_lon, _) = _far_points()
+        _add(qhp, "1000000001", "Adams Heart", ["008"], [(fb_lat, fb_lon, FORT_BEND), (h_lat, h_lon, HARRIS)])
+        score_project(qhp)
+        out = executive_summary.write_executive_summary(qhp, tmp_path / "q.pdf")
+    text = " ".join(PdfReader(str(out)).pages[0].extract_text().split())
+    assert "ACA marketplace (QHP) network adequacy" in text and "qhp-ffe-td-2026" in text
+    assert "422.116" not in text and "Telehealth basis" not in text
+    assert "residents under 65" in text and "Medicare Advantage's" in text

@@ -37,6 +37,13 @@ STATUS_RANK = {"Failing": 0, "At Risk": 1, "Pass": 2}
 TITLE = "Network adequacy: executive summary"
 
 
+# The heading's standard for a project of another line of business (its rule set is named under Criteria).
+LOB_TITLES = {
+    "qhp": "ACA marketplace (QHP) network adequacy",
+    "medicaid": "Medicaid managed care network adequacy",
+}
+
+
 def _rgb(hex_color: str, lighten: float = 0.0) -> tuple[int, int, int]:
     h = hex_color.lstrip("#")
     rgb = [int(h[i : i + 2], 16) for i in (0, 2, 4)]
@@ -195,7 +202,12 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
         new_y="NEXT",
     )
     pdf.set_font(FONT, "", 8.5)
-    standard = "Medicare Advantage network adequacy, 42 CFR 422.116" if facts["lob"] == "ma" else facts["lob"]
+    ma = facts["lob"] == "ma"
+    standard = (
+        "Medicare Advantage network adequacy, 42 CFR 422.116"
+        if ma
+        else LOB_TITLES.get(facts["lob"], facts["lob"])
+    )
     pdf.cell(
         width,
         4.5,
@@ -328,8 +340,13 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
         width,
         3.6,
         (f"And {more:,} more At Risk or Failing cells. " if more > 0 else "")
-        + "Share: beneficiaries within the county's maximum time and distance, credits included. Failing: below "
-        "the required share (42 CFR 422.116(d)) or below the minimum count (42 CFR 422.116(e)).",
+        + (
+            "Share: beneficiaries within the county's maximum time and distance, credits included. Failing: below "
+            "the required share (42 CFR 422.116(d)) or below the minimum count (42 CFR 422.116(e))."
+            if ma
+            else "Share: people within the county's maximum time and distance. Failing: below the required share "
+            "or the minimum count of the rule set named under Criteria."
+        ),
         align="L",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -366,7 +383,9 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
         (
             "Credits",
             f"{credits}. Each credit adds 10 percentage points (telehealth: 42 CFR 422.116(d)(5); Certificate of "
-            "Need: CMS MA Network Adequacy Guidance); never stacked.",
+            "Need: CMS MA Network Adequacy Guidance); never stacked."
+            if ma
+            else "none: the telehealth and Certificate of Need credits are Medicare Advantage's.",
         ),
         (
             "Telehealth basis",
@@ -375,7 +394,10 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
         (
             "Counting",
             "A provider counts toward a county's minimum only within that county's time and distance of at "
-            "least one beneficiary point (42 CFR 422.116(a)(2)(i)); the providers of 42 CFR 422.116(a)(3) do not count.",
+            "least one beneficiary point (42 CFR 422.116(a)(2)(i)); the providers of 42 CFR 422.116(a)(3) do not count."
+            if ma
+            else "A provider counts toward a county's minimum only within that county's time and distance of at "
+            "least one population point; every contracted, credentialed provider counts.",
         ),
         (
             "At Risk",
@@ -383,6 +405,8 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
             "providers; CMS's own result is pass or fail.",
         ),
     ]
+    if not ma:  # no credits, so no basis for them
+        basis = [(label, text) for label, text in basis if label != "Telehealth basis"]
     limit_y = bottom
     for label, text in basis:
         if pdf.get_y() > limit_y - 8:
