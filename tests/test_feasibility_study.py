@@ -173,3 +173,43 @@ def test_the_reach_model_in_small_chunks_gives_the_same_study(study_and_path, mo
         r.as_dict() for r in study.recruit_set.recruits
     ]
     assert [c.as_dict() for c in small.cells] == [c.as_dict() for c in study.cells]
+
+
+def test_a_qhp_study_cites_no_medicare_advantage_rule(tmp_path, capsys) -> None:
+    """The same market studied as a QHP project (the demo's line of business set to qhp): its own standards
+    and population, and no 42 CFR 422.116 paragraph, MA credit, bed count or CMS rural flexibility in the report
+    or the infeasible cells' reasons."""
+    import sqlite3
+
+    from pypdf import PdfReader
+
+    from blueprint_desktop.cli import main
+
+    path = tmp_path / "qhp.bpproj"
+    shutil.copy(demo_master(), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = 'qhp' WHERE key = 'lob'")
+    out = tmp_path / "qhp.pdf"
+    args = [
+        "feasibility",
+        str(path),
+        "--lines",
+        "007,017,040",
+        "--time-limit",
+        "20",
+        "--json",
+        "--pdf",
+        str(out),
+    ]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    reasons = " ".join(
+        " ".join(c["reasons"] + (c["exception"] or {}).get("reasons", []))
+        for c in data["cells"]
+        if c.get("reasons")
+    )
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    assert "ACA marketplace (QHP) network adequacy" in text and "qhp-ffe-td-2026" in text
+    for words in ("422.116", "CMS HSD Reference File Notes", "expanded flexibility"):
+        assert words not in text and words not in reasons, words
+    assert "Medicare Advantage's" in text  # the credits line says why there are none

@@ -67,12 +67,15 @@ def viability(
     contacted: set[str],
     would_pass: bool,
     chosen: int = 0,
+    lob: str = "ma",
 ) -> ExceptionViability:
     """The verdict from what is known: the uncontracted NPIs within reach, those with outreach on record,
-    and whether signing some of them (``chosen``) would make the county pass (see the module doc)."""
+    and whether signing some of them (``chosen``) would make the county pass (see the module doc). CMS's
+    rural flexibility and expectations are MA's: another line of business (``lob``) is not told of them."""
+    ma = (lob or "ma").lower() == "ma"
     documented = in_reach & contacted
     reasons = [f"County type {designation}."]
-    if designation in FLEXIBLE_TYPES:
+    if ma and designation in FLEXIBLE_TYPES:
         reasons.append("Rural/CEAC county: CMS allows expanded flexibility for rural areas (guidance 5.3.3).")
     if not in_reach:
         verdict = "Strong"
@@ -87,7 +90,8 @@ def viability(
             "documented outreach: recruit them or record why they cannot be contracted."
         )
     if would_pass and in_reach:
-        reasons.append(f"Signing {chosen} of them would make the county pass; CMS will expect that first.")
+        who = "CMS" if ma else "the reviewer"
+        reasons.append(f"Signing {chosen} of them would make the county pass; {who} will expect that first.")
     return ExceptionViability(
         county_fips, line_code, designation, len(in_reach), len(documented), verdict, reasons
     )
@@ -101,5 +105,5 @@ def exception_viability(project, county_fips: str, line_code: str, today=None) -
     in_reach = {c.npi for c in plan.candidates if c.new_weight > 0}
     return viability(
         county_fips, line_code, designation, in_reach, _outreach_npis(project), plan.reaches_pass,
-        len(plan.chosen),
+        len(plan.chosen), (project.lob or "ma").lower(),
     )  # fmt: skip

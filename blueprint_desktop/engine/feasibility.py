@@ -66,6 +66,7 @@ from blueprint_desktop.engine.rollup import EPS
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import to_unit_vectors
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.rules.citations import cite
 
 DEFAULT_TIME_LIMIT_S = 60.0
 PASSING = ("Pass", "At Risk")
@@ -941,6 +942,7 @@ class FeasibilityStudy:
     market: dict[str, int] = field(default_factory=dict)  # candidate providers, locations, network providers
     timings: dict[str, dict[str, float]] = field(default_factory=dict)  # phase -> wall_s, cpu_s
     generated_at: str = ""
+    lob: str = "ma"  # the project's line of business: what the study's texts cite (rules/citations.py)
 
     def counts(self) -> dict[str, int]:
         out = {PASSES_NOW: 0, RECRUIT: 0, INFEASIBLE: 0}
@@ -1059,12 +1061,12 @@ def compute_feasibility(
                 cell.reasons.append(
                     f"With every market provider signed, {r.pct_within:.1f}% of beneficiaries are within "
                     f"{r.detail.get('max_minutes', 0):g} min and {r.detail.get('max_miles', 0):g} mi; "
-                    f"{r.required_pct:g}% required (42 CFR 422.116(d))."
+                    f"{r.required_pct:g}% required{cite('share', inputs.lob)}."
                 )
             if count_short:
                 cell.reasons.append(
                     f"The whole market holds {r.credited_count:,} {unit} within reach; the minimum is "
-                    f"{r.min_count:,} (42 CFR 422.116(e))."
+                    f"{r.min_count:,}{cite('minimum', inputs.lob)}."
                 )
         cells.append(cell)
     clock.mark("classify cells")
@@ -1090,11 +1092,11 @@ def compute_feasibility(
         if c.outcome == INFEASIBLE:
             npis = reach_npis.get(key_pos[(c.county_fips, c.line_code)], set())
             c.exception = viability(
-                c.county_fips, c.line_code, c.designation, npis, contacted, False
+                c.county_fips, c.line_code, c.designation, npis, contacted, False, lob=inputs.lob
             ).as_dict()
             c.exception["reasons"].append(
                 f"Even with all {len(npis):,} of them signed the county would not pass: the supply is not there, "
-                "the case an exception exists for (42 CFR 422.116(f))."
+                f"the case an exception exists for{cite('exception', inputs.lob)}."
                 if npis
                 else "Even the whole market would not make this county pass."
             )
@@ -1215,6 +1217,7 @@ def compute_feasibility(
             "network_providers": int(cred.npi.nunique()) if len(cred) else 0,
         },
         timings=clock.spent,
+        lob=inputs.lob,
     )
 
 

@@ -26,6 +26,7 @@ from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.county_map import _rings, fit_projection
 from blueprint_desktop.reports.pdf_document import ACCENT, FONT, INK, MUTED, ReportPDF
+from blueprint_desktop.rules.citations import cite, framework, is_ma
 
 TITLE = "Network feasibility study"
 OUTCOME_FILL = {
@@ -96,7 +97,7 @@ def write_feasibility_report(
         fingerprint_label="Study content SHA-256",
     )
     pdf.set_creation_date(generated)
-    pdf.set_subject(f"{study.plan}: feasibility under 42 CFR 422.116")
+    pdf.set_subject(f"{study.plan}: feasibility under {framework(study.lob)}")
     plan_year = getattr(project, "plan_year", None) if project is not None else None
     progress.update(0.05, "the answer")
     _summary_page(pdf, study, names, plan_year)
@@ -192,7 +193,7 @@ def _summary_page(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
         pdf.multi_cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
     pdf.para(
         f"{study.plan}{f', plan year {plan_year}' if plan_year else ''}: {plural(len(study.counties), 'county', 'counties')}"
-        f", {len(study.cells):,} county x specialty cells under Medicare Advantage network adequacy (42 CFR 422.116)."
+        f", {len(study.cells):,} county x specialty cells under {framework(study.lob)}."
         + (
             " The plan's roster is left out: the study assumes no network today." if study.market_only else ""
         ),
@@ -250,7 +251,8 @@ def _summary_page(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
         pdf.para(
             f"{plural(len(infeasible), 'cell')} fail even with every market provider signed ({share:,} short of the "
             f"share within time and distance, {count:,} short of the minimum number). These are the exception "
-            f"requests of 42 CFR 422.116(f) from day one; {strong:,} have no uncontracted provider within reach at all.",
+            f"requests{cite('exception', study.lob)} from day one; {strong:,} have no uncontracted provider within "
+            "reach at all.",
             size=9.5,
         )
     pdf.ln(2)
@@ -265,8 +267,9 @@ def _pass_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
     pdf.para(
         "Per county: the specialties that pass with today's network, those that pass once the recruit list "
         "signs, and those no network from this market can pass. A cell passes when the required share of "
-        "beneficiaries lives within the county's maximum time and distance of a contracted provider (42 CFR "
-        "422.116(d)) and the county has the minimum number of providers within reach (42 CFR 422.116(e))."
+        f"beneficiaries lives within the county's maximum time and distance of a contracted provider"
+        f"{cite('share', study.lob)} and the county has the minimum number of providers within reach"
+        f"{cite('minimum', study.lob)}."
     )
     rows = []
     by_county: dict[str, list] = {}
@@ -296,8 +299,8 @@ def _pass_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
     )
     pdf.subheading("Market capacity of the cells that fail today")
     pdf.note(
-        "Best share and count: what a network holding every provider of the market would reach. For hospitals "
-        "the count is of beds (CMS HSD Reference File Notes)."
+        "Best share and count: what a network holding every provider of the market would reach."
+        + (" For hospitals the count is of beds (CMS HSD Reference File Notes)." if is_ma(study.lob) else "")
     )
     cells = [c for c in study.cells if c.outcome != PASSES_NOW]
     cells.sort(key=lambda c: (c.outcome != RECRUIT, names.get(c.county_fips, ""), c.line_code))
@@ -327,11 +330,18 @@ def _infeasible_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str
     pdf.section("Infeasible cells: the exception candidates")
     infeasible = [c for c in study.cells if c.outcome == INFEASIBLE]
     pdf.para(
-        "Cells that fail even with every provider of the market signed. CMS may grant an exception where "
-        "providers of the type are not available to contract (42 CFR 422.116(f)). Exception viability: Strong "
+        (
+            "Cells that fail even with every provider of the market signed. CMS may grant an exception where "
+            "providers of the type are not available to contract (42 CFR 422.116(f)). "
+            if is_ma(study.lob)
+            else "Cells that fail even with every provider of the market signed: the candidates for an exception "
+            "where providers of the type are not available to contract, as the program's own process allows. "
+        )
+        + "Exception viability: Strong "
         "when no uncontracted provider of the type is within reach of the county's beneficiaries; Possible when "
         "every one within reach has documented outreach; Weak when some have none yet (approach them and record "
-        "the answer before requesting). Rural and CEAC counties get CMS's expanded flexibility."
+        "the answer before requesting)."
+        + (" Rural and CEAC counties get CMS's expanded flexibility." if is_ma(study.lob) else "")
     )
     rows = []
     for c in sorted(infeasible, key=lambda c: (names.get(c.county_fips, ""), c.line_code))[:LIST_ROWS]:
@@ -369,8 +379,9 @@ def _recruit_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, s
     gap = "-" if rs.mip_gap is None else f"{rs.mip_gap * 100:.2f}%"
     pdf.para(
         f"The fewest providers whose signatures make every closable cell pass, chosen across the whole service "
-        f"area at once: a provider counts in every county whose beneficiaries it is within reach of (42 CFR "
-        f"422.116(a)(2)(i)), so one signature can close cells in several counties. {plural(rs.size, 'provider')}; "
+        f"area at once: a provider counts in every county whose beneficiaries it is within reach of"
+        f"{cite('reach', study.lob)}, so one signature can close cells in several counties. "
+        f"{plural(rs.size, 'provider')}; "
         f"{'proven to be the fewest' if rs.proven_optimal else f'at least {rs.lower_bound:,} are needed'} "
         f"(solver gap {gap}; one-at-a-time choice: {rs.greedy_size:,}). In priority order: each provider is the "
         "one that closes the most of what is still missing, given those above it."
@@ -470,13 +481,21 @@ def _method_section(pdf: ReportPDF, study: FeasibilityStudy) -> None:
     for text in (
         "Market capacity: every county x specialty is measured twice with the same rules: with the network "
         "as it is, and as if every provider of the market had signed. The second gives the best share of "
-        "beneficiaries within the maximum time and distance (42 CFR 422.116(d)) and the best number of "
-        "providers, or hospital beds, within reach of the county's beneficiaries (42 CFR 422.116(a)(2)(i), "
-        "(e)) that any network here could reach. Providers the regulation does not count (42 CFR "
-        "422.116(a)(3): children's, long-term care and specialized hospitals, residential-only providers and "
-        "the like) are not counted in the market either; deactivated NPIs and telehealth-only providers are left out.",
+        f"beneficiaries within the maximum time and distance{cite('share', study.lob)} and the best number of "
+        "providers, or hospital beds, within reach of the county's beneficiaries"
+        + (" (42 CFR 422.116(a)(2)(i), (e))" if is_ma(study.lob) else "")
+        + " that any network here could reach. "
+        + (
+            "Providers the regulation does not count (42 CFR 422.116(a)(3): children's, long-term care and "
+            "specialized hospitals, residential-only providers and the like) are not counted in the market either; "
+            if is_ma(study.lob)
+            else ""
+        )
+        + "deactivated NPIs and telehealth-only providers are left out.",
         "Credits: the telehealth and Certificate of Need credits of 42 CFR 422.116(d) (10 points, never stacked) "
-        "are applied as the plan earns them today; the study does not assume new telehealth contracts.",
+        "are applied as the plan earns them today; the study does not assume new telehealth contracts."
+        if is_ma(study.lob)
+        else "Credits: none (the telehealth and Certificate of Need credits are Medicare Advantage's).",
         "The recruit list: one integer programme over every cell that fails today but passes with the market. "
         "One yes/no choice per provider; a beneficiary point counts as within standard once any chosen "
         "provider is within reach of it; each cell must reach its required share and its minimum number. The "
