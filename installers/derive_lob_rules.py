@@ -12,7 +12,7 @@ the committed CSVs are exactly what this script writes and that every row cites 
 
 Files written (``resources/rules/``):
 
-- ``medicaid_{CA,PA,MN,MI,AZ}_2026.csv``: time/distance rule sets in the layout
+- ``medicaid_{CA,PA,MN,MI,AZ,GA}_2026.csv``: time/distance rule sets in the layout
   ``blueprint import ruleset`` accepts (``rules/lob.py``), plus source columns and, for California, a
   ``counties`` column (rows that apply to named counties only; built-in sets only). Lines use the CMS HSD
   specialty code a roster row carries (S03, 016, 040, ...) so that rosters score against them;
@@ -204,6 +204,15 @@ SOURCES: dict[str, Source] = {
         "https://www.aamc.org/advocacy-policy/washington-highlights/cms-finalizes-2027-notice-benefit-and-payment-parameters-final-rule",
         "final rule released 2026-05-15",
         "secondary",
+    ),
+    "GA-DCH-NA": Source(
+        "Georgia Department of Community Health, 'Network Adequacy' page: 'Figure 1. Geographic Access Standards "
+        "by Provider Type' of the Georgia Families Contract (Urban and Rural columns) and the 90 percent rule, as "
+        "saved from dch.georgia.gov in the public repository TensorEspresso/medicaid-specialty-mapper (the page's "
+        "own HTML)",
+        "https://dch.georgia.gov/medicaid-managed-care/network-adequacy",
+        "page published 2022-09-26, modified 2026-02-27 (as saved); read 2026-12",
+        "primary",
     ),
     "QHP-MI-DIFS": Source(
         "Michigan Department of Insurance and Financial Services, 'Michigan Network Adequacy Guidance' (updated "
@@ -518,6 +527,51 @@ def _az_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+# Georgia, Georgia Families Contract Figure 1 (DCH "Network Adequacy" page): one standard for urban and one for
+# rural counties, "at least 90% of the members in each county". Rows that require TWO providers within the
+# standard (PCPs, pediatricians, obstetric providers) are not built in: the engine tests each member's nearest
+# provider, so scoring them as one would overstate passes. Dental, pharmacy and vision have no HSD code.
+GA_SPECIALISTS = tuple((c, n) for c, n in MN_SPECIALISTS if c != "016")  # OB is its own (two-provider) row
+GA_NOTE = (
+    "the contract says X minutes or Y miles; the engine tests both (conservative); the page classes each county "
+    "urban or rural on a map that was not read: CMS Large Metro and Metro counties are taken as urban, Micro, Rural "
+    "and CEAC as rural (our reading)"
+)
+
+
+def _ga_rules() -> tuple[Rule, ...]:
+    rows = [(c, f"{n} (specialists)", "provider", "Specialists") for c, n in GA_SPECIALISTS]
+    rows += [("040", "Hospitals", "facility", "Hospitals")]
+    rows += [
+        (c, f"Mental health providers ({n})", "provider", "Mental Health Providers")
+        for c, n in (
+            ("029", "Psychiatry"),
+            ("036", "Clinical Psychology"),
+            ("037", "Clinical Social Work"),
+            ("068", "Outpatient Behavioral Health"),
+        )
+    ]
+    rows += [
+        (
+            c,
+            f"Therapy ({n})",
+            "facility",
+            "Therapy: Physical Therapists, Occupational Therapists and Speech Therapists",
+        )
+        for c, n in (("049", "Physical Therapy"), ("050", "Occupational Therapy"), ("051", "Speech Therapy"))
+    ]
+    rules = []
+    for code, name, kind, row in rows:
+        for designation in DESIGNATIONS:
+            urban = designation in ("Large Metro", "Metro")
+            minutes = miles = 30 if urban else 45
+            rules.append(
+                Rule(code, name, kind, designation, minutes, miles, 90, "GA-DCH-NA",
+                     f"Figure 1, {row}, {'Urban' if urban else 'Rural'}", "or", note=GA_NOTE)
+            )  # fmt: skip
+    return tuple(rules)
+
+
 # QHP on the Federally-facilitated Exchanges: the Letter to Issuers' maximum time (minutes) and distance (miles)
 # by the five CMS county types, as reproduced by Michigan DIFS (tables 4.3 individual and 4.4 facility specialty
 # types; column order Large Metro, Metro, Micro, Rural, CEAC, "Time standard is measured in minutes. Distance
@@ -740,6 +794,26 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
         ),
     ),
     RuleSetDef(
+        key="medicaid-GA-2026",
+        lob="medicaid",
+        state="GA",
+        name="Georgia Families geographic access standards (Georgia Families Contract, Figure 1)",
+        effective_from=2022,
+        plan_year=2026,
+        vintage="DCH 'Network Adequacy' page (published 2022-09-26, modified 2026-02-27); read 2026-12",
+        file_name="medicaid_GA_2026.csv",
+        rules=_ga_rules(),
+        notes=(
+            "Specialists, hospitals, mental health and therapy only. Primary care, pediatricians and obstetric "
+            "providers need TWO providers within the standard (8 miles urban, 15 rural, for PCPs; 30 or 45 minutes "
+            "or miles for obstetrics): the engine tests the nearest provider only, so they are not built in; "
+            "dental, pharmacy and vision have no HSD code (medicaid_unscored_2026.csv).",
+            "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
+            "urban, Micro, Rural and CEAC as rural.",
+            "First plan year 2022: the page's first publication; the contract's own effective date was not read.",
+        ),
+    ),
+    RuleSetDef(
         key="qhp-ffe-td-2026",
         lob="qhp",
         state=None,
@@ -770,6 +844,18 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
 # -- standards transcribed but not scored -----------------------------------------------------------------
 UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
+    ("GA", "PCPs: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
+     "Figure 1, PCPs*; two providers per member: the engine tests the nearest one only"),
+    ("GA", "Pediatricians: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
+     "Figure 1, Pediatricians; two providers per member: the engine tests the nearest one only"),
+    ("GA", "Obstetric providers: two within (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
+     "Figure 1, Obstetric Providers; two providers per member: the engine tests the nearest one only"),
+    ("GA", "General dental and dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
+     "GA-DCH-NA", "Figure 1, General Dental Providers; Dental Subspecialty Providers; no HSD code for dentists"),
+    ("GA", "Pharmacies, 24 hours a day, 7 days a week (urban / rural)", "15 / 30", "15 / 30", "or", "GA-DCH-NA",
+     "Figure 1, Pharmacies; no HSD code for pharmacies"),
+    ("GA", "Vision providers (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
+     "Figure 1, Vision Providers; no HSD code for vision providers"),
     ("CA", "Dental services provided by a Medi-Cal managed care plan", "30", "10", "or", "CA-WIC-14197",
      "14197(b)(3); no HSD specialty code for dentists"),
     ("CA", "Pharmacy", "30", "10", "or", "CA-HEALTHNET",
@@ -964,8 +1050,11 @@ NOT_VERIFIED = (
     "Kentucky, Maryland, Missouri: 907 KAR 17:015 section 2, COMAR 10.67.05.05 and 20 CSR 400-7.095 Exhibit A "
     "were found, but the stored copies end before (or show as a graphic) their time/distance values.",
     "Which states are the five largest Medicaid managed-care programs by enrollment was not verified; "
-    "California, New York, Texas, Florida and Pennsylvania were tried (two built in); Minnesota, Michigan and "
-    "Arizona were added because their texts could be read.",
+    "California, New York, Texas, Florida and Pennsylvania were tried (two built in); Minnesota, Michigan, "
+    "Arizona and Georgia were added because their texts could be read.",
+    "Georgia: the DCH county map of urban and rural counties (CMS Large Metro and Metro taken as urban); the "
+    "contract's own text and effective date; the two-provider rows (PCPs, pediatricians, obstetrics), which need "
+    "each member's second-nearest distinct provider and are not scored.",
 )
 
 

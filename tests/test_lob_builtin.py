@@ -159,6 +159,7 @@ def test_registry():
         "medicaid-MN-2026",
         "medicaid-MI-2026",
         "medicaid-AZ-2026",
+        "medicaid-GA-2026",
         "medicaid-federal-438.68",
         "qhp-ffe-2026",
         "qhp-ffe-td-2026",
@@ -330,6 +331,26 @@ def test_lines_of_business_and_states_never_mix(tmp_path, project):
             active_ruleset(p, "medicaid")
         with pytest.raises(BlueprintError, match="includes counties in PA"):
             lob_builtin.set_project_builtin(p, "medicaid-CA-2026")
+
+
+def test_georgia_urban_and_rural_without_the_two_provider_rows(tmp_path):
+    # Fulton (Atlanta, Large Metro: urban) and Atkinson County GA (rural in CMS's designation).
+    path = _project(tmp_path, "medicaid", [("13121", "GA"), ("13003", "GA")])
+    with open_project(path) as project:
+        assert active_ruleset(project, "medicaid").builtin_key == "medicaid-GA-2026"
+        fulton, atkinson = standards_for_county(project, "13121"), standards_for_county(project, "13003")
+        assert fulton.designation == "Large Metro" and atkinson.designation in ("Micro", "Rural", "CEAC")
+        for st, limit in ((fulton, 30), (atkinson, 45)):
+            for code in ("008", "040", "029", "068", "049"):
+                line = st.lines[code]
+                assert (line.max_minutes, line.max_miles, line.required_pct) == (limit, limit, 90), code
+            # Two providers within the standard cannot be scored: primary care and OB are not built in.
+            assert "S03" not in st.lines and "016" not in st.lines
+            assert any("TWO providers" in n for n in st.notes)
+        unscored = [r for r in _rows(RULES / "medicaid_unscored_2026.csv") if r["state"] == "GA"]
+        assert any(
+            r["standard"].startswith("PCPs: two within") and r["max_miles"] == "8 / 15" for r in unscored
+        )
 
 
 # The FFE QHP table (Letter to Issuers, as Michigan DIFS reproduces it), by the five CMS county types.

@@ -6,7 +6,7 @@ A project's line of business decides which rule set applies, best first:
 1. a rule set the user loaded: ``blueprint import ruleset PROJECT FILE --lob medicaid|qhp``;
 2. a built-in set (``lob_builtin.py``): the one chosen for the project (``blueprint ruleset PROJECT --use
    KEY``) or, automatically, the newest of its line of business and (Medicaid) its state. Built in today:
-   Medicaid for California, Pennsylvania, Michigan, Arizona and Minnesota, and the FFE QHP time/distance
+   Medicaid for California, Pennsylvania, Michigan, Arizona, Minnesota and Georgia, and the FFE QHP time/distance
    table as Michigan DIFS reproduces it (sources in docs/rules.md section 14).
 
 They are never mixed with MA's or with each other: a project of another line of business refuses the import

@@ -7,8 +7,8 @@ first plan year, vintage). Two kinds:
 
 - **rule sets** (time/distance, the layout ``blueprint import ruleset`` accepts): scored like a loaded rule
   set. Built in: ``medicaid-CA-2026`` (W&I Code 14197), ``medicaid-PA-2026`` (28 Pa. Code 9.679),
-  ``medicaid-MI-2026`` (MDHHS standards), ``medicaid-AZ-2026`` (AHCCCS ACOM 436) and ``medicaid-MN-2026``
-  (Minn. Stat. 62D.124), and for QHPs ``qhp-ffe-td-2026`` (the Letter to Issuers table as Michigan DIFS
+  ``medicaid-MI-2026`` (MDHHS standards), ``medicaid-AZ-2026`` (AHCCCS ACOM 436), ``medicaid-MN-2026``
+  (Minn. Stat. 62D.124) and ``medicaid-GA-2026`` (Georgia Families Contract, Figure 1), and for QHPs ``qhp-ffe-td-2026`` (the Letter to Issuers table as Michigan DIFS
   reproduces it); docs/rules.md section 14 says which sources were primary and what is our reading;
 - **requirements** (not scored): the 42 CFR 438.68 framework and the FFE QHP requirements of plan year
   2026 (share within standard, appointment wait times, essential community providers, and the Letter's
