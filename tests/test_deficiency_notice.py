@@ -191,3 +191,20 @@ def test_row_numbers_are_the_spreadsheet_rows_across_blank_lines(project, tmp_pa
     )
     with pytest.raises(InputFileError, match=r"row 4, column notice_date: 'someday'"):
         import_notice(project, path)
+
+
+@pytest.mark.parametrize("lob", ["qhp", "medicaid"])
+def test_other_lines_of_business_refuse_a_cms_ma_notice(tmp_path, lob) -> None:
+    """The deficiency response is CMS's MA process (42 CFR 422.116): a QHP or Medicaid project refuses the
+    notice, says why, and writes nothing."""
+    from blueprint_desktop.errors import BlueprintError
+    from blueprint_desktop.store import create_project, open_project
+
+    path = tmp_path / f"{lob}.bpproj"
+    create_project(path, lob, lob=lob, plan_year=2026, counties=[("48201", "TX"), ("48157", "TX")])
+    with open_project(path) as project:
+        with pytest.raises(
+            BlueprintError, match=f"is a {lob.upper()} project; deficiency notices here are CMS's"
+        ):
+            import_notice(project, write_notice(tmp_path))
+        assert list_notices(project) == []

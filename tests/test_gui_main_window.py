@@ -684,7 +684,8 @@ def test_status_bar_times_are_local(monkeypatch) -> None:
 
 
 def test_a_qhp_project_offers_no_hsd_tables(qtbot, tmp_path) -> None:
-    """The HSD tables are MA's HPMS submission: the action is off for a QHP project, and says why."""
+    """The HSD tables are MA's HPMS submission and deficiency notices CMS's MA process: both actions are off
+    for a QHP project, and the HSD one says why."""
     from blueprint_desktop.store import create_project
 
     path = tmp_path / "qhp.bpproj"
@@ -695,3 +696,4 @@ def test_a_qhp_project_offers_no_hsd_tables(qtbot, tmp_path) -> None:
     assert not window.act_export_hsd.isEnabled()
     assert "Medicare Advantage submission" in window.act_export_hsd.toolTip()
     assert window.act_export_providers.isEnabled()
+    assert not window.act_notice.isEnabled()  # CMS's MA deficiency process (deficiency/notice.py)

@@ -461,6 +461,14 @@ def import_notice(
     """Import a notice file (CSV/XLSX table, or pasted text when ``text`` or the suffix is .txt)."""
     path = Path(path)
     progress = progress or Progress()
+    lob = (getattr(project, "lob", None) or "ma").lower()
+    if lob != "ma":
+        # The response this workflow builds (the 30-day plan, the pathways, the corrective action package) is
+        # CMS's Medicare Advantage process under 42 CFR 422.116; a Medicaid or QHP review follows its own.
+        raise BlueprintError(
+            f"{project.path}: is a {lob.upper()} project; deficiency notices here are CMS's Medicare Advantage "
+            "network adequacy notices, answered under 42 CFR 422.116, so they are imported into MA projects only"
+        )
     if not path.is_file():
         raise InputFileError(f"{path}: no such notice file")
     if window_kind not in plan.DEFAULT_WINDOWS:

@@ -1137,7 +1137,8 @@ class MainWindow(QMainWindow):
         self.act_encrypt.setEnabled(has and not busy and not encrypted and not self.project.read_only)
         self.act_decrypt.setEnabled(encrypted and not busy and not self.project.read_only)
         self.act_import.setEnabled(writable and not busy)
-        self.act_notice.setEnabled(writable and not busy)
+        # CMS's MA deficiency process (deficiency/notice.import_notice refuses other lines of business).
+        self.act_notice.setEnabled(writable and not busy and (self.project.lob or "ma").lower() == "ma")
         self.act_reference.setEnabled(writable and not busy)
         self.act_print.setEnabled(has and not busy)
         for act in (
