@@ -114,6 +114,21 @@ def test_market_only_studies_without_the_roster(study_and_path) -> None:
     assert bare.recruit_set.verified_pass == len(bare.recruit_set.target_cells)
 
 
+def _study_args(path, out) -> list[str]:
+    """A three-line study of ``path`` with its JSON on stdout and its report at ``out``."""
+    return [
+        "feasibility",
+        str(path),
+        "--lines",
+        "007,017,040",
+        "--time-limit",
+        "20",
+        "--json",
+        "--pdf",
+        str(out),
+    ]
+
+
 def test_cli_json_and_pdf(study_and_path, tmp_path, capsys) -> None:
     from pypdf import PdfReader
 
@@ -121,22 +136,7 @@ def test_cli_json_and_pdf(study_and_path, tmp_path, capsys) -> None:
 
     _, path = study_and_path
     out = tmp_path / "feasibility.pdf"
-    assert (
-        main(
-            [
-                "feasibility",
-                str(path),
-                "--lines",
-                "007,017,040",
-                "--time-limit",
-                "20",
-                "--json",
-                "--pdf",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(_study_args(path, out)) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data["lines"]) == {"007", "017", "040"}
     assert data["recruit_set"]["verified_pass"] == len(data["recruit_set"]["target_cells"])
@@ -190,18 +190,7 @@ def test_a_qhp_study_cites_no_medicare_advantage_rule(tmp_path, capsys) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE meta SET value = 'qhp' WHERE key = 'lob'")
     out = tmp_path / "qhp.pdf"
-    args = [
-        "feasibility",
-        str(path),
-        "--lines",
-        "007,017,040",
-        "--time-limit",
-        "20",
-        "--json",
-        "--pdf",
-        str(out),
-    ]
-    assert main(args) == 0
+    assert main(_study_args(path, out)) == 0
     data = json.loads(capsys.readouterr().out)
     reasons = " ".join(
         " ".join(c["reasons"] + (c["exception"] or {}).get("reasons", []))
