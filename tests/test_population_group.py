@@ -75,5 +75,6 @@ def test_a_qhp_run_rests_on_residents_under_65_and_says_so(tmp_path):
         assert harris.detail["population"].startswith(
             "residents under 65 (ACS 2018-22) spread over their ZIP areas"
         )
+        assert "telehealth_basis" not in harris.detail  # the telehealth credit is MA's
         dist = nearest_distribution(project, "48201", "S03")
         assert dist.population == "under-65 population"

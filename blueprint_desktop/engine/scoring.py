@@ -261,6 +261,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     max_point_l = max_point_pct.tolist()
     estimated = measure.estimated_time
     texts: dict = {}  # rollup.evaluate's words per standard, for this run
+    ma_credits = (inputs.lob or "ma").lower() == "ma"
     population = _population_labels(pts, p_county, n_c, inputs.lob)
     if method == "road":
         coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
@@ -416,7 +417,8 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
                 max_point_l[i],
             )
             res = evaluate(counties[i], stds[i], stats, tele.applies(code, counties[i]), estimated, texts)
-            res.detail["telehealth_basis"] = tele.basis
+            if ma_credits:  # the telehealth credit is MA's (422.116(d)(5)); other lines of business earn none
+                res.detail["telehealth_basis"] = tele.basis
             res.confidence = score_l[i]
             res.confidence_band = conf.band(score_l[i])
             res.confidence_parts = breakdown[i]

@@ -130,6 +130,8 @@ class ResultDetail(QWidget):
             start=1,
         ):
             name = QLabel(text)
+            if key == "share":
+                self.share_name = name  # renamed per cell's population (_name_reached_column)
             measured, standard, verdict = QLabel(), QLabel(), QLabel()
             measured.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.metrics.addWidget(name, row, 0)
@@ -380,11 +382,13 @@ class ResultDetail(QWidget):
         """The people a target brings within the standard are the cell's population points: 65+ residents
         (MA), residents under 65 (QHP), of every age (Medicaid), or the plan's enrollees."""
         if population.startswith("65+") or not population:
-            label, tip = "65+ reached", "People aged 65+"
+            label, tip, share = "65+ reached", "People aged 65+", "Beneficiaries within standard"
         elif population.startswith("the plan's enrollees"):
-            label, tip = "Enrollees reached", "Enrollees"
+            label, tip, share = "Enrollees reached", "Enrollees", "Enrollees within standard"
         else:
             label, tip = "People reached", population.split(" (")[0].capitalize()
+            share = f"{tip} within standard"
+        self.share_name.setText(share)
         col = TARGET_COLUMNS.index("65+ reached")
         item = self.targets.horizontalHeaderItem(col)
         if item is not None and item.text() != label:
