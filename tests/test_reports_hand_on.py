@@ -282,7 +282,7 @@ def score_project_path(path: str) -> None:
 
 
 def test_a_qhp_summary_cites_no_medicare_advantage_rule(tmp_path):
-    """A QHP project's summary names its own rule set; 42 CFR 422.116, the MA credits and the telehealth basis
+    """A QHP project's summary and results workbook name its own rule set; 42 CFR 422.116, the MA credits and the telehealth basis
     are Medicare Advantage's and are not printed for it."""
     from blueprint_desktop.store import create_project, open_project
 
@@ -295,6 +295,16 @@ def test_a_qhp_summary_cites_no_medicare_advantage_rule(tmp_path):
         _add(qhp, "1000000001", "Adams Heart", ["008"], [(fb_lat, fb_lon, FORT_BEND), (h_lat, h_lon, HARRIS)])
         score_project(qhp)
         out = executive_summary.write_executive_summary(qhp, tmp_path / "q.pdf")
+        book = matrix_xlsx.write_matrix_xlsx(qhp, tmp_path / "q.xlsx")
+    from openpyxl import load_workbook
+
+    basis = " ".join(
+        str(cell)
+        for ws in load_workbook(book).worksheets
+        for row in ws.iter_rows(values_only=True)
+        for cell in row
+    )
+    assert "422.116" not in basis and "ACA marketplace (QHP) network adequacy" in basis
     text = " ".join(PdfReader(str(out)).pages[0].extract_text().split())
     assert "ACA marketplace (QHP) network adequacy" in text and "qhp-ffe-td-2026" in text
     assert "422.116" not in text and "Telehealth basis" not in text

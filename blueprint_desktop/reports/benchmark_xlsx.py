@@ -20,6 +20,7 @@ from pathlib import Path
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.safe_cells import safe_text
+from blueprint_desktop.rules.citations import is_ma
 from blueprint_desktop.status_colors import STATUS_ORDER, status_tint
 
 SIDE_HEADERS = [
@@ -57,6 +58,12 @@ BASIS_NOTE = (
     "Their providers count as listed in their directory (contract executed, credentialing active); the "
     "42 CFR 422.116(a)(3) exclusions apply from their taxonomies; they get no telehealth credit (their files "
     "do not say who offers it)."
+)
+# The same for a Medicaid or QHP project: its own rule set, no MA exclusions or credits (rules/citations.py).
+BASIS_NOTE_OTHER = (
+    "Both networks scored with the same engine on the same inputs: the service area, the project's rule set "
+    "and the same population points, drive time estimated from straight-line distance. Their providers count as "
+    "listed in their directory (contract executed, credentialing active)."
 )
 
 
@@ -151,7 +158,7 @@ def write_benchmark_xlsx(project, network_id: int, out: Path | str, progress: Pr
         ("Providers", net.providers),
         ("Locations", net.locations),
         ("Unlocated providers", net.unlocated),
-        ("How scored", BASIS_NOTE),
+        ("How scored", BASIS_NOTE if is_ma(getattr(project, "lob", None)) else BASIS_NOTE_OTHER),
     ):
         c = WriteOnlyCell(ws, value=label)
         c.font = bold

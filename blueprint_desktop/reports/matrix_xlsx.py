@@ -31,6 +31,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.safe_cells import safe_row, safe_text
+from blueprint_desktop.rules.citations import framework, is_ma
 from blueprint_desktop.status_colors import STATUS_ORDER, status_tint
 
 VIEWS = (
@@ -246,7 +247,9 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
         ("Plan year", facts["plan_year"]),
         (
             "Standard",
-            "42 CFR 422.116 (Medicare Advantage network adequacy)" if facts["lob"] == "ma" else facts["lob"],
+            "42 CFR 422.116 (Medicare Advantage network adequacy)"
+            if is_ma(facts["lob"])
+            else framework(facts["lob"]),
         ),
         ("Scoring run", f"run {run.get('id', '-')}, {run.get('started_at', '-')}"),
         (
@@ -264,9 +267,15 @@ def write_matrix_xlsx(project, path: str | os.PathLike[str], progress: Progress 
         ("Telehealth credit basis", ", ".join(facts["telehealth_basis"]) or "-"),
         (
             "Status rule",
-            "Failing: share within standard below the required share (42 CFR 422.116(d)(4)) or credited count below "
-            "the minimum (42 CFR 422.116(e)). At Risk: passing by less than 3 points, exactly at the minimum, or "
-            "only through provisionally credentialed providers.",
+            (
+                "Failing: share within standard below the required share (42 CFR 422.116(d)(4)) or credited count "
+                "below the minimum (42 CFR 422.116(e)). "
+                if is_ma(facts["lob"])
+                else "Failing: share within standard below the required share or credited count below the minimum "
+                "of the rule set named under Criteria. "
+            )
+            + "At Risk: passing by less than 3 points, exactly at the minimum, or only through provisionally "
+            "credentialed providers.",
         ),
         ("Colours", "Pass, At Risk and Failing fills are those of the results table and the map."),
     ]
