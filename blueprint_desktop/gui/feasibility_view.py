@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from blueprint_desktop.engine.feasibility import DEFAULT_TIME_LIMIT_S, INFEASIBLE, PASSES_NOW, RECRUIT
 from blueprint_desktop.gui.messages import show_task_error
 from blueprint_desktop.gui.worker import TaskRunner
+from blueprint_desktop.rules.citations import is_ma
 
 OUTCOME_COLORS = {PASSES_NOW: "#c8e6c9", RECRUIT: "#ffecb3", INFEASIBLE: "#f4b2a0"}
 OUTCOME_LABELS = {
@@ -248,7 +249,8 @@ class FeasibilityDialog(QDialog):
             f"{rs.size:,} providers sign ({'proven fewest' if rs.proven_optimal else f'at least {rs.lower_bound:,} needed'}; "
             f"solver gap {gap}; greedy {rs.greedy_size:,}; re-scored: {rs.verified_pass:,} of "
             f"{len(rs.target_cells):,} pass), {counts[INFEASIBLE]:,} cannot pass with this market "
-            f"(exception candidates, 42 CFR 422.116(f)). Market: {study.market.get('candidate_providers', 0):,} "
+            f"(exception candidates{', 42 CFR 422.116(f)' if is_ma(study.lob) else ''}). Market: "
+            f"{study.market.get('candidate_providers', 0):,} "
             f"providers not under contract."
         )
         self._fill_matrix(study, names)
