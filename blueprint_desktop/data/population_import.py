@@ -326,7 +326,7 @@ def _outside(points: Sequence[dict[str, Any]], inside: set[str]) -> dict[str, An
 def _coverage(points: Sequence[dict[str, Any]], group=None) -> list[dict[str, Any]]:
     """Counties whose file total is far from the census count of the project's population group."""
     from blueprint_desktop.geo.counties import county_name, load_counties
-    from blueprint_desktop.geo.population_group import counts, group_for
+    from blueprint_desktop.geo.population_group import counts
 
     group = group or group_for("ma")
     rows = load_counties()

@@ -786,7 +786,7 @@ def _credit_exclusions(project, first_rows: dict[str, int]) -> list[dict[str, An
     if df.empty:
         return []
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in excluded_rows(df, (project.lob or "ma").lower()).itertuples(index=False):
+    for r in excluded_rows(df, project.lob).itertuples(index=False):
         key = (str(r.npi), str(r.line_code))
         if key not in out:
             out[key] = {

@@ -508,7 +508,7 @@ class Context:
         except Exception:  # noqa: BLE001 - no reference tables in this project
             rows = []
         ssa.update({str(s): (str(st), f) for s, st, f in rows})
-        return cls(ssa, (getattr(project, "lob", None) or "ma").lower())
+        return cls(ssa, project.lob)
 
 
 def parse_county(text: str, state: str, ctx: Context) -> str:

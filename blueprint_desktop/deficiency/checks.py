@@ -110,7 +110,7 @@ def _credit_exclusion_findings(project) -> list[Finding]:
     df = load_locations(project)
     if df.empty:
         return []
-    rows = excluded_rows(df[df.source != "market"], (project.lob or "ma").lower())
+    rows = excluded_rows(df[df.source != "market"], project.lob)
     out: dict[tuple[str, str], Finding] = {}
     for r in rows.itertuples(index=False):
         key = (str(r.npi), str(r.line_code))

@@ -41,6 +41,7 @@ from blueprint_desktop.deficiency import gaps as gapmod
 from blueprint_desktop.deficiency import plan
 from blueprint_desktop.errors import BlueprintError, InputFileError
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.rules.citations import is_ma
 from blueprint_desktop.store.project import sha256_file, utc_now
 
 BATCH_KIND = "deficiency-notice"
@@ -461,8 +462,8 @@ def import_notice(
     """Import a notice file (CSV/XLSX table, or pasted text when ``text`` or the suffix is .txt)."""
     path = Path(path)
     progress = progress or Progress()
-    lob = (getattr(project, "lob", None) or "ma").lower()
-    if lob != "ma":
+    lob = project.lob
+    if not is_ma(lob):
         # The response this workflow builds (the 30-day plan, the pathways, the corrective action package) is
         # CMS's Medicare Advantage process under 42 CFR 422.116; a Medicaid or QHP review follows its own.
         raise BlueprintError(

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from blueprint_desktop.engine.targeting import recruitment_targets
+from blueprint_desktop.rules.citations import is_ma
 
 FLEXIBLE_TYPES = ("Rural", "CEAC")
 
@@ -72,7 +73,7 @@ def viability(
     """The verdict from what is known: the uncontracted NPIs within reach, those with outreach on record,
     and whether signing some of them (``chosen``) would make the county pass (see the module doc). CMS's
     rural flexibility and expectations are MA's: another line of business (``lob``) is not told of them."""
-    ma = (lob or "ma").lower() == "ma"
+    ma = is_ma(lob)
     documented = in_reach & contacted
     reasons = [f"County type {designation}."]
     if ma and designation in FLEXIBLE_TYPES:
@@ -105,5 +106,5 @@ def exception_viability(project, county_fips: str, line_code: str, today=None) -
     in_reach = {c.npi for c in plan.candidates if c.new_weight > 0}
     return viability(
         county_fips, line_code, designation, in_reach, _outreach_npis(project), plan.reaches_pass,
-        len(plan.chosen), (project.lob or "ma").lower(),
+        len(plan.chosen), project.lob,
     )  # fmt: skip

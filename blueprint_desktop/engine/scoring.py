@@ -52,6 +52,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
 from blueprint_desktop.geo.population_group import group_for
 from blueprint_desktop.progress import Progress
+from blueprint_desktop.rules.citations import is_ma
 
 METHODS = ("straight", "road")
 ORDER_MIN_POINTS = 20_000  # from here the points are queried in Z-order (nearest.SpatialOrder)
@@ -261,7 +262,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     max_point_l = max_point_pct.tolist()
     estimated = measure.estimated_time
     texts: dict = {}  # rollup.evaluate's words per standard, for this run
-    ma_credits = (inputs.lob or "ma").lower() == "ma"
+    ma_credits = is_ma(inputs.lob)
     population = _population_labels(pts, p_county, n_c, inputs.lob)
     if method == "road":
         coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
@@ -747,7 +748,7 @@ def gather_inputs(
         list(lines) if lines else None,
         telehealth_basis=telehealth_basis(project),
         served=served_counties(project),
-        lob=(getattr(project, "lob", None) or "ma").lower(),
+        lob=project.lob,
     )
 
 

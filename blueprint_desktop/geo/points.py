@@ -106,7 +106,7 @@ def census_points(
         weight = sub.weight.astype(float)
         if group.key != "65+":
             # The sample spreads each ZCTA's 65+ count; the same spread carries the group's count.
-            weight = weight * zcta_factor(group.key).reindex(sub.zcta.astype(str)).fillna(1.0).to_numpy()
+            weight = weight * zcta_factor(group).reindex(sub.zcta.astype(str)).fillna(1.0).to_numpy()
         out = pd.DataFrame(
             {
                 "point_id": sub.point_id,

@@ -62,13 +62,12 @@ def counts(zcta_rows: pd.DataFrame, group: PopulationGroup) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def zcta_factor(key: str) -> pd.Series:
+def zcta_factor(group: PopulationGroup) -> pd.Series:
     """Per ZCTA, the group's count over its 65+ count (both floored at 1): the beneficiary sample spreads each
     ZCTA's 65+ count over its points, so this factor turns a point's weight into the group's, with the same
     spread and the ZCTA's exact total."""
     zctas = pd.read_parquet(
         geography_file("population_points.parquet"), columns=["point_id", "population", "pop_65"]
     )
-    group = next(g for g in GROUPS.values() if g.key == key)
     factor = counts(zctas, group) / np.maximum(zctas.pop_65.fillna(0).to_numpy(float), 1.0)
     return pd.Series(factor, index=zctas.point_id.astype(str))

@@ -51,6 +51,7 @@ from blueprint_desktop.gui.settings import (
 )
 from blueprint_desktop.gui.timeline_pane import TimelinePane
 from blueprint_desktop.gui.worker import TaskError, TaskRunner
+from blueprint_desktop.rules.citations import is_ma
 from blueprint_desktop.store import roster_queries as rq
 
 APP_TITLE = "Blueprint Desktop"
@@ -1138,7 +1139,7 @@ class MainWindow(QMainWindow):
         self.act_decrypt.setEnabled(encrypted and not busy and not self.project.read_only)
         self.act_import.setEnabled(writable and not busy)
         # CMS's MA deficiency process (deficiency/notice.import_notice refuses other lines of business).
-        self.act_notice.setEnabled(writable and not busy and (self.project.lob or "ma").lower() == "ma")
+        self.act_notice.setEnabled(writable and not busy and is_ma(self.project.lob))
         self.act_reference.setEnabled(writable and not busy)
         self.act_print.setEnabled(has and not busy)
         for act in (
@@ -1150,11 +1151,11 @@ class MainWindow(QMainWindow):
         ):
             act.setEnabled(has and not busy)
         # The HSD tables are MA's HPMS submission (reports/hsd_tables.build_tables refuses other lines of business).
-        is_ma = has and (self.project.lob or "ma").lower() == "ma"
-        self.act_export_hsd.setEnabled(is_ma and not busy)
+        ma_project = has and is_ma(self.project.lob)
+        self.act_export_hsd.setEnabled(ma_project and not busy)
         self.act_export_hsd.setToolTip(
             "Export the HSD provider and facility tables and their rejection list"
-            if is_ma or not has
+            if ma_project or not has
             else "The HSD tables are the Medicare Advantage submission to HPMS: not for this "
             f"{self.project.lob.upper()} project (the Servicing providers export lists its network)"
         )

@@ -53,7 +53,7 @@ def line_candidates(
     line_locs = locs[locs.line_code == line_code].reset_index(drop=True)
     if inputs is not None:
         inputs.today = today
-    lob = (getattr(project, "lob", None) or "ma").lower()
+    lob = project.lob
     contracted = credited_locations(ScoringInputs([], {}, pd.DataFrame(), line_locs, today=today, lob=lob))
     contracted = contracted[["provider_id", "npi", "name", "lat", "lon"]].reset_index(drop=True)
 

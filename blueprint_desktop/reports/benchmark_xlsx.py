@@ -158,7 +158,7 @@ def write_benchmark_xlsx(project, network_id: int, out: Path | str, progress: Pr
         ("Providers", net.providers),
         ("Locations", net.locations),
         ("Unlocated providers", net.unlocated),
-        ("How scored", BASIS_NOTE if is_ma(getattr(project, "lob", None)) else BASIS_NOTE_OTHER),
+        ("How scored", BASIS_NOTE if is_ma(project.lob) else BASIS_NOTE_OTHER),
     ):
         c = WriteOnlyCell(ws, value=label)
         c.font = bold

@@ -29,19 +29,13 @@ from blueprint_desktop.reports.matrix_xlsx import (
     run_row,
     status_counts,
 )
+from blueprint_desktop.rules.citations import framework
 from blueprint_desktop.status_colors import STATUS_ORDER, status_color, status_text_color
 
 WORST = 10
 LETTER = "letter"
 STATUS_RANK = {"Failing": 0, "At Risk": 1, "Pass": 2}
 TITLE = "Network adequacy: executive summary"
-
-
-# The heading's standard for a project of another line of business (its rule set is named under Criteria).
-LOB_TITLES = {
-    "qhp": "ACA marketplace (QHP) network adequacy",
-    "medicaid": "Medicaid managed care network adequacy",
-}
 
 
 def _rgb(hex_color: str, lighten: float = 0.0) -> tuple[int, int, int]:
@@ -203,11 +197,7 @@ def write_executive_summary(project, path: str | os.PathLike[str], progress: Pro
     )
     pdf.set_font(FONT, "", 8.5)
     ma = facts["lob"] == "ma"
-    standard = (
-        "Medicare Advantage network adequacy, 42 CFR 422.116"
-        if ma
-        else LOB_TITLES.get(facts["lob"], facts["lob"])
-    )
+    standard = "Medicare Advantage network adequacy, 42 CFR 422.116" if ma else framework(facts["lob"])
     pdf.cell(
         width,
         4.5,

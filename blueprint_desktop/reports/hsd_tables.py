@@ -56,6 +56,7 @@ from blueprint_desktop.progress import Progress
 from blueprint_desktop.reports.atomic_file import atomic_outputs
 from blueprint_desktop.reports.safe_cells import NEEDS_CARE_PATTERN, safe_text
 from blueprint_desktop.rules import crosswalk
+from blueprint_desktop.rules.citations import is_ma
 from blueprint_desktop.rules.standards import (
     PRIMARY_CARE_LINE,
     all_lines,
@@ -404,8 +405,8 @@ def _or_blank(values) -> list[Any]:
 def build_tables(project, progress: Progress | None = None) -> HsdTables:
     """The provider and facility HSD tables of the project's credited network, sorted for reading:
     by SSA code, county, specialty code, NPI and location (then roster order)."""
-    lob = (getattr(project, "lob", None) or "ma").lower()
-    if lob != "ma":
+    lob = project.lob
+    if not is_ma(lob):
         # The tables are MA's HPMS submission (SSA county codes, MA specialty codes, MA criteria): a Medicaid or
         # QHP network written in them would be a document of another line of business (never mixed).
         raise BlueprintError(
