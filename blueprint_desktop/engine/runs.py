@@ -84,6 +84,9 @@ def _standards_dict(standards) -> dict[str, Any]:
     if not dataclasses.is_dataclass(standards):
         return standards.as_dict()
     lines = [_flat(line) for line in standards.lines.values()]
+    for line in lines:  # as LineStandard.as_dict: one provider within the standard is left out
+        if line is not None and line.get("providers_within") == 1:
+            del line["providers_within"]
     out = dict(getattr(standards, "__dict__", None) or {})
     if len(out) != _field_count(standards):
         return standards.as_dict()

@@ -14,8 +14,9 @@ or the built-in set, and a Medicaid set of one state is refused for a service ar
 
 CSV columns (one row per line x county type; ``county_type`` may be ``All``):
 ``line_code, line_name, kind (provider|facility), county_type (Large Metro|Metro|Micro|Rural|CEAC|All),
-max_minutes, max_miles, required_pct``, optional ``min_count, ratio_per_1000, plan_year`` and ``source``
-(the citation shown with the line's standard). Lines starting with ``#`` are skipped. Every line must have a
+max_minutes, max_miles, required_pct``, optional ``min_count, ratio_per_1000, plan_year``, ``providers_within``
+(1 or 2: the distinct providers each member needs within the standard, as Georgia's "Two (2) within ...";
+default 1) and ``source`` (the citation shown with the line's standard). Lines starting with ``#`` are skipped. Every line must have a
 standard for all five county types. ``ratio_per_1000`` applies to the county's imported enrollees. Built-in
 sets may also restrict a row to named counties (``counties``: ``;``-separated FIPS): in a named county its
 row wins over the line's row for all counties (Arizona: Maricopa and Pima), and a line with only
@@ -141,8 +142,15 @@ def parse_rules(
             raise InputFileError(
                 f"{name}: row {i}, column 'counties': {bad[0]!r} is not a 5-digit county FIPS"
             )
+        within = _num(row.get("providers_within", ""), name, i, "providers_within", whole=True)
+        if within is not None and within not in (1, 2):
+            raise InputFileError(
+                f"{name}: row {i}, column 'providers_within': {row.get('providers_within')!r} must be 1 or 2 (the "
+                "distinct providers each member needs within the standard; the engine measures up to the second)"
+            )
         cell = {
             "max_minutes": minutes, "max_miles": miles, "required_pct": pct,
+            "providers_within": int(within or 1),
             "min_count": _num(row.get("min_count", ""), name, i, "min_count", whole=True),
             "ratio_per_1000": _num(row.get("ratio_per_1000", ""), name, i, "ratio_per_1000"),
             "combine": (row.get("combine") or "and").strip().lower() or "and",
@@ -203,7 +211,7 @@ def import_ruleset(project, path: str | Path, lob: str, name: str | None = None)
     lines, years = parse_rules(rows, path.name, first)
     out = [
         (code, entry["name"], entry["kind"], d, c["max_minutes"], c["max_miles"], c["required_pct"], c["min_count"],
-         c["ratio_per_1000"])
+         c["ratio_per_1000"], c["providers_within"])
         for code, entry in lines.items() for d, c in entry["by_designation"].items()
     ]  # fmt: skip
     sources = {
@@ -230,7 +238,7 @@ def import_ruleset(project, path: str | Path, lob: str, name: str | None = None)
         rs_id = int(cur.lastrowid)
         project.conn.executemany(
             "INSERT INTO rule_set_lines(rule_set_id, line_code, line_name, kind, designation, max_minutes, max_miles,"
-            " required_pct, min_count, ratio_per_1000) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " required_pct, min_count, ratio_per_1000, providers_within) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [(rs_id, *r) for r in out],
         )
         project.audit(f"import.ruleset.{lob}", "rule_sets", rs_id, {"file": path.name, "lines": len(lines)})
@@ -255,15 +263,15 @@ def loaded_ruleset(project, lob: str) -> RuleSet | None:
         if summary and summary[0]:
             sources = json.loads(summary[0]).get("sources", {}) or {}
     lines: dict[str, dict[str, Any]] = {}
-    for code, lname, kind, d, minutes, miles, pct, minimum, ratio in project.conn.execute(
-        "SELECT line_code, line_name, kind, designation, max_minutes, max_miles, required_pct, min_count, ratio_per_1000"
-        " FROM rule_set_lines WHERE rule_set_id = ? ORDER BY rowid",
+    for code, lname, kind, d, minutes, miles, pct, minimum, ratio, within in project.conn.execute(
+        "SELECT line_code, line_name, kind, designation, max_minutes, max_miles, required_pct, min_count, ratio_per_1000,"
+        " providers_within FROM rule_set_lines WHERE rule_set_id = ? ORDER BY rowid",
         (row[0],),
     ):
         entry = lines.setdefault(code, {"name": lname, "kind": kind, "by_designation": {}, "by_county": {}})
         entry["by_designation"][d] = {
             "max_minutes": minutes, "max_miles": miles, "required_pct": pct, "min_count": minimum,
-            "ratio_per_1000": ratio, "combine": "and", "source": sources.get(code, ""), "source_url": "",
+            "ratio_per_1000": ratio, "providers_within": int(within or 1), "combine": "and", "source": sources.get(code, ""), "source_url": "",
             "source_section": "", "note": "",
         }  # fmt: skip
     return RuleSet(
@@ -359,7 +367,7 @@ def standards_for_county(project, fips: str, lob: str, plan_year: int) -> County
             code=code, name=entry["name"], kind=entry["kind"], max_minutes=cell["max_minutes"],
             max_miles=cell["max_miles"], min_count=minimum, required_pct=cell["required_pct"],
             telehealth_credit=False, credit_points=0.0, counts_beds=False, source="ruleset",
-            ratio_per_1000=cell["ratio_per_1000"],
+            ratio_per_1000=cell["ratio_per_1000"], providers_within=int(cell.get("providers_within", 1)),
         )  # fmt: skip
         if cell["source"]:
             where = f" {cell['source_section']}" if cell["source_section"] else ""

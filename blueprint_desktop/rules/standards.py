@@ -104,9 +104,15 @@ class LineStandard:
     con_credit: bool = False  # on the Certificate of Need tab with T/D customised "N": +10 (422.116(d)(5))
     con_customized: bool = False  # on the CON tab but T/D customised "Y": CMS gives no CON credit there
     telehealth_certain: bool = True
+    # Distinct providers (NPIs) each member needs within the standard: 1 for MA and most states; 2 where a
+    # state asks for two (Georgia Families Figure 1: PCPs, obstetric providers). Engine: second_provider.py.
+    providers_within: int = 1
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.providers_within == 1:  # the usual case is left out, so older runs' fingerprints still match
+            del out["providers_within"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from blueprint_desktop.store import (
     schema_evidence_chain,
     schema_locations_cache,
     schema_population,
+    schema_providers_within,
     schema_reference,
     schema_reports,
 )
@@ -62,6 +63,11 @@ MIGRATIONS: list[Migration] = [
         12,
         "locations frame cache: the frame a run reads, emptied by triggers on any change",
         schema_locations_cache.SQL,
+    ),
+    Migration(
+        13,
+        "rule sets: the distinct providers each member needs within a standard (one or two)",
+        schema_providers_within.SQL,
     ),
 ]
 
