@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from blueprint_desktop.progress import Progress
 
@@ -37,6 +38,9 @@ class NearestDistribution:
     population: str = (
         "65+ population"  # whom the weights count, for labels ("under-65 population", "enrollees")
     )
+    # 2: the standard asks for two distinct providers, and minutes/miles are to each point's second-nearest
+    # distinct provider (engine/second_provider.py), as the run measured them.
+    providers_within: int = 1
 
     @property
     def has_whatif(self) -> bool:
@@ -68,7 +72,13 @@ def nearest_distribution(
 ) -> NearestDistribution:
     """Time and distance from each of the county's points to the nearest credited location of the line;
     with ``assumed`` provider ids, also with them signed (the what-if), measured the same way."""
-    from blueprint_desktop.engine.scoring import LocSet, StraightMeasure, credited_locations, gather_inputs
+    from blueprint_desktop.engine.scoring import (
+        LocSet,
+        StraightMeasure,
+        credited_locations,
+        gather_inputs,
+        second_distinct,
+    )
 
     progress = progress or Progress()
     inputs = gather_inputs(project, [line_code], [county_fips], progress.scaled(0.0, 0.7))
@@ -79,12 +89,23 @@ def nearest_distribution(
     lat, lon = pts.lat.to_numpy(float), pts.lon.to_numpy(float)
     county_idx = np.zeros(len(pts), dtype=np.int64)
 
-    def line_locs(inp) -> LocSet:
+    within = int(getattr(std, "providers_within", 1) or 1)
+
+    def line_locs(inp) -> tuple[LocSet, np.ndarray]:
         cred = credited_locations(inp)
         cred = cred[cred.line_code == line_code] if len(cred) else cred
         if not len(cred):
-            return LocSet(np.zeros(0), np.zeros(0))
-        return LocSet(cred.lat.to_numpy(float), cred.lon.to_numpy(float))
+            return LocSet(np.zeros(0), np.zeros(0)), np.zeros(0, dtype=object)
+        return LocSet(cred.lat.to_numpy(float), cred.lon.to_numpy(float)), cred.npi.to_numpy()
+
+    def measured(locs_npi: tuple[LocSet, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        locs, npi = locs_npi
+        # Same search limit as a run: twice the time standard, so points beyond it are still measured.
+        limit = 2.0 * float(std.max_minutes)
+        if within == 2:
+            minutes, miles, _ = second_distinct(measure, locs, pd.factorize(npi)[0], limit)
+            return minutes, miles
+        return measure.nearest(locs, limit=limit)
 
     locs = line_locs(inputs)
     assumed_ids = tuple(sorted({int(i) for i in assumed}))
@@ -106,12 +127,12 @@ def nearest_distribution(
     else:
         method = "straight"
         measure = StraightMeasure(county_idx, lat, lon, [std_c.designation])
-    # Same search limit as a run: twice the time standard, so points beyond it are still measured.
-    minutes, miles = measure.nearest(locs, limit=2.0 * float(std.max_minutes))
+    minutes, miles = measured(locs)
     after_minutes = after_miles = None
     if assumed_ids:
-        after_locs = line_locs(replace(inputs, extra_credited=frozenset(assumed_ids)))
-        after_minutes, after_miles = measure.nearest(after_locs, limit=2.0 * float(std.max_minutes))
+        after_minutes, after_miles = measured(
+            line_locs(replace(inputs, extra_credited=frozenset(assumed_ids)))
+        )
         after_minutes, after_miles = np.asarray(after_minutes, float), np.asarray(after_miles, float)
     progress.update(1.0, "measured", force=True)
     return NearestDistribution(
@@ -128,6 +149,7 @@ def nearest_distribution(
         after_miles,
         assumed_ids,
         _population_words(pts, inputs.lob),
+        within,
     )
 
 

@@ -173,12 +173,15 @@ class _StandardText:
     max_minutes: float
     max_miles: float
     source: Any
+    of_what: str = "a credited location"  # whom the share counts: one provider, or two distinct ones
+    providers_within: int = 1
 
     @classmethod
     def of(cls, standard) -> _StandardText:
         beds = bool(getattr(standard, "counts_beds", False))
         required = float(standard.required_pct)
         minimum = int(standard.min_count or 0)
+        within = int(getattr(standard, "providers_within", 1) or 1)
         return cls(
             required=required,
             minimum=minimum,
@@ -196,6 +199,8 @@ class _StandardText:
             max_minutes=standard.max_minutes,
             max_miles=standard.max_miles,
             source=getattr(standard, "source", None),
+            of_what="two distinct credited providers" if within == 2 else "a credited location",
+            providers_within=within,
         )
 
 
@@ -260,7 +265,7 @@ def evaluate(
         )
     if not share_ok:
         reasons.append(
-            f"Only {share:.1f}% of beneficiaries live within {where} of a credited location; "
+            f"Only {share:.1f}% of beneficiaries live within {where} of {st.of_what}; "
             f"{st.required_text}% required."
         )
     if not count_ok:
@@ -286,8 +291,9 @@ def evaluate(
                 )
                 status = "At Risk"
         if status == "Pass":
+            of_two = " of two distinct providers" if st.providers_within == 2 else ""
             reasons.append(
-                f"{share:.1f}% within {where} ({st.required_text}% required); "
+                f"{share:.1f}% within {where}{of_two} ({st.required_text}% required); "
                 f"{_fmt(stats.count)} credited {unit} ({minimum} required)."
             )
     near = near_the_line(share_ok, required, credit, stats)
@@ -297,8 +303,17 @@ def evaluate(
         reasons.append("Drive time estimated from straight-line distance (no road network imported).")
     p90_minutes, p90_miles = stats.p90_minutes, stats.p90_miles
     if not math.isfinite(p90_minutes) or not math.isfinite(p90_miles):
-        reasons.append("At least 10% of beneficiaries have no credited location within the search limit.")
-    return CountyLineResult(
+        reasons.append(
+            "At least 10% of beneficiaries have no credited location within the search limit."
+            if st.providers_within == 1
+            else "At least 10% of beneficiaries do not have two distinct credited providers within the search limit."
+        )
+    if st.providers_within == 2:
+        reasons.append(
+            "This standard asks for two providers within it: each beneficiary point is measured to its "
+            "second-nearest distinct credited provider (NPI), and the share and 90th percentiles are of that distance."
+        )
+    result = CountyLineResult(
         county_fips,
         st.code,
         st.name,
@@ -330,6 +345,9 @@ def evaluate(
             "near_line": near,
         },
     )
+    if st.providers_within != 1:  # left out when 1, so MA results stay as they were
+        result.detail["providers_within"] = st.providers_within
+    return result
 
 
 SPEED_ERROR = 0.15  # the plausible error of a travel-time estimate the "near the line" flag tests

@@ -47,6 +47,7 @@ from blueprint_desktop.engine.rollup import (
     weighted_percentile,
     weighted_percentiles,
 )
+from blueprint_desktop.engine.second_provider import second_by_classes, second_straight
 from blueprint_desktop.engine.travel_time import straight_miles_per_minute
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
@@ -126,6 +127,29 @@ class StraightMeasure:
         xyz = locs.xyz if len(locs) else np.zeros((0, 3))
         c, loc = self.points.reach_pairs(locs.tree, xyz, radius, self.grid)
         return c, loc
+
+    def second(self, locs: LocSet, npi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(minutes, miles) to each point's second-nearest distinct provider (``second_provider.py``)."""
+        if self.order is None:
+            miles = second_straight(self.points.xyz, locs.tree, npi)
+        else:  # Z-order, as the nearest queries: the same answers, faster
+            miles = np.empty(len(self.lat))
+            miles[self.order.perm] = second_straight(self.order.xyz, locs.tree, npi)
+        return miles / self.mpm[self.point_county], miles
+
+
+def second_distinct(measure, locs: LocSet, npi: np.ndarray, limit: float | None) -> tuple[np.ndarray, ...]:
+    """(minutes, miles, off-network flag or None) to each point's second-nearest distinct provider (NPI)
+    under any measure: straight line by k nearest neighbours, roads by nearest searches over two classes of
+    NPIs per bit (``second_provider.py``)."""
+    if isinstance(measure, StraightMeasure):
+        return (*measure.second(locs, npi), None)
+
+    def nearest(rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        minutes, miles = measure.nearest(LocSet(locs.lat[rows], locs.lon[rows]), limit=limit)
+        return minutes, miles, np.asarray(getattr(measure, "off_network", np.zeros(len(minutes), bool)))
+
+    return second_by_classes(nearest, npi, len(measure.point_county), n_values=3)
 
     def reach_sums(self, locs: LocSet, max_minutes, max_miles, columns: np.ndarray, listed=None):
         """``reach``'s pairs summed per county (``CountyPoints.reach_sums``), for a run's counts."""
@@ -330,9 +354,11 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
         sub = geo_cols.iloc[rows]
         prov = provisional[rows]
 
+        two_c = np.array([bool(s) and s.providers_within == 2 for s in stds], dtype=bool)
         ctx = _LineContext(
-            measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds, provisional, loc_units, phases
-        )
+            measure, npi_code, t_max, d_max, p_county, p_w, n_c, beds, provisional, loc_units, phases,
+            two_c[p_county] if two_c.any() else None,
+        )  # fmt: skip
         minutes, miles, share, total, reach, near_idx = ctx.measure_cells(rows, sub)
         off_share = None
         line_rules = rules_frac
@@ -371,6 +397,7 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
                     minutes_a[redo], miles_a[redo], _ = measure.nearest_index(active, redo)
             else:
                 minutes_a, miles_a = ctx.nearest(active)
+            minutes_a, miles_a = ctx.with_second(rows[keep], active, minutes_a, miles_a)
             share_a = ctx.shares(minutes_a, miles_a)[0]
             count_a = reach.count_active
             phases.mark("provisional re-check")
@@ -630,6 +657,21 @@ class _LineContext:
     provisional: np.ndarray  # per credited row
     loc_units: dict[str, np.ndarray]  # per credited row (confidence.location_units)
     phases: _Phases | None = None
+    # Per point: the county asks for two distinct providers within the standard (LineStandard.providers_within);
+    # None when no county of the line does (every MA line).
+    two: np.ndarray | None = None
+
+    def with_second(self, rows: np.ndarray, locs: LocSet, minutes: np.ndarray, miles: np.ndarray):
+        """``minutes``/``miles`` with each point of a two-provider county measured to its second-nearest
+        distinct provider instead of its nearest (a road run's off-network flags follow the same trips)."""
+        if self.two is None:
+            return minutes, miles
+        nearest_off = getattr(self.measure, "off_network", None)
+        limit = 2.0 * float(np.nanmax(self.t_max))
+        m2, mi2, off2 = second_distinct(self.measure, locs, self.npi_code[rows], limit)
+        if nearest_off is not None and off2 is not None:
+            self.measure.off_network = np.where(self.two, off2, nearest_off)
+        return np.where(self.two, m2, minutes), np.where(self.two, mi2, miles)
 
     def nearest(self, locs: LocSet) -> tuple[np.ndarray, np.ndarray]:
         if hasattr(self.measure, "nearest_index"):
@@ -656,6 +698,7 @@ class _LineContext:
             minutes, miles, near_idx = self.measure.nearest_index(locs)
         else:
             minutes, miles = self.nearest(locs)
+        minutes, miles = self.with_second(rows, locs, minutes, miles)
         phases.mark("nearest")
         share, total = self.shares(minutes, miles)
         reach = self.reach_counts(rows, sub, locs)
