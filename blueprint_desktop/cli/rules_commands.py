@@ -137,6 +137,7 @@ def cmd_standards(args: argparse.Namespace) -> int:
                         ("CON +10", getattr(line, "con_credit", False)),
                         ("CON tab, customised: no credit", getattr(line, "con_customized", False)),
                         ("telehealth-eligible", line.telehealth_credit),
+                        ("two distinct providers within", getattr(line, "providers_within", 1) == 2),
                     )
                     if on
                 ]
@@ -192,7 +193,8 @@ def cmd_standards(args: argparse.Namespace) -> int:
 
 def _cell_text(cell: dict) -> str:
     joined = " or " if cell.get("combine") == "or" else "/"
-    return f"{cell['max_minutes']:g} min{joined}{cell['max_miles']:g} mi, {cell['required_pct']:g}%"
+    two = ", two providers" if cell.get("providers_within", 1) == 2 else ""
+    return f"{cell['max_minutes']:g} min{joined}{cell['max_miles']:g} mi, {cell['required_pct']:g}%{two}"
 
 
 def _print_ruleset(ruleset) -> None:

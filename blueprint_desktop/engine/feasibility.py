@@ -1075,7 +1075,23 @@ def compute_feasibility(
     progress.update(0.62, "measuring who reaches whom")
     model_cells = [c for c in cells if c.outcome in (RECRUIT, INFEASIBLE)]
     cred = credited_locations(inputs)
-    target = [i for i, c in enumerate(model_cells) if c.outcome == RECRUIT]
+    # A cell whose standard asks for two providers per person (LineStandard.providers_within) is left out of
+    # the joint recruit set, which counts one provider per person: it would come out too small. Its market
+    # capacity and outcome above are the engine's own (second-nearest distinct provider); the smallest set
+    # for it alone is solved exactly by recruitment targeting (targeting.py), and the cell says so.
+    two = [
+        i
+        for i, c in enumerate(model_cells)
+        if c.outcome == RECRUIT and inputs.standards[c.county_fips].lines[c.line_code].providers_within == 2
+    ]
+    for i in two:
+        model_cells[i].reasons.append(
+            "The standard asks for two distinct providers within it for each person: this cell is not in the "
+            "service-area recruit set (which counts one provider per person); plan it with the cell's own "
+            "recruitment targets, which solve that requirement exactly."
+        )
+    apart = frozenset(two)
+    target = [i for i, c in enumerate(model_cells) if c.outcome == RECRUIT and i not in apart]
     problem, units, keys, reach = _reach_model(inputs, model_cells, cand_rows, cred, before, target)
     clock.mark("reach model")
     # Exception viability of the infeasible cells (42 CFR 422.116(f)): who is within reach, and whether

@@ -21,14 +21,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from blueprint_desktop.engine.credited import candidate_mask
+from blueprint_desktop.engine.second_provider import second_straight
 from blueprint_desktop.engine.travel_time import reach_miles
 from blueprint_desktop.errors import BlueprintError
-from blueprint_desktop.geo.distance import miles_to_chord, to_unit_vectors
+from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_unit_vectors
 
 MILP_TIME_LIMIT_S = 10.0
 
@@ -39,10 +41,15 @@ def greedy_cover(
     needed: float,
     min_picks: float = 0,
     count_weights: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> list[int]:
     """Largest new weight first until ``needed`` weight is covered, then the largest count contribution
-    until ``min_picks`` (providers, or beds with ``count_weights``) is reached."""
-    covered = np.zeros(cover.shape[1], dtype=bool)
+    until ``min_picks`` (providers, or beds with ``count_weights``) is reached.
+
+    ``need[i]``: how many more distinct providers point i needs (1, or 2 where a standard asks for two
+    within it and the point has none today). A point counts once it has them all; until then a candidate
+    is credited with its share of the way, weight / need (for need 1, the plain new weight)."""
+    left = np.ones(cover.shape[1]) if need is None else np.asarray(need, float).copy()
     chosen: list[int] = []
     got = 0.0
     counted = 0.0
@@ -51,7 +58,7 @@ def greedy_cover(
     sets = [cov.indices[cov.indptr[j] : cov.indptr[j + 1]] for j in range(cov.shape[0])]
     while got + 1e-9 < needed or counted + 1e-9 < min_picks:
         if got + 1e-9 < needed:
-            gains = np.array([weights[s][~covered[s]].sum() for s in sets])
+            gains = np.array([(weights[s] / np.maximum(left[s], 1.0))[left[s] > 0].sum() for s in sets])
         else:
             gains = q.copy()  # the share is met: close the count gap with the fewest candidates
         if chosen:
@@ -61,9 +68,10 @@ def greedy_cover(
             break  # nothing left adds to the share (or, once it is met, to the count)
         chosen.append(j)
         idx = cov.indices[cov.indptr[j] : cov.indptr[j + 1]]
-        got += weights[idx][~covered[idx]].sum()
+        done = idx[left[idx] == 1]
+        got += weights[done].sum()
+        left[idx] = np.maximum(left[idx] - 1, 0)
         counted += q[j]
-        covered[idx] = True
     return chosen
 
 
@@ -74,15 +82,18 @@ def milp_cover(
     min_picks: float = 0,
     time_limit: float = MILP_TIME_LIMIT_S,
     count_weights: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> tuple[list[int] | None, str]:
-    """Exact minimum-cardinality weighted cover; (None, reason) when HiGHS proves nothing in time."""
+    """Exact minimum-cardinality weighted cover; (None, reason) when HiGHS proves nothing in time.
+    ``need[i]``: the distinct providers point i still needs (default 1; ``greedy_cover``)."""
     n_c, n_p = cover.shape
     if n_c == 0:
         return None, "no candidates"
     # Variables: x_j (candidates) then y_i (points). Minimise sum x.
     c = np.concatenate([np.ones(n_c), np.zeros(n_p)])
-    # y_i - sum_j cover[j, i] x_j <= 0
-    a_link = csr_matrix(np.hstack([-cover.T.toarray(), np.eye(n_p)])) if n_p else None
+    # need_i y_i - sum_j cover[j, i] x_j <= 0: a point counts once need_i chosen candidates reach it.
+    need_v = np.ones(n_p) if need is None else np.asarray(need, float)
+    a_link = csr_matrix(np.hstack([-cover.T.toarray(), np.diag(need_v)])) if n_p else None
     cons = []
     if n_p:
         cons.append(LinearConstraint(a_link, -np.inf, 0.0))
@@ -155,30 +166,37 @@ def plan_from_arrays(
     count_gap: float,
     time_limit: float = MILP_TIME_LIMIT_S,
     count_weights: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> tuple[list[int], list[float], bool, str]:
-    """Chosen candidate rows, the share after each addition, whether it passes, and the solver used."""
+    """Chosen candidate rows, the share after each addition, whether it passes, and the solver used.
+    ``need[i]``: distinct providers point i still needs (0 where ``covered_now``; default 1 elsewhere)."""
+    need_all = (~covered_now).astype(float) if need is None else np.asarray(need, float)
+    covered_now = need_all <= 0
     total = weights.sum()
     now = weights[covered_now].sum()
     needed = max(0.0, (required_pct - credit_points) / 100.0 * total - now)
     open_pts = np.flatnonzero(~covered_now)
     sub = cover[:, open_pts] if cover.shape[0] else cover
     w_open = weights[open_pts]
+    need_open = need_all[open_pts]
     q = np.ones(cover.shape[0]) if count_weights is None else np.asarray(count_weights, float)
-    chosen, solver = milp_cover(sub, w_open, needed, count_gap, time_limit, q)
+    chosen, solver = milp_cover(sub, w_open, needed, count_gap, time_limit, q, need_open)
     if chosen is None:
-        chosen = greedy_cover(sub, w_open, needed, count_gap, q)
+        chosen = greedy_cover(sub, w_open, needed, count_gap, q, need_open)
         solver = f"greedy ({solver})"
     else:
         solver = "milp (HiGHS, optimal)"
         # Order the exact set greedily so "share after each addition" climbs as fast as possible.
-        order = greedy_cover(sub[chosen], w_open, np.inf, 0)
+        order = greedy_cover(sub[chosen], w_open, np.inf, 0, need=need_open)
         first = [chosen[k] for k in order]
         chosen = first + [j for j in chosen if j not in first]
-    covered = covered_now.copy()
+    left = need_all.copy()
     shares = []
     for j in chosen:
-        covered[cover[j].indices] = True
-        shares.append(round(min(100.0, weights[covered].sum() / total * 100 + credit_points), 2))
+        idx = cover[j].indices
+        left[idx] = np.maximum(left[idx] - 1, 0)
+        shares.append(round(min(100.0, weights[left <= 0].sum() / total * 100 + credit_points), 2))
+    covered = left <= 0
     got = weights[covered].sum() / total * 100 + credit_points if total else 0.0
     passes = got + 1e-9 >= required_pct and float(q[chosen].sum() if chosen else 0.0) + 1e-9 >= count_gap
     return chosen, shares, bool(passes), solver
@@ -206,28 +224,52 @@ def recruitment_targets(
 
     cred = credited_locations(inputs)
     cred = cred[cred.line_code == line_code]
-    covered_now = np.zeros(len(weights), dtype=bool)
+    within = int(getattr(std, "providers_within", 1) or 1)
+    chord_r = miles_to_chord(radius) + 1e-12
+    # Distinct providers each point still needs within reach: 1 - (nearest within) for the usual standard;
+    # 2 - (nearest within) - (second-nearest distinct NPI within) where the standard asks for two.
+    need = np.full(len(weights), float(within))
     if len(cred):
         tree = cKDTree(to_unit_vectors(cred.lat, cred.lon))
         d, _ = tree.query(p_xyz, k=1)
-        covered_now = d <= miles_to_chord(radius) + 1e-12
+        need -= d <= chord_r
+        if within == 2:
+            second = second_straight(p_xyz, tree, pd.factorize(cred.npi)[0])
+            need -= second <= chord_to_miles(chord_r)  # the same reach as the chord test above
+    covered_now = need <= 0
     cand = locs[candidate_mask(locs, today, inputs.lob) & (locs.line_code == line_code).to_numpy()]
+    if within == 2 and len(cand):
+        # Two rows of one NPI (a roster row and its NPPES row) are one provider, not two.
+        first_id = cand.groupby("npi").provider_id.transform("first")
+        cand = cand.assign(provider_id=first_id.to_numpy())
     prov_ids = list(dict.fromkeys(cand.provider_id))
     rows, cols = [], []
     if len(cand):
         ptree = cKDTree(p_xyz)
-        hits = ptree.query_ball_point(to_unit_vectors(cand.lat, cand.lon), miles_to_chord(radius) + 1e-12)
+        hits = ptree.query_ball_point(to_unit_vectors(cand.lat, cand.lon), chord_r)
         pos = {pid: k for k, pid in enumerate(prov_ids)}
-        for pid, h in zip(cand.provider_id, hits, strict=True):
+        # A candidate already credited at another location is not a new distinct provider where that
+        # location already reaches (two-provider standards only: for one, any location within reach will do).
+        same_npi: dict[str, set[int]] = {}
+        if within == 2 and len(cred):
+            cand_npis = set(cand.npi)
+            for npi, lat, lon in zip(cred.npi, cred.lat, cred.lon, strict=True):
+                if npi in cand_npis:
+                    hit = ptree.query_ball_point(to_unit_vectors([lat], [lon])[0], chord_r)
+                    same_npi.setdefault(npi, set()).update(hit)
+        for pid, npi, h in zip(cand.provider_id, cand.npi, hits, strict=True):
+            taken = same_npi.get(npi, ())
             for i in h:
-                rows.append(pos[pid])
-                cols.append(i)
+                if i not in taken:
+                    rows.append(pos[pid])
+                    cols.append(i)
     cover = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prov_ids), len(weights)))
     cover.data[:] = 1.0
     cover = (cover > 0).astype(float).tocsr()
     credit = result.detail.get("credit_points", result.detail.get("telehealth_credit_points", 0.0)) or 0.0
+    # The people a candidate alone brings within standard: the points it reaches that need one more.
     new_w = np.array(
-        [weights[cover[j].indices][~covered_now[cover[j].indices]].sum() for j in range(len(prov_ids))]
+        [weights[cover[j].indices][need[cover[j].indices] == 1].sum() for j in range(len(prov_ids))]
     )
     total = weights.sum()
     info = cand.drop_duplicates("provider_id").set_index("provider_id")
@@ -277,6 +319,7 @@ def recruitment_targets(
         credit,
         count_gap,
         count_weights=q[order] if order else q,
+        need=np.maximum(need, 0.0),
     )
     ranked = [candidates[j] for j in order]
     flips = counties_flipped(
@@ -285,6 +328,11 @@ def recruitment_targets(
     for c in ranked[:top]:
         c.counties_flipped = flips.get(c.provider_id, [])
     notes = [f"reach {radius:.1f} straight-line miles ({std.max_minutes:g} min / {std.max_miles:g} mi)"]
+    if within == 2:
+        notes.append(
+            "the standard asks for two distinct providers within it: a point counts once two credited NPIs "
+            "reach it; the smallest set is solved with that requirement (each point's need: 2, 1 or 0)"
+        )
     if not passes:
         notes.append("even every candidate together does not make this county pass; consider an exception")
     plan = TargetPlan(
@@ -347,8 +395,6 @@ def stores_phone(project) -> bool:
 
 def _add_contact_and_distance(project, candidates: list[Candidate], cand, gap_xyz: np.ndarray) -> None:
     """Fill each candidate's ``miles_to_gap`` and, from its location nearest the gap, address and phone."""
-    from blueprint_desktop.geo.distance import chord_to_miles
-
     if not candidates or len(cand) == 0:
         return
     placed = cand[cand.lat.notna() & cand.lon.notna()]
@@ -418,7 +464,17 @@ def counties_flipped(project, line_code: str, cand_locs, today=None) -> dict[int
     measure_reach(replace(inputs, counties=list(failing)), line_code, cand_locs, (), reach)
     flips: dict[int, list[str]] = {}
     for pid, cand in reach.items():
+        # Where the standard asks for two providers, the people a candidate brings depend on who else
+        # reaches them: score the counties it reaches with it signed (a few cells, as a run measures them).
+        two = [f for f in cand.reaches if inputs.standards[f].lines[line_code].providers_within == 2]
+        if two:
+            signed = replace(inputs, counties=two, extra_credited=frozenset({int(pid)}))
+            for r in compute_results(signed, "straight"):
+                if r.status != "Failing":
+                    flips.setdefault(int(pid), []).append(r.county_fips)
         for fips in cand.reaches:
+            if fips in two:
+                continue
             r = failing[fips]
             gap = r.min_count - r.credited_count
             if r.detail.get("counts_beds"):

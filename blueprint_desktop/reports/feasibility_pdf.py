@@ -243,6 +243,16 @@ def _summary_page(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
             f"{len(rs.target_cells):,} cells pass.",
             size=9.5,
         )
+    in_set = set(map(tuple, rs.target_cells))
+    apart = [c for c in study.cells if c.outcome == RECRUIT and (c.county_fips, c.line_code) not in in_set]
+    if apart:
+        pdf.para(
+            f"{plural(len(apart), 'more cell')} ({', '.join(sorted({c.line_code for c in apart}))}) could pass with "
+            "the market but are not in this set: their standard asks for two distinct providers within it for each "
+            "person, which the set does not model. Each is planned on its own, with that requirement, in the "
+            "cell's recruitment targets.",
+            size=9.5,
+        )
     infeasible = [c for c in study.cells if c.outcome == INFEASIBLE]
     if infeasible:
         share = sum(1 for c in infeasible if "share" in c.shortfall)
