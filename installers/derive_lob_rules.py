@@ -253,6 +253,9 @@ class Rule:
     combine: str = "and"  # "or": the source says X miles OR Y minutes (the engine tests both; see docs)
     counties: tuple[tuple[str, str], ...] = ()  # ((FIPS, name), ...): the row applies to these counties only
     note: str = ""
+    providers_within: int = (
+        1  # distinct providers each member needs within the standard (GA: "Two (2) within")
+    )
 
 
 @dataclass(frozen=True)
@@ -528,9 +531,11 @@ def _az_rules() -> tuple[Rule, ...]:
 
 
 # Georgia, Georgia Families Contract Figure 1 (DCH "Network Adequacy" page): one standard for urban and one for
-# rural counties, "at least 90% of the members in each county". Rows that require TWO providers within the
-# standard (PCPs, pediatricians, obstetric providers) are not built in: the engine tests each member's nearest
-# provider, so scoring them as one would overstate passes. Dental, pharmacy and vision have no HSD code.
+# rural counties, "at least 90% of the members in each county". Obstetric providers need TWO within the
+# standard ("Two (2) within thirty (30) minutes or thirty (30) miles"): scored on each member's second-nearest
+# distinct provider (engine/second_provider.py). PCPs and pediatricians need two within a distance and no time
+# ("Two (2) within eight (8) miles"), which the rule-set layout cannot say (every row has a time), and
+# pediatricians have no HSD code: both transcribed, not scored. Dental, pharmacy and vision have no HSD code.
 GA_SPECIALISTS = tuple((c, n) for c, n in MN_SPECIALISTS if c != "016")  # OB is its own (two-provider) row
 GA_NOTE = (
     "the contract says X minutes or Y miles; the engine tests both (conservative); the page classes each county "
@@ -560,14 +565,20 @@ def _ga_rules() -> tuple[Rule, ...]:
         )
         for c, n in (("049", "Physical Therapy"), ("050", "Occupational Therapy"), ("051", "Speech Therapy"))
     ]
+    rows += [("016", "Obstetric providers (Obstetrics & Gynecology): two within the standard", "provider",
+              "Obstetric Providers")]  # fmt: skip
     rules = []
     for code, name, kind, row in rows:
+        two = code == "016"
         for designation in DESIGNATIONS:
             urban = designation in ("Large Metro", "Metro")
             minutes = miles = 30 if urban else 45
+            note = GA_NOTE + ("; Two (2) providers within the standard: measured to each member's second-nearest "
+                              "distinct provider (NPI)" if two else "")  # fmt: skip
             rules.append(
                 Rule(code, name, kind, designation, minutes, miles, 90, "GA-DCH-NA",
-                     f"Figure 1, {row}, {'Urban' if urban else 'Rural'}", "or", note=GA_NOTE)
+                     f"Figure 1, {row}, {'Urban' if urban else 'Rural'}", "or", note=note,
+                     providers_within=2 if two else 1)
             )  # fmt: skip
     return tuple(rules)
 
@@ -804,9 +815,10 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
         file_name="medicaid_GA_2026.csv",
         rules=_ga_rules(),
         notes=(
-            "Specialists, hospitals, mental health and therapy only. Primary care, pediatricians and obstetric "
-            "providers need TWO providers within the standard (8 miles urban, 15 rural, for PCPs; 30 or 45 minutes "
-            "or miles for obstetrics): the engine tests the nearest provider only, so they are not built in; "
+            "Specialists, hospitals, mental health, therapy and obstetric providers. Obstetric providers (016) need "
+            "TWO distinct providers within 30 (urban) or 45 (rural) minutes or miles: each member's second-nearest "
+            "distinct provider is measured. Primary care and pediatricians (two within 8 miles urban, 15 rural, with "
+            "no time) are not built in: every row of a rule set has a time, and pediatricians have no HSD code; "
             "dental, pharmacy and vision have no HSD code (medicaid_unscored_2026.csv).",
             "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
             "urban, Micro, Rural and CEAC as rural.",
@@ -845,11 +857,9 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
 UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
     ("GA", "PCPs: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
-     "Figure 1, PCPs*; two providers per member: the engine tests the nearest one only"),
+     "Figure 1, PCPs*; a distance and no time: the rule-set layout gives every row a time"),
     ("GA", "Pediatricians: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
-     "Figure 1, Pediatricians; two providers per member: the engine tests the nearest one only"),
-    ("GA", "Obstetric providers: two within (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
-     "Figure 1, Obstetric Providers; two providers per member: the engine tests the nearest one only"),
+     "Figure 1, Pediatricians; no HSD code for pediatricians, and a distance with no time"),
     ("GA", "General dental and dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
      "GA-DCH-NA", "Figure 1, General Dental Providers; Dental Subspecialty Providers; no HSD code for dentists"),
     ("GA", "Pharmacies, 24 hours a day, 7 days a week (urban / rural)", "15 / 30", "15 / 30", "or", "GA-DCH-NA",
@@ -1053,8 +1063,8 @@ NOT_VERIFIED = (
     "California, New York, Texas, Florida and Pennsylvania were tried (two built in); Minnesota, Michigan, "
     "Arizona and Georgia were added because their texts could be read.",
     "Georgia: the DCH county map of urban and rural counties (CMS Large Metro and Metro taken as urban); the "
-    "contract's own text and effective date; the two-provider rows (PCPs, pediatricians, obstetrics), which need "
-    "each member's second-nearest distinct provider and are not scored.",
+    "contract's own text and effective date; the PCP and pediatrician rows (two providers within a distance "
+    "with no time limit), which are not scored.",
 )
 
 
@@ -1062,7 +1072,7 @@ NOT_VERIFIED = (
 RULE_COLUMNS = (
     "line_code", "line_name", "kind", "county_type", "max_minutes", "max_miles", "required_pct", "min_count",
     "ratio_per_1000", "plan_year", "counties", "county_names", "combine", "source", "source_url",
-    "source_section", "source_vintage", "verified", "note",
+    "source_section", "source_vintage", "verified", "note", "providers_within",
 )  # fmt: skip
 REQUIREMENT_COLUMNS = (
     "item", "category", "requirement", "value", "unit", "source", "source_url", "source_section",
@@ -1106,7 +1116,7 @@ def derive_rule_set(rs: RuleSetDef) -> str:
         w.writerow((
             r.line_code, r.line_name, r.kind, r.county_type, _num(r.minutes), _num(r.miles), _num(r.required_pct),
             "", "", rs.plan_year, ";".join(f for f, _ in r.counties), ";".join(n for _, n in r.counties),
-            r.combine, title, url, r.section, vintage, verified, r.note,
+            r.combine, title, url, r.section, vintage, verified, r.note, r.providers_within,
         ))  # fmt: skip
     return out.getvalue()
 

@@ -333,7 +333,7 @@ def test_lines_of_business_and_states_never_mix(tmp_path, project):
             lob_builtin.set_project_builtin(p, "medicaid-CA-2026")
 
 
-def test_georgia_urban_and_rural_without_the_two_provider_rows(tmp_path):
+def test_georgia_urban_and_rural_with_two_obstetric_providers(tmp_path):
     # Fulton (Atlanta, Large Metro: urban) and Atkinson County GA (rural in CMS's designation).
     path = _project(tmp_path, "medicaid", [("13121", "GA"), ("13003", "GA")])
     with open_project(path) as project:
@@ -344,9 +344,13 @@ def test_georgia_urban_and_rural_without_the_two_provider_rows(tmp_path):
             for code in ("008", "040", "029", "068", "049"):
                 line = st.lines[code]
                 assert (line.max_minutes, line.max_miles, line.required_pct) == (limit, limit, 90), code
-            # Two providers within the standard cannot be scored: primary care and OB are not built in.
-            assert "S03" not in st.lines and "016" not in st.lines
-            assert any("TWO providers" in n for n in st.notes)
+            # "Two (2) within" for obstetric providers: scored on the second-nearest distinct provider. Every
+            # other line asks for one. Primary care (two within a distance and no time) is not built in.
+            ob = st.lines["016"]
+            assert (ob.max_minutes, ob.max_miles, ob.required_pct, ob.providers_within) == (limit, limit, 90, 2)
+            assert {line.providers_within for c, line in st.lines.items() if c != "016"} == {1}
+            assert "S03" not in st.lines
+            assert any("TWO distinct providers" in n for n in st.notes)
         unscored = [r for r in _rows(RULES / "medicaid_unscored_2026.csv") if r["state"] == "GA"]
         assert any(
             r["standard"].startswith("PCPs: two within") and r["max_miles"] == "8 / 15" for r in unscored
