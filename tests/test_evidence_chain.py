@@ -312,7 +312,8 @@ def test_migration_chains_an_older_projects_rows(scenario, capsys):
     project.close()
     # Turn the file back into schema 9: no chain, no redactions, v4's update trigger, nothing of v11 on.
     raw = sqlite3.connect(path)
-    raw.execute("ALTER TABLE rule_set_lines DROP COLUMN providers_within")  # v13 (first: triggers still valid)
+    # v13's column first, while the triggers the drops below invalidate still hold.
+    raw.execute("ALTER TABLE rule_set_lines DROP COLUMN providers_within")
     for name in ("evidence_chain", "outreach_redactions"):
         raw.execute(f"DROP TABLE {name}")
     for kind, name in raw.execute(

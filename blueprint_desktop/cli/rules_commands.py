@@ -9,6 +9,7 @@ from pathlib import Path
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.progress import terminal_progress
+from blueprint_desktop.rules.standard_words import has_time_limit, limits_text
 
 
 def register(groups) -> None:
@@ -142,7 +143,8 @@ def cmd_standards(args: argparse.Namespace) -> int:
                     if on
                 ]
                 print(
-                    f"  {line.code:5} {line.name[:42]:42} {line.max_minutes:>5g} {line.max_miles:>6g} "
+                    f"  {line.code:5} {line.name[:42]:42} "
+                    f"{f'{line.max_minutes:>5g}' if has_time_limit(line.max_minutes) else 'none':>5} {line.max_miles:>6g} "
                     f"{line.min_count:>6} {line.required_pct:>5g}%{' beds' if line.counts_beds else ''}"
                     f"{'  ' + '; '.join(marks) if marks else ''}"
                 )
@@ -194,7 +196,7 @@ def cmd_standards(args: argparse.Namespace) -> int:
 def _cell_text(cell: dict) -> str:
     joined = " or " if cell.get("combine") == "or" else "/"
     two = ", two providers" if cell.get("providers_within", 1) == 2 else ""
-    return f"{cell['max_minutes']:g} min{joined}{cell['max_miles']:g} mi, {cell['required_pct']:g}%{two}"
+    return f"{limits_text(cell['max_minutes'], cell['max_miles'], joined)}, {cell['required_pct']:g}%{two}"
 
 
 def _print_ruleset(ruleset) -> None:

@@ -840,7 +840,8 @@ class RoadMeasure:
         l_node = self._need(l_orig)
         self._add_known(l_orig)
         l_pos = np.searchsorted(self._known, l_node)
-        wanted = [c for c in range(self.n_counties) if np.isfinite(max_minutes[c]) and self._has_points[c]]
+        # NaN: the line has no standard in that county. An infinite time (a distance-only standard) is one.
+        wanted = [c for c in range(self.n_counties) if not np.isnan(max_minutes[c]) and self._has_points[c]]
         self._search_counties([c for c in wanted if c not in self._county_cache])
         cs, ls = [], []
         for c in wanted:

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from blueprint_desktop.rules.standard_words import has_time_limit, limits_text
+
 AT_RISK_SHARE_POINTS = 3.0
 PERCENTILE = 0.90
 EPS = 1e-9
@@ -191,7 +193,7 @@ class _StandardText:
             con=bool(getattr(standard, "con_credit", False)),
             con_customized=bool(getattr(standard, "con_customized", False)),
             credit_points=float(standard.credit_points),
-            where=f"{_fmt(standard.max_minutes)} min and {_fmt(standard.max_miles)} mi",
+            where=limits_text(standard.max_minutes, standard.max_miles),
             required_text=_fmt(required),
             minimum_text=str(minimum),
             code=standard.code,
@@ -347,6 +349,9 @@ def evaluate(
     )
     if st.providers_within != 1:  # left out when 1, so MA results stay as they were
         result.detail["providers_within"] = st.providers_within
+    if not has_time_limit(st.max_minutes):  # a distance-only standard: JSON has no infinity
+        result.detail["max_minutes"] = None
+        result.detail["no_time_limit"] = True
     return result
 
 

@@ -31,6 +31,7 @@ from blueprint_desktop.engine.second_provider import second_straight
 from blueprint_desktop.engine.travel_time import reach_miles
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_unit_vectors
+from blueprint_desktop.rules.standard_words import limits_text
 
 MILP_TIME_LIMIT_S = 10.0
 
@@ -327,7 +328,7 @@ def recruitment_targets(
     )
     for c in ranked[:top]:
         c.counties_flipped = flips.get(c.provider_id, [])
-    notes = [f"reach {radius:.1f} straight-line miles ({std.max_minutes:g} min / {std.max_miles:g} mi)"]
+    notes = [f"reach {radius:.1f} straight-line miles ({limits_text(std.max_minutes, std.max_miles, ' / ')})"]
     if within == 2:
         notes.append(
             "the standard asks for two distinct providers within it: a point counts once two credited NPIs "

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from blueprint_desktop.engine.rollup import weighted_percentile
+from blueprint_desktop.rules.standard_words import limits_text
 from blueprint_desktop.status_colors import STATUS_COLORS
 
 WITHIN_COLOR = "#5b8def"
@@ -35,9 +36,12 @@ def histogram(values: np.ndarray, weights: np.ndarray, standard: float) -> dict:
     weights = np.asarray(weights, float)
     total = weights.sum()
     finite = np.isfinite(values)
-    top = max(standard * 1.6, 1.0)
-    if finite.any():
-        top = min(top, max(float(values[finite].max()), standard * 1.1))
+    if not np.isfinite(standard):  # no time limit (a distance-only standard): the data set the range
+        top = max(float(values[finite].max()) if finite.any() else 1.0, 1.0)
+    else:
+        top = max(standard * 1.6, 1.0)
+        if finite.any():
+            top = min(top, max(float(values[finite].max()), standard * 1.1))
     edges = np.linspace(0.0, top, N_BINS + 1)
     clipped = np.where(finite, np.minimum(values, top * (1 - 1e-9)), top * (1 - 1e-9))
     counts, _ = np.histogram(clipped, bins=edges, weights=weights)
@@ -162,20 +166,21 @@ class DistributionChart(QWidget):
                 1,
             )[0]
         )
-        self.plot.addItem(
-            pg.InfiniteLine(
-                pos=standard,
-                angle=90,
-                pen=pg.mkPen(STANDARD_COLOR, width=2),
-                label=f"standard {standard:g} {unit}",
-                labelOpts={
-                    "position": 0.92,
-                    "color": STANDARD_COLOR,
-                    "fill": "#ffffffdd",
-                    "anchors": [(1, 0), (1, 0)],
-                },
+        if np.isfinite(standard):  # a distance-only standard draws no time line
+            self.plot.addItem(
+                pg.InfiniteLine(
+                    pos=standard,
+                    angle=90,
+                    pen=pg.mkPen(STANDARD_COLOR, width=2),
+                    label=f"standard {standard:g} {unit}",
+                    labelOpts={
+                        "position": 0.92,
+                        "color": STANDARD_COLOR,
+                        "fill": "#ffffffdd",
+                        "anchors": [(1, 0), (1, 0)],
+                    },
+                )
             )
-        )
         if np.isfinite(p90) and p90 <= edges[-1]:
             # Label on the side away from the standard's label, so the two never overlap.
             left_of_standard = p90 < standard
@@ -228,7 +233,7 @@ class DistributionChart(QWidget):
             )
         self.caption.setText(
             f"{self._county}, line {dist.line_code}: {within:.1f}% of the {population} within "
-            f"{dist.max_minutes:g} min and {dist.max_miles:g} mi"
+            f"{limits_text(dist.max_minutes, dist.max_miles)}"
             f"{' of two distinct providers' if two else ''} (before any telehealth credit); "
             f"90th percentile {p90_text}.{beyond}{whatif_text}"
         )

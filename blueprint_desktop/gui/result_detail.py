@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from blueprint_desktop.engine.confidence import WEIGHTS
+from blueprint_desktop.rules.standard_words import detail_minutes_text
 from blueprint_desktop.status_colors import status_color, status_text_color
 
 PART_LABELS = {
@@ -502,13 +503,17 @@ class ResultDetail(QWidget):
             return
         d = w.get("detail", {})
         max_min, max_mi = d.get("max_minutes"), d.get("max_miles")
+        no_time = bool(d.get("no_time_limit"))  # a distance-only standard: any time meets it
         rows = {
             "share": (f"{w['pct_within']:.1f}%", w["pct_within"] + 1e-9 >= w["required_pct"]),
             "p90_minutes": (
                 _fmt(w.get("p90_minutes"), " min"),
-                w.get("p90_minutes") is not None
-                and max_min is not None
-                and w["p90_minutes"] <= max_min + 1e-9,
+                no_time
+                or (
+                    w.get("p90_minutes") is not None
+                    and max_min is not None
+                    and w["p90_minutes"] <= max_min + 1e-9
+                ),
             ),
             "p90_miles": (
                 _fmt(w.get("p90_miles"), " mi"),
@@ -540,6 +545,7 @@ class ResultDetail(QWidget):
         beds = d.get("counts_beds")
         unit = "beds" if beds else "providers"
         max_min, max_mi = d.get("max_minutes"), d.get("max_miles")
+        no_time = bool(d.get("no_time_limit"))  # a distance-only standard: any time meets it
         rows = {
             "share": (
                 f"{r['pct_within']:.1f}%",
@@ -548,10 +554,13 @@ class ResultDetail(QWidget):
             ),
             "p90_minutes": (
                 _fmt(r.get("p90_minutes"), " min"),
-                f"{max_min:g} min" if max_min is not None else "?",
-                r.get("p90_minutes") is not None
-                and max_min is not None
-                and r["p90_minutes"] <= max_min + 1e-9,
+                detail_minutes_text(d),
+                no_time
+                or (
+                    r.get("p90_minutes") is not None
+                    and max_min is not None
+                    and r["p90_minutes"] <= max_min + 1e-9
+                ),
             ),
             "p90_miles": (
                 _fmt(r.get("p90_miles"), " mi"),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blueprint_desktop.rules.standard_words import detail_minutes_text
 from blueprint_desktop.status_colors import (
     NO_RESULT_TINT,
     STATUS_COLORS,
@@ -71,7 +72,7 @@ def cell_tooltip(result: dict, county: str) -> str:
         f"<b>{county} - {result['line_code']} {result.get('line_name', '')}</b>",
         f"Status: <b>{result['status']}</b>",
         f"Within standard: {result['pct_within']:.1f}% (required {result['required_pct']:g}%)",
-        f"90th percentile time: {_num(result.get('p90_minutes'), ' min')} (standard {d.get('max_minutes', '?')} min)",
+        f"90th percentile time: {_num(result.get('p90_minutes'), ' min')} (standard {detail_minutes_text(d)})",
         f"90th percentile distance: {_num(result.get('p90_miles'), ' mi')} (standard {d.get('max_miles', '?')} mi)",
         f"Credited: {result['credited_count']} (minimum {result['min_count']})",
     ]

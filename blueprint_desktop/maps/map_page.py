@@ -47,6 +47,7 @@ from blueprint_desktop.maps.assets import write_assets
 from blueprint_desktop.maps.benchmark_layer import BenchmarkLayer, benchmark_layer
 from blueprint_desktop.maps.candidates import CandidateReach, line_candidates
 from blueprint_desktop.maps.places import town_labels
+from blueprint_desktop.rules.standard_words import detail_minutes_text
 from blueprint_desktop.status_colors import (
     GAP_STATUSES,
     STATUS_COLORS,
@@ -120,7 +121,7 @@ def _county_tip(name: str, fips: str, line_label: str | None, res: dict | None) 
         f"Within standard: <b>{_num(res.get('pct_within'), 1)}%</b> of people "
         f"({_num(res.get('required_pct'))}% required)",
         f"90% of people within {_num(res.get('p90_minutes'))} min / {_num(res.get('p90_miles'), 1)} mi "
-        f"(standard {_num(detail.get('max_minutes'))} min / {_num(detail.get('max_miles'))} mi)",
+        f"(standard {detail_minutes_text(detail)} / {_num(detail.get('max_miles'))} mi)",
         f"Credited {'beds' if beds else 'providers'}: <b>{_num(res.get('credited_count'))}</b> "
         f"(minimum {_num(res.get('min_count'))})",
     ]

@@ -127,7 +127,10 @@ def parse_rules(
             raise InputFileError(
                 f"{name}: row {i}, column 'required_pct': {row.get('required_pct')!r} must be 0-100"
             )
-        minutes = _num(row.get("max_minutes", ""), name, i, "max_minutes")
+        # "none": the source sets a distance and no time (Georgia PCPs, "Two (2) within eight (8) miles").
+        # An empty cell stays an error: a time left out by mistake must not become "no limit".
+        no_time = (row.get("max_minutes") or "").strip().lower() == "none"
+        minutes = math.inf if no_time else _num(row.get("max_minutes", ""), name, i, "max_minutes")
         miles = _num(row.get("max_miles", ""), name, i, "max_miles")
         if row.get("plan_year"):
             years.add(int(_num(row["plan_year"], name, i, "plan_year", whole=True)))
@@ -158,7 +161,10 @@ def parse_rules(
             "source_section": (row.get("source_section") or "").strip(), "note": (row.get("note") or "").strip(),
         }  # fmt: skip
         if minutes is None or miles is None:
-            raise InputFileError(f"{name}: row {i}: line {code} needs both max_minutes and max_miles")
+            raise InputFileError(
+                f"{name}: row {i}: line {code} needs both max_minutes and max_miles (max_minutes 'none' where "
+                "the source sets a distance only)"
+            )
         entry = lines.setdefault(
             code,
             {
