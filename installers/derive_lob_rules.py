@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,7 +246,7 @@ class Rule:
     line_name: str
     kind: str  # provider | facility
     county_type: str  # one of DESIGNATIONS, or "All"
-    minutes: float
+    minutes: float  # math.inf: the source sets a distance only (written "none")
     miles: float
     required_pct: float
     source: str  # key of SOURCES
@@ -543,6 +544,12 @@ GA_NOTE = (
     "and CEAC as rural (our reading)"
 )
 
+GA_PCP_NOTE = (
+    "the contract sets a distance only, no time limit; *PCPs not including practitioners listed below in Table "
+    "(pediatricians, obstetric providers); the page classes each county urban or rural on a map that was not "
+    "read: CMS Large Metro and Metro counties are taken as urban, Micro, Rural and CEAC as rural (our reading)"
+)
+
 
 def _ga_rules() -> tuple[Rule, ...]:
     rows = [(c, f"{n} (specialists)", "provider", "Specialists") for c, n in GA_SPECIALISTS]
@@ -567,17 +574,24 @@ def _ga_rules() -> tuple[Rule, ...]:
     ]
     rows += [("016", "Obstetric providers (Obstetrics & Gynecology): two within the standard", "provider",
               "Obstetric Providers")]  # fmt: skip
+    rows += [("S03", "PCPs (primary care, not pediatricians or obstetrics): two within the distance", "provider",
+              "PCPs*")]  # fmt: skip
     rules = []
     for code, name, kind, row in rows:
-        two = code == "016"
+        two = code in ("016", "S03")
         for designation in DESIGNATIONS:
             urban = designation in ("Large Metro", "Metro")
             minutes = miles = 30 if urban else 45
-            note = GA_NOTE + ("; Two (2) providers within the standard: measured to each member's second-nearest "
-                              "distinct provider (NPI)" if two else "")  # fmt: skip
+            note = GA_NOTE
+            combine = "or"
+            if code == "S03":
+                # "Two (2) within eight (8) miles" urban, "fifteen (15)" rural: a distance and no time.
+                minutes, miles, combine, note = math.inf, 8 if urban else 15, "and", GA_PCP_NOTE
+            if two:
+                note += "; Two (2) providers within the standard: measured to each member's second-nearest distinct provider (NPI)"
             rules.append(
                 Rule(code, name, kind, designation, minutes, miles, 90, "GA-DCH-NA",
-                     f"Figure 1, {row}, {'Urban' if urban else 'Rural'}", "or", note=note,
+                     f"Figure 1, {row}, {'Urban' if urban else 'Rural'}", combine, note=note,
                      providers_within=2 if two else 1)
             )  # fmt: skip
     return tuple(rules)
@@ -815,11 +829,11 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
         file_name="medicaid_GA_2026.csv",
         rules=_ga_rules(),
         notes=(
-            "Specialists, hospitals, mental health, therapy and obstetric providers. Obstetric providers (016) need "
-            "TWO distinct providers within 30 (urban) or 45 (rural) minutes or miles: each member's second-nearest "
-            "distinct provider is measured. Primary care and pediatricians (two within 8 miles urban, 15 rural, with "
-            "no time) are not built in: every row of a rule set has a time, and pediatricians have no HSD code; "
-            "dental, pharmacy and vision have no HSD code (medicaid_unscored_2026.csv).",
+            "Primary care, specialists, hospitals, mental health, therapy and obstetric providers. PCPs (S03) need "
+            "TWO distinct providers within 8 miles (urban) or 15 miles (rural), with no time limit; obstetric "
+            "providers (016) TWO within 30 (urban) or 45 (rural) minutes or miles: each member's second-nearest "
+            "distinct provider is measured. Pediatricians (two within 8 or 15 miles) have no HSD code, nor have "
+            "dental, pharmacy and vision (medicaid_unscored_2026.csv).",
             "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
             "urban, Micro, Rural and CEAC as rural.",
             "First plan year 2022: the page's first publication; the contract's own effective date was not read.",
@@ -856,8 +870,6 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
 # -- standards transcribed but not scored -----------------------------------------------------------------
 UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
-    ("GA", "PCPs: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
-     "Figure 1, PCPs*; a distance and no time: the rule-set layout gives every row a time"),
     ("GA", "Pediatricians: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
      "Figure 1, Pediatricians; no HSD code for pediatricians, and a distance with no time"),
     ("GA", "General dental and dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
@@ -1063,8 +1075,7 @@ NOT_VERIFIED = (
     "California, New York, Texas, Florida and Pennsylvania were tried (two built in); Minnesota, Michigan, "
     "Arizona and Georgia were added because their texts could be read.",
     "Georgia: the DCH county map of urban and rural counties (CMS Large Metro and Metro taken as urban); the "
-    "contract's own text and effective date; the PCP and pediatrician rows (two providers within a distance "
-    "with no time limit), which are not scored.",
+    "contract's own text and effective date; the pediatrician row (no HSD code), which is not scored.",
 )
 
 
@@ -1087,7 +1098,9 @@ HEADER_NOTE = "# derived by installers/derive_lob_rules.py from the transcriptio
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    # A distance-only standard (Georgia PCPs: "Two (2) within eight (8) miles") has no time: "none" in the
+    # max_minutes column, which rules/lob.py reads as no time limit.
+    return "none" if value == math.inf else f"{value:g}"
 
 
 def _header(**fields: object) -> str:

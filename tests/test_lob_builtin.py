@@ -8,6 +8,7 @@ import csv
 import functools
 import importlib.util
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -347,14 +348,27 @@ def test_georgia_urban_and_rural_with_two_obstetric_providers(tmp_path):
             # "Two (2) within" for obstetric providers: scored on the second-nearest distinct provider. Every
             # other line asks for one. Primary care (two within a distance and no time) is not built in.
             ob = st.lines["016"]
-            assert (ob.max_minutes, ob.max_miles, ob.required_pct, ob.providers_within) == (limit, limit, 90, 2)
-            assert {line.providers_within for c, line in st.lines.items() if c != "016"} == {1}
-            assert "S03" not in st.lines
+            assert (ob.max_minutes, ob.max_miles, ob.required_pct, ob.providers_within) == (
+                limit,
+                limit,
+                90,
+                2,
+            )
+            assert {line.providers_within for c, line in st.lines.items() if c not in ("016", "S03")} == {1}
+            # PCPs: "Two (2) within eight (8) miles" (fifteen rural), a distance and no time.
+            pcp = st.lines["S03"]
+            assert (pcp.max_minutes, pcp.max_miles, pcp.providers_within) == (
+                math.inf,
+                8 if limit == 30 else 15,
+                2,
+            )
             assert any("TWO distinct providers" in n for n in st.notes)
         unscored = [r for r in _rows(RULES / "medicaid_unscored_2026.csv") if r["state"] == "GA"]
         assert any(
-            r["standard"].startswith("PCPs: two within") and r["max_miles"] == "8 / 15" for r in unscored
+            r["standard"].startswith("Pediatricians: two within") and r["max_miles"] == "8 / 15"
+            for r in unscored
         )
+        assert not any(r["standard"].startswith("PCPs") for r in unscored)
 
 
 # The FFE QHP table (Letter to Issuers, as Michigan DIFS reproduces it), by the five CMS county types.
