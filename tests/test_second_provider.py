@@ -337,9 +337,10 @@ def test_recruiting_for_two_obstetric_providers_in_a_georgia_county(tmp_path):
         assert len(plan.chosen) == 1 and plan.chosen[0].provider_id in alone
 
 
-def test_feasibility_keeps_two_provider_cells_out_of_the_joint_set(tmp_path):
-    """The joint recruit set counts one provider per person, so a two-provider cell that the market could
-    close is left out of it with the reason; its market capacity is the engine's (second provider)."""
+def test_feasibility_solves_two_provider_cells_and_the_rescore_confirms(tmp_path):
+    """Two-provider cells get their own programme (two_provider_set.py) beside the joint one: the study's
+    recruit set covers both kinds of cell, and the engine's re-score (second-nearest distinct provider)
+    passes every target cell with it signed. Without the OB recruits the OB cell fails again."""
     from test_engine_project import _add_provider
 
     from blueprint_desktop.engine.feasibility import RECRUIT, compute_feasibility
@@ -348,20 +349,69 @@ def test_feasibility_keeps_two_provider_cells_out_of_the_joint_set(tmp_path):
     from blueprint_desktop.store import create_project, open_project
 
     path = tmp_path / "ga.bpproj"
-    create_project(path, "GA plan", lob="medicaid", plan_year=2026, counties=[("13063", "GA")])
-    with open_project(path) as project:
-        for k, r in enumerate(population_points(["13063"], lob="medicaid").itertuples()):
-            for line, base in (("016", 30000), ("008", 40000)):
-                _add_provider(project, f"{base}{k:05d}", r.lat, r.lon, "13063", contract="none", source="market",
-                              line=line)  # fmt: skip
-        inputs = gather_inputs(project, ["016", "008"], ["13063"])
-        study = compute_feasibility(inputs)
-    ob, cardio = study.cell("13063", "016"), study.cell("13063", "008")
-    assert ob.outcome == RECRUIT and cardio.outcome == RECRUIT
-    assert ("13063", "008") in study.recruit_set.target_cells
-    assert ("13063", "016") not in study.recruit_set.target_cells
-    assert any("two distinct providers" in r for r in ob.reasons)
-    capacity = compute_results(
-        replace(inputs, extra_credited=frozenset(inputs.locations.provider_id)), "straight"
+    create_project(
+        path, "GA plan", lob="medicaid", plan_year=2026, counties=[("13063", "GA"), ("13067", "GA")]
     )
-    assert ob.market_pct == next(r.pct_within for r in capacity if r.line_code == "016")
+    with open_project(path) as project:
+        for fips in ("13063", "13067"):
+            for k, r in enumerate(population_points([fips], lob="medicaid").itertuples()):
+                for line, base in (("016", 3), ("008", 4)):
+                    _add_provider(project, f"{base}{fips}{k:04d}", r.lat, r.lon, fips, contract="none",
+                                  source="market", line=line)  # fmt: skip
+        inputs = gather_inputs(project, ["016", "008"], ["13063", "13067"])
+        study = compute_feasibility(inputs, time_limit=20)
+    rs = study.recruit_set
+    for fips in ("13063", "13067"):
+        assert study.cell(fips, "016").outcome == RECRUIT and (fips, "016") in rs.target_cells
+        assert study.cell(fips, "016").after_status in ("Pass", "At Risk")
+    assert rs.verified_pass == len(rs.target_cells) and not rs.cells_unmet
+    assert "two-provider cells" in rs.status and rs.lower_bound <= rs.size
+    ob = [r for r in rs.recruits if "016" in r.lines]
+    assert len({r.npi for r in ob}) >= 2  # two per person: one OB can never do
+    ids = frozenset(p for r in rs.recruits for p in r.provider_ids)
+    without_ob = ids - {p for r in ob for p in r.provider_ids}
+    check = compute_results(replace(inputs, extra_credited=without_ob), "straight")
+    assert all(r.status == "Failing" for r in check if r.line_code == "016")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_two_provider_recruit_set_equals_brute_force(seed):
+    """The study's set for two-provider cells across two counties is as small as the smallest subset of
+    the market with which every such cell passes in the engine's own run (all subsets tried)."""
+    from itertools import combinations
+
+    from blueprint_desktop.engine.feasibility import RECRUIT, compute_feasibility
+
+    rng = np.random.default_rng(100 + seed)
+    rows = [loc(1, "1000000001", float(rng.uniform(-0.4, 0.5)), line="016")]  # one contracted OB
+    market = []
+    for k in range(7):
+        lon = float(rng.uniform(-0.5, 0.6))
+        fips = "99002" if lon < -0.2 else "99001"
+        rows.append(loc(50 + k, str(5_000_000_000 + k), lon, county_fips=fips, line="016", contract="none",
+                        source="market"))  # fmt: skip
+        market.append(50 + k)
+    line = replace(std("016", minutes=60, miles=8, min_count=1, required=60.0), providers_within=2)
+    inp = ScoringInputs(
+        ["99001", "99002"],
+        {"99001": county("99001", [line]), "99002": county("99002", [line])},
+        points(),
+        pd.DataFrame(rows, columns=LOCATION_COLUMNS),
+        today=TODAY,
+    )
+    study = compute_feasibility(inp, time_limit=10)
+    targets = [(c.county_fips, c.line_code) for c in study.cells if c.outcome == RECRUIT]
+    rs = study.recruit_set
+    assert sorted(rs.target_cells) == sorted(targets)
+
+    def passes(ids) -> bool:
+        res = compute_results(replace(inp, extra_credited=frozenset(ids)), "straight")
+        return all(r.status != "Failing" for r in res if (r.county_fips, r.line_code) in targets)
+
+    best = (
+        next(k for k in range(len(market) + 1) for s in combinations(market, k) if passes(s))
+        if targets
+        else 0
+    )
+    assert rs.size == best and rs.lower_bound == best
+    assert passes([p for r in rs.recruits for p in r.provider_ids])

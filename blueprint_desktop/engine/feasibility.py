@@ -63,10 +63,12 @@ from scipy.spatial import cKDTree
 from blueprint_desktop.engine.candidate_reach import chord_for
 from blueprint_desktop.engine.credited import candidate_mask
 from blueprint_desktop.engine.rollup import EPS
+from blueprint_desktop.engine.two_provider_set import TwoProviderSolution, solve_two_provider_cells
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import to_unit_vectors
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.rules.citations import cite
+from blueprint_desktop.rules.standard_words import limits_text
 
 DEFAULT_TIME_LIMIT_S = 60.0
 PASSING = ("Pass", "At Risk")
@@ -1060,7 +1062,7 @@ def compute_feasibility(
             if share_short:
                 cell.reasons.append(
                     f"With every market provider signed, {r.pct_within:.1f}% of beneficiaries are within "
-                    f"{r.detail.get('max_minutes', 0):g} min and {r.detail.get('max_miles', 0):g} mi; "
+                    f"{limits_text(r.detail.get('max_minutes'), r.detail.get('max_miles', 0))}; "
                     f"{r.required_pct:g}% required{cite('share', inputs.lob)}."
                 )
             if count_short:
@@ -1075,21 +1077,13 @@ def compute_feasibility(
     progress.update(0.62, "measuring who reaches whom")
     model_cells = [c for c in cells if c.outcome in (RECRUIT, INFEASIBLE)]
     cred = credited_locations(inputs)
-    # A cell whose standard asks for two providers per person (LineStandard.providers_within) is left out of
-    # the joint recruit set, which counts one provider per person: it would come out too small. Its market
-    # capacity and outcome above are the engine's own (second-nearest distinct provider); the smallest set
-    # for it alone is solved exactly by recruitment targeting (targeting.py), and the cell says so.
+    # A cell whose standard asks for two providers per person (LineStandard.providers_within) gets its own
+    # programme (two_provider_set.py): the joint model below counts one provider per person.
     two = [
         i
         for i, c in enumerate(model_cells)
         if c.outcome == RECRUIT and inputs.standards[c.county_fips].lines[c.line_code].providers_within == 2
     ]
-    for i in two:
-        model_cells[i].reasons.append(
-            "The standard asks for two distinct providers within it for each person: this cell is not in the "
-            "service-area recruit set (which counts one provider per person); plan it with the cell's own "
-            "recruitment targets, which solve that requirement exactly."
-        )
     apart = frozenset(two)
     target = [i for i, c in enumerate(model_cells) if c.outcome == RECRUIT and i not in apart]
     problem, units, keys, reach = _reach_model(inputs, model_cells, cand_rows, cred, before, target)
@@ -1170,15 +1164,6 @@ def compute_feasibility(
                 units.address[u],
             )
         )
-    if recruits:
-        chosen_npis = {r.npi for r in recruits}
-        mine = cand_rows[
-            cand_rows.npi.isin(chosen_npis) & cand_rows.line_code.isin({k[1] for k in target_keys})
-        ]
-        offices = mine.drop_duplicates(["npi", "lat", "lon"]).groupby("npi")
-        places = {str(n): list(zip(g.lat.tolist(), g.lon.tolist(), strict=True)) for n, g in offices}
-        for r in recruits:
-            r.locations = places.get(r.npi, [])
     rs = RecruitSet(
         target_keys,
         recruits,
@@ -1194,6 +1179,22 @@ def compute_feasibility(
         0,
         [],
     )
+    if two:
+        progress.update(0.84, "solving the two-provider cells")
+        left_s = max(1.0, time_limit - (time.perf_counter() - started))
+        two_sol = solve_two_provider_cells(inputs, [model_cells[i] for i in two], cand_rows, cred, left_s)
+        _merge_two_provider(rs, recruits, two_sol, cand_rows, cellmap, len(target_keys))
+        target_keys = rs.target_cells
+        clock.mark("two-provider cells")
+    if recruits:
+        chosen_npis = {r.npi for r in recruits}
+        mine = cand_rows[
+            cand_rows.npi.isin(chosen_npis) & cand_rows.line_code.isin({k[1] for k in target_keys})
+        ]
+        offices = mine.drop_duplicates(["npi", "lat", "lon"]).groupby("npi")
+        places = {str(n): list(zip(g.lat.tolist(), g.lon.tolist(), strict=True)) for n, g in offices}
+        for r in recruits:
+            r.locations = places.get(r.npi, [])
     # -- the engine's own re-score with the set signed ---------------------------------------------
     if target_keys:
         progress.update(0.85, "re-scoring with the recruit set signed")
@@ -1235,6 +1236,62 @@ def compute_feasibility(
         timings=clock.spent,
         lob=inputs.lob,
     )
+
+
+def _merge_two_provider(
+    rs: RecruitSet,
+    recruits: list[Recruit],
+    sol: TwoProviderSolution,
+    cand: pd.DataFrame,
+    cellmap,
+    n_joint: int,
+) -> None:
+    """Add the two-provider cells' programme (``two_provider_set.py``) to the study's recruit set: its cells
+    become target cells, its NPIs recruits after the joint set's (an NPI already chosen there gains the
+    cells). The two programmes are solved apart, so together they are a valid set, not a proven fewest: the
+    bound is the larger of the two (the whole needs at least as many as either part alone)."""
+    by_npi = {r.npi: r for r in recruits}
+    joint_met = recruits[-1].cells_met_after if recruits else 0
+    first = cand.drop_duplicates("npi").set_index("npi") if len(cand) else None
+    pids = cand.groupby("npi").provider_id.apply(lambda v: sorted({int(x) for x in v})) if len(cand) else {}
+    for npi, step in zip(sol.npis, sol.progress, strict=True):
+        after, met, cells = {}, 0, []
+        for key, (w, q) in step.items():
+            c = cellmap[key]
+            total = sol.total_w[key]
+            pct = min(100.0, (sol.now_w[key] + w) / total * 100 + c.credit_points) if total else 0.0
+            after[f"{key[0]}:{key[1]}"] = {
+                "pct": round(float(pct), 2),
+                "count": round(float(c.network_count + q), 1),
+            }
+            met += int(w + 1e-9 >= sol.need_w[key] and q + 1e-9 >= sol.gap[key])
+        r = by_npi.get(npi)
+        if r is None:
+            row = first.loc[npi]
+            r = Recruit(len(recruits) + 1, str(npi), str(row["name"]), str(row["source"]),
+                        str(row["contract_status"]), list(pids.get(npi, [])), [], [])  # fmt: skip
+            recruits.append(r)
+            by_npi[npi] = r
+        previous = sol.progress[sol.npis.index(npi) - 1] if sol.npis.index(npi) else {}
+        cells = [k for k, v in step.items() if v != previous.get(k, (0.0, 0.0))]
+        r.cells = list(dict.fromkeys([*r.cells, *cells]))
+        r.lines = sorted({*r.lines, *(line for _f, line in cells)})
+        r.after.update(after)
+        r.cells_met_after = joint_met + met
+    rs.target_cells = [*rs.target_cells, *sol.cells]
+    rs.recruits = recruits
+    rs.size = len(recruits)
+    rs.lower_bound = max(rs.lower_bound, sol.lower_bound)
+    rs.greedy_size += sol.greedy_size
+    rs.status = f"{rs.status}; two-provider cells: {sol.status}" if n_joint else sol.status
+    rs.solve_s = round(rs.solve_s + sol.seconds, 3)
+    rs.model = {**rs.model, **{f"two_provider_{k}": v for k, v in sol.model.items()}}
+    unmet = [
+        k
+        for k in sol.cells
+        if (sol.progress[-1][k] if sol.progress else (0.0, 0.0))[0] + 1e-9 < sol.need_w[k]
+    ]
+    rs.cells_unmet = [*rs.cells_unmet, *unmet]
 
 
 @dataclass

@@ -243,16 +243,6 @@ def _summary_page(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
             f"{len(rs.target_cells):,} cells pass.",
             size=9.5,
         )
-    in_set = set(map(tuple, rs.target_cells))
-    apart = [c for c in study.cells if c.outcome == RECRUIT and (c.county_fips, c.line_code) not in in_set]
-    if apart:
-        pdf.para(
-            f"{plural(len(apart), 'more cell')} ({', '.join(sorted({c.line_code for c in apart}))}) could pass with "
-            "the market but are not in this set: their standard asks for two distinct providers within it for each "
-            "person, which the set does not model. Each is planned on its own, with that requirement, in the "
-            "cell's recruitment targets.",
-            size=9.5,
-        )
     infeasible = [c for c in study.cells if c.outcome == INFEASIBLE]
     if infeasible:
         share = sum(1 for c in infeasible if "share" in c.shortfall)
@@ -514,7 +504,15 @@ def _method_section(pdf: ReportPDF, study: FeasibilityStudy) -> None:
         "interchangeable and solved as one group; beneficiary points reached by the same providers are solved "
         "as one. The solver (HiGHS) reports a bound no set can beat; when it stops at the time limit the "
         "report says so and gives the gap. The one-at-a-time choice (the provider closing the most of what is "
-        "missing, repeatedly) is computed beside it as a check.",
+        "missing, repeatedly) is computed beside it as a check."
+        + (
+            " Where a standard asks for two distinct providers within it for each person, those cells are a "
+            "second programme: a point counts once as many chosen providers reach it as it still lacks (two, or "
+            "one where a network provider already does); the two programmes together give the list, and the "
+            "bound stated is the larger of their two bounds."
+            if any(k.startswith("two_provider") for k in study.recruit_set.model)
+            else ""
+        ),
         "The answer is re-measured: the network is scored again with the recruit list signed, with the same "
         "rules as the capacity run, and the report gives how many cells pass.",
     ):
