@@ -207,14 +207,19 @@ def _greedy(cover, counts, w, need, cell, usable, keys, need_w, gap) -> list[int
         if best < 0:
             break
         chosen.append(best)
-        idx = cov.indices[cov.indptr[best] : cov.indptr[best + 1]]
-        idx = idx[left[idx] > 0]
-        done = idx[left[idx] == 1]
-        np.add.at(got_w, cell[done], w[done])
-        left[idx] -= 1
-        ks = cnt.indices[cnt.indptr[best] : cnt.indptr[best + 1]]
-        got_q[ks] += 1
+        _sign(best, cov, cnt, w, cell, left, got_w, got_q)
     return chosen
+
+
+def _sign(u: int, cov: csr_matrix, cnt: csr_matrix, w, cell, left, got_w, got_q) -> None:
+    """Candidate u signs: each point it reaches needs one provider less, a point whose last one it was adds
+    its weight to its cell, and every cell it reaches counts one more provider (arrays updated in place)."""
+    idx = cov.indices[cov.indptr[u] : cov.indptr[u + 1]]
+    idx = idx[left[idx] > 0]
+    done = idx[left[idx] == 1]
+    np.add.at(got_w, cell[done], w[done])
+    left[idx] -= 1
+    got_q[cnt.indices[cnt.indptr[u] : cnt.indptr[u + 1]]] += 1
 
 
 def _ordered(chosen, cover, counts, w, need, cell, keys, sol: TwoProviderSolution) -> list[int]:
@@ -233,12 +238,6 @@ def _ordered(chosen, cover, counts, w, need, cell, keys, sol: TwoProviderSolutio
         u = max(rest, key=lambda v: (brought(v), -v))
         rest.remove(u)
         out.append(u)
-        idx = cov.indices[cov.indptr[u] : cov.indptr[u + 1]]
-        idx = idx[left[idx] > 0]
-        done = idx[left[idx] == 1]
-        np.add.at(got_w, cell[done], w[done])
-        left[idx] -= 1
-        ks = cnt.indices[cnt.indptr[u] : cnt.indptr[u + 1]]
-        got_q[ks] += 1
+        _sign(u, cov, cnt, w, cell, left, got_w, got_q)
         sol.progress.append({keys[k]: (float(got_w[k]), float(got_q[k])) for k in range(len(keys))})
     return out
