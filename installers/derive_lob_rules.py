@@ -480,7 +480,14 @@ MI_NOTE = (
     "the table gives a maximum time and a maximum distance and does not say how they combine; the engine tests "
     "both, as for MA; the text read sets no share of enrollees: 100% is our reading"
 )
-MI_TWO_NOTE = "* the table also requires a minimum of 2 providers within the standard in Large Metro and Metro counties (not scored)"
+# "*Must have minimum of 2 providers within the time/distance standards in the Large Metro and Metro counties."
+# Read per enrollee (two distinct providers within the standard of each enrollee), as Georgia's "Two (2) within"
+# and GeoAccess standards are written: the stricter reading (two within reach of every enrollee implies two
+# within reach of the county), so a pass is safe whichever MDHHS meant.
+MI_TWO_NOTE = (
+    "*Must have minimum of 2 providers within the time/distance standards in the Large Metro and Metro counties: "
+    "scored per enrollee, on the second-nearest distinct provider (our reading, the stricter one)"
+)
 
 
 def _mi_rules() -> tuple[Rule, ...]:
@@ -492,9 +499,11 @@ def _mi_rules() -> tuple[Rule, ...]:
         if code in ("036", "037"):
             note += "; 036/037 stand for outpatient clinical behavioral health (licensed, accredited or certified professionals)"
         for designation, (minutes, miles) in zip(DESIGNATIONS, cells, strict=True):
+            two = code in ("S03", "016", "040") and designation in ("Large Metro", "Metro")
             rules.append(
                 Rule(code, name, kind, designation, minutes, miles, 100, "MI-MDHHS-FY25",
-                     f"Provider Network Adequacy Standards, {row}, {designation}", note=note)
+                     f"Provider Network Adequacy Standards, {row}, {designation}", note=note,
+                     providers_within=2 if two else 1)
             )  # fmt: skip
     return tuple(rules)
 
@@ -1066,8 +1075,9 @@ NOT_VERIFIED = (
     "could not be attributed to their values with certainty, so only primary care, OB/GYN and adult cardiology "
     "are scored; the 80% telehealth modification is not modelled.",
     "Michigan: the MDHHS PDF itself (read only in a third party's pdftotext extraction); the share of enrollees "
-    "required (not stated in the text read: 100% is our reading); the minimum of 2 providers within the standard "
-    "in Large Metro and Metro counties (not scored); the FY26 and later standards (the document says they may "
+    "required (not stated in the text read: 100% is our reading); whether the minimum of 2 providers within the "
+    "standard in Large Metro and Metro counties is per enrollee (scored so: the stricter reading) or per county; "
+    "the FY26 and later standards (the document says they may "
     "change with the RFP).",
     "Kentucky, Maryland, Missouri: 907 KAR 17:015 section 2, COMAR 10.67.05.05 and 20 CSR 400-7.095 Exhibit A "
     "were found, but the stored copies end before (or show as a graphic) their time/distance values.",

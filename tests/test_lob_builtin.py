@@ -251,6 +251,11 @@ def test_michigan_uses_the_cms_county_types(tmp_path):
             st = standards_for_county(project, fips)
             assert (st.lines["S03"].max_minutes, st.lines["S03"].max_miles) == expect[st.designation]
             assert "MDHHS" in st.source
+            # "*Must have minimum of 2 providers within the time/distance standards in the Large Metro and
+            # Metro counties" (primary care, OB/GYN, hospital): two per enrollee there, one elsewhere.
+            metro = st.designation in ("Large Metro", "Metro")
+            for code, line in st.lines.items():
+                assert line.providers_within == (2 if metro and code in ("S03", "016", "040") else 1), code
 
 
 def test_arizona_maricopa_pima_and_all_others(tmp_path):
