@@ -102,3 +102,22 @@ def test_chart_histogram_without_a_time_standard():
 def test_ma_standards_are_untouched():
     line = standards_for_county(None, "48201").lines["008"]
     assert math.isfinite(line.max_minutes) and line.providers_within == 1
+
+
+@pytest.mark.timeout(60)
+def test_chart_opens_on_distance_for_a_distance_only_standard(qtbot):
+    from blueprint_desktop.engine.cell_detail import NearestDistribution
+    from blueprint_desktop.gui.charts import DistributionChart
+
+    chart = DistributionChart()
+    qtbot.addWidget(chart)
+    dist = NearestDistribution(
+        "13121", "S03", "straight", np.array([5.0, 20.0, 40.0]), np.array([3.0, 7.0, 12.0]), np.ones(3),
+        math.inf, 8.0, True, providers_within=2,
+    )  # fmt: skip
+    chart.show_distribution(dist, "Fulton")
+    assert chart.drawn["kind"] == "miles" and chart.drawn["standard"] == 8.0
+    assert "8 mi (no time limit) of two distinct providers" in chart.caption.text()
+    chart.measure.setCurrentIndex(chart.measure.findData("minutes"))  # time: drawn, with no standard line
+    assert chart.drawn["kind"] == "minutes" and chart.drawn["standard"] == math.inf
+    assert chart.measure.itemText(0) == "Time to second provider"

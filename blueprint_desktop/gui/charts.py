@@ -121,6 +121,9 @@ class DistributionChart(QWidget):
 
     def show_distribution(self, dist, county_name: str) -> None:
         self.dist, self._county = dist, county_name
+        if not np.isfinite(dist.max_minutes) and self.measure.currentData() == "minutes":
+            # A distance-only standard: distance is what decides, so show it first (redraws).
+            self.measure.setCurrentIndex(self.measure.findData("miles"))
         self._draw()
 
     def _draw(self) -> None:
