@@ -121,3 +121,24 @@ def test_chart_opens_on_distance_for_a_distance_only_standard(qtbot):
     chart.measure.setCurrentIndex(chart.measure.findData("minutes"))  # time: drawn, with no standard line
     assert chart.drawn["kind"] == "minutes" and chart.drawn["standard"] == math.inf
     assert chart.measure.itemText(0) == "Time to second provider"
+
+
+@pytest.mark.timeout(60)
+def test_cell_detail_names_the_two_provider_share(qtbot):
+    from blueprint_desktop.gui.result_detail import ResultDetail
+
+    pane = ResultDetail()
+    qtbot.addWidget(pane)
+    result = {
+        "county_fips": "13121", "line_code": "S03", "line_name": "PCPs", "status": "Failing", "pct_within": 81.8,
+        "required_pct": 90.0, "p90_minutes": 30.2, "p90_miles": 11.7, "credited_count": 29, "min_count": 1,
+        "confidence": 42.0, "confidence_band": "Low", "confidence_parts": {}, "reasons": [],
+        "detail": {"max_minutes": None, "no_time_limit": True, "max_miles": 8.0, "providers_within": 2,
+                   "population": "residents of all ages (ACS 2018-22)"},
+    }  # fmt: skip
+    pane.show_result(result, "Fulton, GA")
+    assert pane.share_name.text() == "Residents of all ages within standard (two providers)"
+    minutes_row = [
+        lab.text() for lab in pane.findChildren(type(pane.share_name)) if lab.text() == "no time limit"
+    ]
+    assert minutes_row, "the time standard reads 'no time limit'"

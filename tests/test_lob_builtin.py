@@ -444,6 +444,14 @@ def test_cli_lists_shows_and_chooses(tmp_path, capsys):
     assert main(["ruleset", "--show", "qhp-ffe-2026"]) == 0
     out = capsys.readouterr().out
     assert "qhpcertification.cms.gov" in out and "ecp-overall" in out
+    # Every scored built-in table prints row by row (Georgia's PCPs: a distance, no time, two providers).
+    for key in [s.key for s in lob_builtin.load_builtins() if s.kind == "ruleset"]:
+        assert main(["ruleset", "--show", key]) == 0, key
+        out = capsys.readouterr().out
+        assert out.count("source:") >= 5, key
+    assert main(["ruleset", "--show", "medicaid-GA-2026"]) == 0
+    assert "Urban: 8 mi (no time limit), 90%, two providers" not in (out := capsys.readouterr().out)
+    assert "Large Metro: 8 mi (no time limit), 90%, two providers" in out
     path = _project(tmp_path, "medicaid", [("06037", "CA")])
     assert main(["ruleset", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -244,9 +245,11 @@ def cmd_ruleset(args: argparse.Namespace) -> int:
         for row in table.rows:
             if table.kind == "ruleset":
                 where = f"counties {row['counties']}" if row["counties"] else row["county_type"]
+                no_time = row["max_minutes"].strip().lower() == "none"  # a distance-only standard
                 cell = {
-                    "max_minutes": float(row["max_minutes"]), "max_miles": float(row["max_miles"]),
-                    "required_pct": float(row["required_pct"]), "combine": row["combine"],
+                    "max_minutes": math.inf if no_time else float(row["max_minutes"]),
+                    "max_miles": float(row["max_miles"]), "required_pct": float(row["required_pct"]),
+                    "combine": row["combine"], "providers_within": int(row.get("providers_within") or 1),
                 }  # fmt: skip
                 what = f"{row['line_code']:5} {row['line_name'][:44]:44} {where}: {_cell_text(cell)}"
             elif table.kind == "requirements":

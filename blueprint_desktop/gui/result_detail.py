@@ -336,7 +336,10 @@ class ResultDetail(QWidget):
         self.result = result
         self.placeholder.hide()
         self.body.show()
-        self._name_reached_column(str((result.get("detail") or {}).get("population") or ""))
+        detail = result.get("detail") or {}
+        self._name_reached_column(str(detail.get("population") or ""))
+        if detail.get("providers_within") == 2:  # the share counts people with two providers within reach
+            self.share_name.setText(f"{self.share_name.text()} (two providers)")
         after = (
             f" &rarr; {_chip(whatif['status'])} <span style='color:#4a148c'><b>what-if</b>"
             f" ({n_whatif} signed)</span>"
