@@ -1254,8 +1254,8 @@ def _merge_two_provider(
     joint_met = recruits[-1].cells_met_after if recruits else 0
     first = cand.drop_duplicates("npi").set_index("npi") if len(cand) else None
     pids = cand.groupby("npi").provider_id.apply(lambda v: sorted({int(x) for x in v})) if len(cand) else {}
-    for npi, step in zip(sol.npis, sol.progress, strict=True):
-        after, met, cells = {}, 0, []
+    for rank, (npi, step) in enumerate(zip(sol.npis, sol.progress, strict=True)):
+        after, met = {}, 0
         for key, (w, q) in step.items():
             c = cellmap[key]
             total = sol.total_w[key]
@@ -1272,7 +1272,7 @@ def _merge_two_provider(
                         str(row["contract_status"]), list(pids.get(npi, [])), [], [])  # fmt: skip
             recruits.append(r)
             by_npi[npi] = r
-        previous = sol.progress[sol.npis.index(npi) - 1] if sol.npis.index(npi) else {}
+        previous = sol.progress[rank - 1] if rank else {}
         cells = [k for k, v in step.items() if v != previous.get(k, (0.0, 0.0))]
         r.cells = list(dict.fromkeys([*r.cells, *cells]))
         r.lines = sorted({*r.lines, *(line for _f, line in cells)})

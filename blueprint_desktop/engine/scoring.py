@@ -667,17 +667,20 @@ class _LineContext:
         if self.two is None:
             return minutes, miles
         nearest_off = getattr(self.measure, "off_network", None)
-        limit = 2.0 * float(np.nanmax(self.t_max))
-        m2, mi2, off2 = second_distinct(self.measure, locs, self.npi_code[rows], limit)
+        m2, mi2, off2 = second_distinct(self.measure, locs, self.npi_code[rows], self.limit)
         if nearest_off is not None and off2 is not None:
             self.measure.off_network = np.where(self.two, off2, nearest_off)
         return np.where(self.two, m2, minutes), np.where(self.two, mi2, miles)
 
+    @property
+    def limit(self) -> float:
+        """Search twice the widest time standard, so 90th percentiles beyond the standard are measured."""
+        return 2.0 * float(np.nanmax(self.t_max))
+
     def nearest(self, locs: LocSet) -> tuple[np.ndarray, np.ndarray]:
         if hasattr(self.measure, "nearest_index"):
             return self.measure.nearest_index(locs)[:2]
-        # Search twice the widest time standard, so 90th percentiles beyond the standard are measured.
-        return self.measure.nearest(locs, limit=2.0 * float(np.nanmax(self.t_max)))
+        return self.measure.nearest(locs, limit=self.limit)
 
     def shares(self, minutes: np.ndarray, miles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pc = self.p_county
