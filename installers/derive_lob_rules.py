@@ -259,6 +259,14 @@ class Rule:
     )
 
 
+# A line with no CMS HSD code (pediatricians, general dentists, emergency medicine, urgent care, pharmacy):
+# Blueprint's own code of letters, credited from NUCC taxonomies in Medicaid and QHP projects only.
+OTHER_LINE_NOTE = (
+    "no CMS HSD code: scored under Blueprint's own line code, credited from NUCC taxonomies "
+    "(resources/rules/other_lines.csv)"
+)
+
+
 @dataclass(frozen=True)
 class RuleSetDef:
     key: str
@@ -271,6 +279,7 @@ class RuleSetDef:
     file_name: str
     rules: tuple[Rule, ...]
     notes: tuple[str, ...] = ()
+    auto: bool = True  # False: used only when chosen for a project (the SADP set beside the medical one)
 
 
 # California specialist tiers, W&I 14197(c)(1)(A)-(B) (county lists read in full) and (C) (list not read in
@@ -318,6 +327,8 @@ def _ca_rules() -> tuple[Rule, ...]:
              "14197(b)(4)", "or", note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {CA_B_NOTE}"),
         Rule("040", "Hospitals", "facility", "All", 30, 15, 100, "CA-WIC-14197", "14197(b)(2)", "or",
              note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {CA_B_NOTE}"),
+        Rule("PHA", "Pharmacy (retail)", "facility", "All", 30, 10, 100, "CA-HEALTHNET", "plan page, Pharmacy",
+             "or", note=f"{CA_OR_NOTE}; {CA_PCT_NOTE}; {OTHER_LINE_NOTE}"),
     ]  # fmt: skip
     for code, name in CA_CORE_SPECIALISTS:
         line = f"{name} (specialist, adult and pediatric)"
@@ -475,6 +486,10 @@ MI_TABLE = (
      ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "Outpatient Clinical Behavioral Health - Adult***; - Pediatric***"),
     ("029", "Psychiatry, adult and pediatric", "provider",
      ((20, 10), (45, 30), (60, 45), (75, 60), (110, 100)), "Psychiatry - Adult***; Psychiatry - Pediatric***"),
+    ("DEN", "Dentistry: General Dentist", "provider",
+     ((30, 15), (30, 30), (30, 30), (40, 40), (120, 120)), "Dentistry: General Dentist"),
+    ("PHA", "Pharmacy (retail)", "facility",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (40, 30)), "Pharmacy"),
 )  # fmt: skip
 MI_NOTE = (
     "the table gives a maximum time and a maximum distance and does not say how they combine; the engine tests "
@@ -498,6 +513,8 @@ def _mi_rules() -> tuple[Rule, ...]:
             note += f"; {MI_TWO_NOTE}"
         if code in ("036", "037"):
             note += "; 036/037 stand for outpatient clinical behavioral health (licensed, accredited or certified professionals)"
+        if code.isalpha():
+            note += f"; {OTHER_LINE_NOTE}"
         for designation, (minutes, miles) in zip(DESIGNATIONS, cells, strict=True):
             two = code in ("S03", "016", "040") and designation in ("Large Metro", "Metro")
             rules.append(
@@ -521,6 +538,7 @@ AZ_TABLE = (
     ("016", "Obstetrician/Gynecologist (OB/GYN), members 15 to 45 years old", (45, 30), (90, 75),
      "Obstetrician/Gynecologist (OB/GYN)"),
     ("008", "Cardiologist, adult (21 years or older)", (30, 20), (75, 60), "Cardiologist, Adult*"),
+    ("PHA", "Pharmacy (retail)", (12, 8), (40, 30), "Pharmacy"),
 )  # fmt: skip
 AZ_NOTE = (
     "the policy says X minutes or Y miles; the engine tests both (conservative); 90% of membership (80% where "
@@ -531,11 +549,13 @@ AZ_NOTE = (
 def _az_rules() -> tuple[Rule, ...]:
     rules = []
     for code, name, metro, other, row in AZ_TABLE:
+        kind = "facility" if code == "PHA" else "provider"
+        note = f"{AZ_NOTE}; {OTHER_LINE_NOTE}" if code.isalpha() else AZ_NOTE
         rules += [
-            Rule(code, name, "provider", "All", other[0], other[1], 90, "AZ-ACOM-436",
-                 f"436 III.A, {row}, All Others", "or", note=f"{AZ_NOTE}; counties other than Maricopa and Pima"),
-            Rule(code, name, "provider", "All", metro[0], metro[1], 90, "AZ-ACOM-436",
-                 f"436 III.A, {row}, Maricopa, Pima", "or", AZ_MARICOPA_PIMA, note=AZ_NOTE),
+            Rule(code, name, kind, "All", other[0], other[1], 90, "AZ-ACOM-436",
+                 f"436 III.A, {row}, All Others", "or", note=f"{note}; counties other than Maricopa and Pima"),
+            Rule(code, name, kind, "All", metro[0], metro[1], 90, "AZ-ACOM-436",
+                 f"436 III.A, {row}, Maricopa, Pima", "or", AZ_MARICOPA_PIMA, note=note),
         ]  # fmt: skip
     return tuple(rules)
 
@@ -544,8 +564,9 @@ def _az_rules() -> tuple[Rule, ...]:
 # rural counties, "at least 90% of the members in each county". Obstetric providers need TWO within the
 # standard ("Two (2) within thirty (30) minutes or thirty (30) miles"): scored on each member's second-nearest
 # distinct provider (engine/second_provider.py). PCPs and pediatricians need two within a distance and no time
-# ("Two (2) within eight (8) miles"), which the rule-set layout cannot say (every row has a time), and
-# pediatricians have no HSD code: both transcribed, not scored. Dental, pharmacy and vision have no HSD code.
+# ("Two (2) within eight (8) miles"): max_minutes "none". Pediatricians and general dental providers have no HSD
+# code: scored under Blueprint's PPC and DEN (resources/rules/other_lines.csv). Dental subspecialists, 24-hour
+# pharmacies (no input says a pharmacy's hours) and vision providers stay transcribed, not scored.
 GA_SPECIALISTS = tuple((c, n) for c, n in MN_SPECIALISTS if c != "016")  # OB is its own (two-provider) row
 GA_NOTE = (
     "the contract says X minutes or Y miles; the engine tests both (conservative); the page classes each county "
@@ -557,6 +578,13 @@ GA_PCP_NOTE = (
     "the contract sets a distance only, no time limit; *PCPs not including practitioners listed below in Table "
     "(pediatricians, obstetric providers); the page classes each county urban or rural on a map that was not "
     "read: CMS Large Metro and Metro counties are taken as urban, Micro, Rural and CEAC as rural (our reading)"
+)
+
+
+GA_PEDIATRICIAN_NOTE = (
+    "the contract sets a distance only, no time limit; pediatricians only (pediatric nurse practitioners and family "
+    "physicians are not counted); the page classes each county urban or rural on a map that was not read: CMS Large "
+    "Metro and Metro counties are taken as urban, Micro, Rural and CEAC as rural (our reading)"
 )
 
 
@@ -585,17 +613,22 @@ def _ga_rules() -> tuple[Rule, ...]:
               "Obstetric Providers")]  # fmt: skip
     rows += [("S03", "PCPs (primary care, not pediatricians or obstetrics): two within the distance", "provider",
               "PCPs*")]  # fmt: skip
+    rows += [("PPC", "Pediatricians: two within the distance", "provider", "Pediatricians")]
+    rows += [("DEN", "General dental providers (general dentists)", "provider", "General Dental Providers")]
     rules = []
     for code, name, kind, row in rows:
-        two = code in ("016", "S03")
+        two = code in ("016", "S03", "PPC")
         for designation in DESIGNATIONS:
             urban = designation in ("Large Metro", "Metro")
             minutes = miles = 30 if urban else 45
             note = GA_NOTE
             combine = "or"
-            if code == "S03":
+            if code in ("S03", "PPC"):
                 # "Two (2) within eight (8) miles" urban, "fifteen (15)" rural: a distance and no time.
-                minutes, miles, combine, note = math.inf, 8 if urban else 15, "and", GA_PCP_NOTE
+                minutes, miles, combine = math.inf, 8 if urban else 15, "and"
+                note = GA_PCP_NOTE if code == "S03" else GA_PEDIATRICIAN_NOTE
+            if code.isalpha():
+                note += f"; {OTHER_LINE_NOTE}"
             if two:
                 note += "; Two (2) providers within the standard: measured to each member's second-nearest distinct provider (NPI)"
             rules.append(
@@ -611,8 +644,9 @@ def _ga_rules() -> tuple[Rule, ...]:
 # types; column order Large Metro, Metro, Micro, Rural, CEAC, "Time standard is measured in minutes. Distance
 # standard is measured in miles."). Each row is scored under the CMS HSD code a roster carries (the QHP
 # template's own specialty codes differ: its 037 is Emergency Medicine, MA's is Clinical Social Work), with the
-# kind that code has in the MA table. Rows without an HSD code (dental, emergency medicine, urgent care,
-# pediatric primary care) are transcribed in the requirements table (QHP_TD_NOT_SCORED), not scored.
+# kind that code has in the MA table. The rows without an HSD code (dental, emergency medicine, urgent care,
+# pediatric primary care) are scored under Blueprint's own line codes (resources/rules/other_lines.csv: DEN, EMD,
+# URG, PPC), which a QHP project's roster and market credit from NUCC taxonomies.
 QHP_TABLE = (
     # codes, line name, kind, ((minutes, miles) x Large Metro, Metro, Micro, Rural, CEAC), the DIFS table and row
     (("007",), "Allergy and Immunology", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
@@ -692,15 +726,19 @@ QHP_TABLE = (
      "4.4, Skilled Nursing Facilities"),
     (("045",), "Surgical Services (outpatient or ASC)", "facility",
      ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Surgical Services (outpatient or ASC)"),
-)  # fmt: skip
-# The rows transcribed but not scored: the CMS HSD list our rosters carry has no code for them.
-QHP_TD_NOT_SCORED = (
-    ("dental", "Dental", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)), "4.3, Dental; 6.1, Dental (SADP)"),
-    ("emergency-medicine", "Emergency Medicine", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
+    (("DEN",), "Dental (general dentists)", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
+     "4.3, Dental"),
+    (("EMD",), "Emergency Medicine", "provider", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)),
      "4.3, Emergency Medicine"),
-    ("primary-care-pediatric", "Primary Care - Pediatric", ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)),
-     "4.3, Primary Care-Pediatric"),
-    ("urgent-care", "Urgent Care", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Urgent Care"),
+    (("PPC",), "Primary Care - Pediatric (pediatricians)", "provider",
+     ((10, 5), (15, 10), (30, 20), (40, 30), (70, 60)), "4.3, Primary Care-Pediatric"),
+    (("URG",), "Urgent Care", "facility", ((20, 10), (45, 30), (80, 60), (75, 60), (110, 100)), "4.4, Urgent Care"),
+)  # fmt: skip
+# Stand-alone dental plans: DIFS 6.1 "Time & Distance Standards for SADP Networks" (Dental, the same values as
+# 4.3), sourced there to the current plan year's QHP Issuer Application Instructions.
+QHP_SADP_TABLE = (
+    (("DEN",), "Dental (general dentists)", "provider", ((30, 15), (45, 30), (80, 60), (90, 75), (125, 110)),
+     "6.1, Dental"),
 )  # fmt: skip
 QHP_NOTE = (
     "90% of enrollees within both the maximum time and the maximum distance (DIFS: CMS's MA time and distance "
@@ -720,10 +758,12 @@ QHP_CODE_NAMES = {
 }
 
 
-def _qhp_rules() -> tuple[Rule, ...]:
+def _qhp_rules(table: tuple = QHP_TABLE) -> tuple[Rule, ...]:
     rules = []
-    for codes, type_name, kind, cells, row in QHP_TABLE:
+    for codes, type_name, kind, cells, row in table:
         note = QHP_NOTE + (f"; {QHP_BH_NOTE}" if len(codes) > 1 else "")
+        if codes[0].isalpha():
+            note += f"; {OTHER_LINE_NOTE}"
         for code in codes:
             name = f"{type_name}: {QHP_CODE_NAMES[code]}" if len(codes) > 1 else type_name
             for designation, (minutes, miles) in zip(DESIGNATIONS, cells, strict=True):
@@ -805,8 +845,9 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "The MDHHS table uses the CMS county types itself (Large Metro, Metro, Micro, Rural, CEAC).",
             "Read in a verbatim text extraction published in a public repository, not in the MDHHS PDF; the "
             "document says the standards are subject to change with the Medicaid Health Plan RFP.",
-            "Dentistry and pharmacy rows are transcribed but not scored (no HSD code); the minimum of 2 providers "
-            "within the standard (Large Metro and Metro) is not scored.",
+            "General dentists (DEN) and pharmacies (PHA) have no HSD code and are scored under Blueprint's own line "
+            "codes (resources/rules/other_lines.csv); the dental specialist rows are transcribed, not scored. The "
+            "minimum of 2 providers within the standard (Large Metro and Metro) is scored per enrollee.",
         ),
     ),
     RuleSetDef(
@@ -822,9 +863,10 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
         notes=(
             "Maricopa and Pima counties have their own standard (rows for those counties); every other Arizona "
             "county gets the 'All Others' standard.",
-            "Only primary care, OB/GYN and adult cardiology are scored: the hospital, pediatric cardiologist, "
-            "behavioral health and other rows of the policy's page 3 could not be attributed with certainty in "
-            "the text read, and pharmacy and nursing facilities have no HSD code (medicaid_unscored_2026.csv).",
+            "Primary care, OB/GYN, adult cardiology and pharmacy (PHA, Blueprint's own line code: no HSD code; "
+            "resources/rules/other_lines.csv) are scored: the hospital, pediatric cardiologist, behavioral health "
+            "and other rows of the policy's page 3 could not be attributed with certainty in the text read, and "
+            "nursing facilities are not the HSD skilled nursing line (medicaid_unscored_2026.csv).",
         ),
     ),
     RuleSetDef(
@@ -841,8 +883,10 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "Primary care, specialists, hospitals, mental health, therapy and obstetric providers. PCPs (S03) need "
             "TWO distinct providers within 8 miles (urban) or 15 miles (rural), with no time limit; obstetric "
             "providers (016) TWO within 30 (urban) or 45 (rural) minutes or miles: each member's second-nearest "
-            "distinct provider is measured. Pediatricians (two within 8 or 15 miles) have no HSD code, nor have "
-            "dental, pharmacy and vision (medicaid_unscored_2026.csv).",
+            "distinct provider is measured. Pediatricians (PPC: two within 8 or 15 miles, no time) and general "
+            "dental providers (DEN) have no HSD code and are scored under Blueprint's own line codes "
+            "(resources/rules/other_lines.csv); dental subspecialists, 24-hour pharmacies and vision providers are "
+            "not scored (medicaid_unscored_2026.csv).",
             "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
             "urban, Micro, Rural and CEAC as rural.",
             "First plan year 2022: the page's first publication; the contract's own effective date was not read.",
@@ -868,10 +912,29 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "Letter itself; CMS's QHP network adequacy FAQ says the QHP specialty lists are generally consistent "
             "with Medicare Advantage's, and every row shared with MA equals the MA 2026 table except OB/GYN and "
             "outpatient clinical behavioral health, which the QHP table holds to the primary care standard.",
-            "Dental, emergency medicine, urgent care and pediatric primary care are transcribed but not scored "
-            "(the CMS HSD specialty codes rosters carry have none for them; qhp_ffe_2026_requirements.csv).",
+            "Dental, emergency medicine, urgent care and pediatric primary care have no CMS HSD code: they are "
+            "scored under Blueprint's line codes DEN, EMD, URG and PPC, credited from NUCC taxonomies "
+            "(resources/rules/other_lines.csv; pediatricians only for PPC, general dentists only for DEN).",
             "County types are CMS's HSD 2026 designations (the Letter's own county list was not read).",
         ),
+    ),
+    RuleSetDef(
+        key="qhp-ffe-sadp-2026",
+        lob="qhp",
+        state=None,
+        name="FFE stand-alone dental plan time and distance standard (as reproduced by Michigan DIFS)",
+        effective_from=2023,
+        plan_year=2026,
+        vintage="DIFS guidance updated 3.26, section 6.1, sourced there to the current plan year's QHP Issuer "
+        "Application Instructions; read in a third party's text extraction; read 2026-12",
+        file_name="qhp_ffe_sadp_2026.csv",
+        rules=_qhp_rules(QHP_SADP_TABLE),
+        notes=(
+            "For a stand-alone dental plan's network: the one Dental line (DEN: general dentists). Used only when "
+            "chosen for the project (`blueprint ruleset PROJECT --use qhp-ffe-sadp-2026`); a medical QHP project "
+            "uses qhp-ffe-td-2026, which holds the same Dental row.",
+        ),
+        auto=False,
     ),
 )
 
@@ -879,18 +942,15 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
 # -- standards transcribed but not scored -----------------------------------------------------------------
 UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
-    ("GA", "Pediatricians: two within the distance (urban / rural)", "", "8 / 15", "", "GA-DCH-NA",
-     "Figure 1, Pediatricians; no HSD code for pediatricians, and a distance with no time"),
-    ("GA", "General dental and dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
-     "GA-DCH-NA", "Figure 1, General Dental Providers; Dental Subspecialty Providers; no HSD code for dentists"),
+    ("GA", "Dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
+     "GA-DCH-NA", "Figure 1, Dental Subspecialty Providers; no line for dental specialists (general dental providers "
+     "are scored as DEN)"),
     ("GA", "Pharmacies, 24 hours a day, 7 days a week (urban / rural)", "15 / 30", "15 / 30", "or", "GA-DCH-NA",
-     "Figure 1, Pharmacies; no HSD code for pharmacies"),
+     "Figure 1, Pharmacies; no input says whether a pharmacy is open 24 hours a day, 7 days a week"),
     ("GA", "Vision providers (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
      "Figure 1, Vision Providers; no HSD code for vision providers"),
     ("CA", "Dental services provided by a Medi-Cal managed care plan", "30", "10", "or", "CA-WIC-14197",
-     "14197(b)(3); no HSD specialty code for dentists"),
-    ("CA", "Pharmacy", "30", "10", "or", "CA-HEALTHNET",
-     "plan page; no HSD specialty code for pharmacies"),
+     "14197(b)(3); for Medi-Cal dental managed care plans, a separate network from the medical plan's"),
     ("CA", "Hematology (DHCS core specialist)", "", "", "or", "CA-HEALTHNET",
      "county tiers as other specialists; no HSD specialty code"),
     ("PA", "Common laboratory and diagnostic services", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
@@ -898,16 +958,11 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("PA", "Anesthesiology", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
      "9.679(e)(9); no HSD specialty code"),
     ("MN", "Dental care (Medicaid contract, as reported by KFF)", "60", "60", "or", "MN-KFF",
-     "dental care column; no HSD specialty code for dentists"),
-    ("MI", "Dentistry: General Dentist", "30 / 30 / 30 / 40 / 120", "15 / 30 / 30 / 40 / 120", "and",
-     "MI-MDHHS-FY25", "Large Metro / Metro / Micro / Rural / CEAC; no HSD specialty code for dentists"),
+     "dental care column; an undated secondary survey, not the state's contract"),
     ("MI", "Dentistry: Endodontics, Oral Surgery, Periodontics, Prosthodontics", "30 / 60 / 60 / 120 / 120",
      "15 / 60 / 60 / 120 / 120", "and", "MI-MDHHS-FY25",
-     "Large Metro / Metro / Micro / Rural / CEAC (four rows, same values); no HSD specialty code for dentists"),
-    ("MI", "Pharmacy", "10 / 15 / 30 / 40 / 40", "5 / 10 / 20 / 30 / 30", "and", "MI-MDHHS-FY25",
-     "Large Metro / Metro / Micro / Rural / CEAC; no HSD specialty code for pharmacies"),
-    ("AZ", "Pharmacy", "12 (Maricopa, Pima) / 40", "8 (Maricopa, Pima) / 30", "or", "AZ-ACOM-436",
-     "436 III.A, Pharmacy; no HSD specialty code for pharmacies"),
+     "Large Metro / Metro / Micro / Rural / CEAC (four rows, same values); no line for dental specialists "
+     "(general dentists are scored as DEN)"),
     ("AZ", "Nursing facility (ALTCS E/PD members living in their own home)", "45 (Maricopa, Pima) / 95",
      "30 (Maricopa, Pima) / 85", "or", "AZ-ACOM-436",
      "436 III.A, Nursing Facility; a nursing facility is not the HSD skilled nursing facility line (046)"),
@@ -1016,22 +1071,11 @@ QHP_REQUIREMENTS = (
 )  # fmt: skip
 
 
-def _qhp_td_not_scored() -> tuple[Requirement, ...]:
-    """The Letter's rows with no HSD code, as requirements: value = minutes/miles per county type."""
-    return tuple(
-        Requirement(f"td-{item}", "time and distance, not scored", f"{name}: maximum time (minutes) / distance "
-                    "(miles) in Large Metro, Metro, Micro, Rural and CEAC counties",
-                    "; ".join(f"{t}/{d}" for t, d in cells), "minutes/miles", "QHP-MI-DIFS", f"table {row}",
-                    "no CMS HSD specialty code for this type, so a roster cannot carry it")
-        for item, name, cells, row in QHP_TD_NOT_SCORED
-    )  # fmt: skip
-
-
 REQUIREMENT_TABLES = (
     ("medicaid_federal_438_68.csv", "medicaid-federal-438.68", "medicaid", "42 CFR 438.68 framework",
      MEDICAID_FRAMEWORK),
     ("qhp_ffe_2026_requirements.csv", "qhp-ffe-2026", "qhp",
-     "FFE QHP network adequacy and ECP requirements, plan year 2026", QHP_REQUIREMENTS + _qhp_td_not_scored()),
+     "FFE QHP network adequacy and ECP requirements, plan year 2026", QHP_REQUIREMENTS),
 )  # fmt: skip
 
 # What the sources read could not settle (docs/rules.md repeats it).
@@ -1129,7 +1173,8 @@ def derive_rule_set(rs: RuleSetDef) -> str:
     out.write(
         _header(
             key=rs.key, lob=rs.lob, state=rs.state, name=rs.name, effective_from=rs.effective_from,
-            plan_year=rs.plan_year, vintage=rs.vintage, **{f"note_{i + 1}": n for i, n in enumerate(rs.notes)},
+            plan_year=rs.plan_year, vintage=rs.vintage, auto=None if rs.auto else "no",
+            **{f"note_{i + 1}": n for i, n in enumerate(rs.notes)},
         )
     )  # fmt: skip
     w = csv.writer(out, lineterminator="\n")

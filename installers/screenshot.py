@@ -114,6 +114,7 @@ def main() -> int:
         if not wanted:
             raise SystemExit(f"screenshot: no result for {args.cell}")
         failing = wanted
+        chosen = wanted[0]  # shown even when no recruitment plan reaches a pass
     for cell in failing[:8]:
         wait_for(app, lambda: not window.tasks.busy, 30, "the worker")
         window.results_pane.select_cell(cell["county_fips"], cell["line_code"])

@@ -656,3 +656,30 @@ def test_cli_lists_every_value_it_cannot_put_back_and_says_what_it_normalised(pr
     out = capsys.readouterr().out
     assert "ok.csv was re-saved by a spreadsheet or pandas: put 1 value back in the published form" in out
     assert "(Entity Type Code 1)" in out
+
+
+def test_a_qhp_project_credits_the_lines_with_no_hsd_code(tmp_path):
+    """The dentist and urgent care centre the MA market leaves out (test above) are market providers of a QHP
+    project, on Blueprint's DEN and URG lines (rules/other_lines.py); the cardiologist credits 008 in both."""
+    from blueprint_desktop.store import create_project
+
+    path = tmp_path / "q.bpproj"
+    create_project(path, "q", lob="qhp", plan_year=2026, counties=[("48201", "TX")])
+    dentist, urgent, card, pharmacy_mail = (npi(i) for i in range(21, 25))
+    f = write_nppes(
+        tmp_path / L.data_file_name(),
+        [
+            row(dentist, taxonomies=[("1223G0001X", "Y")]),
+            row(urgent, entity="2", org="QUICK CARE", taxonomies=[("261QU0200X", "Y")]),
+            row(card, taxonomies=[("207RC0000X", "Y")]),
+            # A mail-order pharmacy is not a place members go: no PHA line (nor does the FFE table have one).
+            row(pharmacy_mail, entity="2", org="RX BY MAIL", taxonomies=[("3336M0002X", "Y")]),
+        ],
+    )
+    with open_project(path) as project:
+        result = import_nppes(project, f)
+        assert set(market(project)) == {dentist, urgent, card}
+        assert lines_of(project, dentist) == {"DEN": "1223G0001X"}
+        assert lines_of(project, urgent) == {"URG": "261QU0200X"}
+        assert lines_of(project, card) == {"008": "207RC0000X"}
+        assert result.lines == {"008": 1, "DEN": 1, "URG": 1}

@@ -9,7 +9,7 @@ from blueprint_desktop.errors import BlueprintError, InputFileError
 from blueprint_desktop.geo.points import population_points
 from blueprint_desktop.geo.zips import zip_centroid
 from blueprint_desktop.rules.enrollees import import_enrollees
-from blueprint_desktop.rules.lob import import_ruleset
+from blueprint_desktop.rules.lob import active_ruleset, import_ruleset
 from blueprint_desktop.rules.standards import standards_for_county
 from blueprint_desktop.store import create_project, open_project
 
@@ -83,12 +83,12 @@ def test_bad_enrollee_rows(project, tmp_path):
 
 RULESET = (
     "line_code,line_name,kind,county_type,max_minutes,max_miles,required_pct,min_count\n"
-    "PCP,Adult primary care,provider,All,30,30,90,2\n"
-    "HOSP,Hospital,facility,Large Metro,30,30,90,1\n"
-    "HOSP,Hospital,facility,Metro,45,45,90,1\n"
-    "HOSP,Hospital,facility,Micro,60,60,85,1\n"
-    "HOSP,Hospital,facility,Rural,60,60,85,1\n"
-    "HOSP,Hospital,facility,CEAC,90,90,85,1\n"
+    "S03,Adult primary care,provider,All,30,30,90,2\n"
+    "040,Hospital,facility,Large Metro,30,30,90,1\n"
+    "040,Hospital,facility,Metro,45,45,90,1\n"
+    "040,Hospital,facility,Micro,60,60,85,1\n"
+    "040,Hospital,facility,Rural,60,60,85,1\n"
+    "040,Hospital,facility,CEAC,90,90,85,1\n"
 )
 
 
@@ -99,19 +99,28 @@ def test_medicaid_ruleset(tmp_path):
     f.write_text(RULESET)
     with open_project(path) as project:
         rs = import_ruleset(project, f, "medicaid")
-        assert sorted(rs.lines) == ["HOSP", "PCP"]
+        assert sorted(rs.lines) == ["040", "S03"]
         st = standards_for_county(project, "48201")
         assert st.lob == "medicaid" and st.designation == "Large Metro"
-        assert (st.lines["PCP"].max_minutes, st.lines["PCP"].min_count, st.lines["HOSP"].required_pct) == (
+        assert (st.lines["S03"].max_minutes, st.lines["S03"].min_count, st.lines["040"].required_pct) == (
             30,
             2,
             90,
         )
         with pytest.raises(BlueprintError, match="a QHP rule set cannot be loaded"):
             import_ruleset(project, f, "qhp")
-        f.write_text(RULESET.replace("HOSP,Hospital,facility,CEAC,90,90,85,1\n", ""))
-        with pytest.raises(InputFileError, match="line HOSP has no standard for CEAC"):
+        f.write_text(RULESET.replace("040,Hospital,facility,CEAC,90,90,85,1\n", ""))
+        with pytest.raises(InputFileError, match="line 040 has no standard for CEAC"):
             import_ruleset(project, f, "medicaid")
+        # A line no provider could ever be credited to is refused, not scored as an empty line: the set in
+        # force is unchanged.
+        f.write_text(RULESET.replace("S03,Adult", "PCP,Adult"))
+        with pytest.raises(InputFileError, match=r"row 2, column 'line_code': 'PCP' is not a line.*PPC"):
+            import_ruleset(project, f, "medicaid")
+        f.write_text(RULESET.replace("S03,Adult", "2,Adult"))
+        with pytest.raises(InputFileError, match="'002' is not a line.*scored together as S03"):
+            import_ruleset(project, f, "medicaid")
+        assert sorted(active_ruleset(project, "medicaid").lines) == ["040", "S03"]
 
 
 def test_ma_project_refuses_medicaid_ruleset(project, tmp_path):

@@ -167,8 +167,13 @@ def test_registry():
     } <= set(keys)
     assert keys["medicaid-MN-2026"].scorable and keys["medicaid-MN-2026"].state == "MN"
     assert keys["medicaid-CA-2026"].scorable and keys["medicaid-CA-2026"].state == "CA"
-    assert not keys["qhp-ffe-2026"].scorable  # requirements: wait times, ECPs, the rows with no HSD code
-    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == ["qhp-ffe-td-2026"]
+    assert not keys["qhp-ffe-2026"].scorable  # requirements: wait times, ECPs
+    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True)] == [
+        "qhp-ffe-sadp-2026",
+        "qhp-ffe-td-2026",
+    ]
+    # The stand-alone dental plan set is used only when chosen: a QHP project gets the medical table.
+    assert [s.key for s in lob_builtin.builtin_sets("qhp", scorable=True) if s.auto] == ["qhp-ffe-td-2026"]
     assert keys["qhp-ffe-td-2026"].state is None  # national: the FFE table is not a state's
     with pytest.raises(BlueprintError, match="is not a built-in rule set"):
         lob_builtin.get_builtin("medicaid-ZZ-2026")
@@ -195,7 +200,7 @@ def test_medicaid_project_loads_its_state_without_a_user_file(tmp_path):
         assert any("distance OR a time" in n for n in la.notes)
         # Fresno is in none of the specialist county lists read: only the statewide lines apply there.
         fresno = standards_for_county(project, "06019")
-        assert sorted(fresno.lines) == ["016", "040", "S03"]
+        assert sorted(fresno.lines) == ["016", "040", "PHA", "S03"]
         assert any("no standard in this county for 008" in n for n in fresno.notes)
         assert "008" in {ld.code for ld in all_lines("medicaid", project)}
 
@@ -266,7 +271,12 @@ def test_arizona_maricopa_pima_and_all_others(tmp_path):
         yavapai = standards_for_county(project, "04025")
         assert (maricopa.lines["S03"].max_minutes, maricopa.lines["S03"].max_miles) == (15, 10)
         assert (yavapai.lines["S03"].max_minutes, yavapai.lines["S03"].max_miles) == (40, 30)
-        assert maricopa.lines["S03"].required_pct == 90 and sorted(yavapai.lines) == ["008", "016", "S03"]
+        assert maricopa.lines["S03"].required_pct == 90 and sorted(yavapai.lines) == [
+            "008",
+            "016",
+            "PHA",
+            "S03",
+        ]
 
 
 def test_user_loaded_set_wins_over_the_built_in(tmp_path):
@@ -359,7 +369,9 @@ def test_georgia_urban_and_rural_with_two_obstetric_providers(tmp_path):
                 90,
                 2,
             )
-            assert {line.providers_within for c, line in st.lines.items() if c not in ("016", "S03")} == {1}
+            assert {
+                line.providers_within for c, line in st.lines.items() if c not in ("016", "S03", "PPC")
+            } == {1}
             # PCPs: "Two (2) within eight (8) miles" (fifteen rural), a distance and no time.
             pcp = st.lines["S03"]
             assert (pcp.max_minutes, pcp.max_miles, pcp.providers_within) == (
@@ -367,13 +379,27 @@ def test_georgia_urban_and_rural_with_two_obstetric_providers(tmp_path):
                 8 if limit == 30 else 15,
                 2,
             )
+            # Pediatricians (no HSD code: Blueprint's PPC): two within the same distances, no time.
+            ped = st.lines["PPC"]
+            assert (ped.max_minutes, ped.max_miles, ped.providers_within) == (math.inf, pcp.max_miles, 2)
+            # General dental providers (DEN): 30 or 45, as the specialists.
+            assert (
+                st.lines["DEN"].max_minutes,
+                st.lines["DEN"].max_miles,
+                st.lines["DEN"].providers_within,
+            ) == (
+                limit,
+                limit,
+                1,
+            )
             assert any("TWO distinct providers" in n for n in st.notes)
         unscored = [r for r in _rows(RULES / "medicaid_unscored_2026.csv") if r["state"] == "GA"]
-        assert any(
-            r["standard"].startswith("Pediatricians: two within") and r["max_miles"] == "8 / 15"
-            for r in unscored
-        )
-        assert not any(r["standard"].startswith("PCPs") for r in unscored)
+        assert [r["standard"].split(" (")[0] for r in unscored] == [
+            "Dental subspecialty providers",
+            "Pharmacies, 24 hours a day, 7 days a week",
+            "Vision providers",
+        ]
+        assert not any(r["standard"].startswith(("PCPs", "Pediatricians")) for r in unscored)
 
 
 # The FFE QHP table (Letter to Issuers, as Michigan DIFS reproduces it), by the five CMS county types.
@@ -401,7 +427,18 @@ def test_qhp_project_loads_the_ffe_table_without_a_user_file(tmp_path):
             assert "Letter to Issuers" in st.criteria_label and any("DIFS" in n for n in st.notes)
         assert standards_for_county(project, "48201").designation == "Large Metro"
         assert standards_for_county(project, "48301").lines["052"].max_minutes == 155  # CEAC
-        assert len(rs.lines) == 43
+        # 43 HSD lines and the Letter's four types with no HSD code, under Blueprint's own codes.
+        assert len(rs.lines) == 47
+        harris = standards_for_county(project, "48201")
+        assert {
+            c: (harris.lines[c].max_minutes, harris.lines[c].max_miles) for c in ("DEN", "EMD", "PPC", "URG")
+        } == {
+            "DEN": (30, 15),
+            "EMD": (20, 10),
+            "PPC": (10, 5),
+            "URG": (20, 10),
+        }
+        assert harris.lines["URG"].kind == "facility" and harris.lines["PPC"].kind == "provider"
 
 
 def test_qhp_table_equals_the_ma_table_where_the_letter_follows_ma():
@@ -416,6 +453,8 @@ def test_qhp_table_equals_the_ma_table_where_the_letter_follows_ma():
                 ma[(r["code"], r["designation"])] = (float(r["max_minutes"]), float(r["max_miles"]))
     differs = set()
     for r in qhp:
+        if r["line_code"].isalpha():
+            continue  # no HSD code, so no MA row (test_qhp_project_loads_the_ffe_table_without_a_user_file)
         key = (r["line_code"], r["county_type"])
         got = (float(r["max_minutes"]), float(r["max_miles"]))
         assert key in ma, key
@@ -424,10 +463,9 @@ def test_qhp_table_equals_the_ma_table_where_the_letter_follows_ma():
             assert got == QHP_PRIMARY_CARE[r["county_type"]], key
         assert r["required_pct"] == "90" and r["verified"] == "secondary" and "DIFS" in r["source"]
     assert differs == {"016", "036", "037", "068"}
-    not_scored = {
-        r["item"] for r in _rows(RULES / "qhp_ffe_2026_requirements.csv") if r["item"].startswith("td-")
-    }
-    assert not_scored == {"td-dental", "td-emergency-medicine", "td-primary-care-pediatric", "td-urgent-care"}
+    # Nothing of the Letter's table is left unscored: its four types with no HSD code are lines now.
+    assert not [r for r in _rows(RULES / "qhp_ffe_2026_requirements.csv") if r["item"].startswith("td-")]
+    assert {r["line_code"] for r in qhp if r["line_code"].isalpha()} == {"DEN", "EMD", "PPC", "URG"}
 
 
 def test_plan_year_before_a_set_gets_none(tmp_path):

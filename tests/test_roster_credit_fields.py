@@ -440,19 +440,37 @@ def test_rows_of_one_npi_share_the_facts_a_blank_is_no_disagreement(project, tmp
 
 
 def test_a_qhp_template_code_is_refused_with_what_it_means(tmp_path) -> None:
-    """The QHP network adequacy template numbers some types differently (its 101 is Primary Care - Pediatric,
-    its 037 Emergency Medicine): such a code is refused, and the message says so and what to give instead."""
+    """The QHP network adequacy template numbers some types differently (its 102 is Social Worker, its 037
+    Emergency Medicine): such a code is refused, and the message says so and what to give instead. The three
+    template codes of lines with no HSD code (101 Primary Care - Pediatric, 201 Dental - General, 080 Urgent
+    Care) are read as those lines in a QHP project, and refused in an MA one."""
     from blueprint_desktop.store import create_project
 
     path = tmp_path / "q.bpproj"
     create_project(path, "q", lob="qhp", plan_year=2026, counties=[("48201", "TX")])
     with open_project(path) as project:
-        rows = [template_row(NP, "Dr. Kids", specialty_code="101", entity_type="individual")]
+        rows = [
+            template_row(NP, "Dr. Kids", specialty_code="101", entity_type="individual"),
+            template_row(
+                npi("600000011"), "A. Social Worker", specialty_code="102", entity_type="individual"
+            ),
+        ]
         with pytest.raises(RosterRejected) as refused:
             import_roster(project, template_file(tmp_path / "q.csv", rows))
         text = str(refused.value)
-        assert (
-            "got 101" in text and "Primary Care - Pediatric in the FFE QHP network adequacy template" in text
-        )
+        assert "got 102" in text and "Social Worker in the FFE QHP network adequacy template" in text
         assert "037 is Emergency Medicine" in text and "NUCC taxonomy" in text
+        assert "got 101" not in text
+        assert project.conn.execute("SELECT count(*) FROM providers").fetchone()[0] == 0
+        import_roster(project, template_file(tmp_path / "q1.csv", rows[:1]))
+        assert project.conn.execute("SELECT line_code FROM provider_lines").fetchall() == [("PPC",)]
+
+    ma = tmp_path / "m.bpproj"
+    create_project(ma, "m", lob="ma", plan_year=2026, counties=[("48201", "TX")])
+    with open_project(ma) as project:
+        with pytest.raises(RosterRejected) as refused:
+            import_roster(project, template_file(tmp_path / "m.csv", rows[:1]))
+        assert "got 101" in str(refused.value) and "Primary Care - Pediatric in the FFE QHP" in str(
+            refused.value
+        )
         assert project.conn.execute("SELECT count(*) FROM providers").fetchone()[0] == 0

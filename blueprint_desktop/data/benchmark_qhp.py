@@ -74,12 +74,16 @@ def _norm(text: str) -> str:
 def _word_table() -> dict[str, tuple[str | None, str | None]]:
     """Normalised words -> (taxonomy, hsd code): NUCC names first, then the HSD line names."""
     from blueprint_desktop.rules.crosswalk import hsd_codes_for_taxonomy, load_nucc_codes
+    from blueprint_desktop.rules.other_lines import taxonomy_lines
     from blueprint_desktop.rules.standards import load_base_table
 
+    # Taxonomies of the Medicaid/QHP lines with no HSD code are named too: whether they credit a line is
+    # the project's line of business's to say (benchmark_store.lines_for_taxonomies).
+    other = taxonomy_lines("qhp")
     table: dict[str, tuple[str | None, str | None]] = {}
     spec_names: dict[str, list[str]] = {}
     for code, entry in load_nucc_codes().items():
-        if not hsd_codes_for_taxonomy(code):
+        if not hsd_codes_for_taxonomy(code) and code not in other:
             continue
         if entry.specialization:
             spec_names.setdefault(_norm(entry.specialization), []).append(code)

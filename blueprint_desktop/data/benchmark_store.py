@@ -158,13 +158,15 @@ def geocode_address(loc: BenchLocation) -> BenchLocation:
     return loc
 
 
-def lines_for_taxonomies(taxonomies: list[str]) -> dict[str, str | None]:
-    """Submitted HSD codes for NUCC taxonomies (our crosswalk; the same one roster imports use)."""
+def lines_for_taxonomies(taxonomies: list[str], lob: str = "ma") -> dict[str, str | None]:
+    """Submitted HSD codes for NUCC taxonomies (our crosswalk; the same one roster imports use), and in a
+    Medicaid or QHP project the lines with no HSD code (rules/other_lines.py)."""
     from blueprint_desktop.rules.crosswalk import hsd_codes_for_taxonomy, normalize_taxonomy
+    from blueprint_desktop.rules.other_lines import other_lines_for_taxonomy
 
     lines: dict[str, str | None] = {}
     for tax in taxonomies:
-        for code in hsd_codes_for_taxonomy(normalize_taxonomy(tax)):
+        for code in [*hsd_codes_for_taxonomy(normalize_taxonomy(tax)), *other_lines_for_taxonomy(tax, lob)]:
             lines.setdefault(code, normalize_taxonomy(tax))
     return lines
 
@@ -301,7 +303,7 @@ def write_network(
     providers = merge_providers(providers)
     for k, p in enumerate(providers):
         if not p.lines and p.taxonomies:
-            p.lines = lines_for_taxonomies(p.taxonomies)
+            p.lines = lines_for_taxonomies(p.taxonomies, project.lob)
         p.locations = [geocode_address(x) if x.lat is None or not x.county_fips else x for x in p.locations]
         if k % 500 == 0:
             progress.update(0.4 * k / len(providers), "placing their providers")

@@ -114,15 +114,19 @@ class NppesImportResult:
 # -- inputs ------------------------------------------------------------------------------------------
 
 
-def relevant_taxonomies() -> dict[str, list[str]]:
-    """Taxonomy code -> the HSD lines it credits, for every taxonomy that credits at least one."""
+def relevant_taxonomies(lob: str = "ma") -> dict[str, list[str]]:
+    """Taxonomy code -> the lines it credits, for every taxonomy that credits at least one: the HSD lines,
+    and in a Medicaid or QHP project the lines with no HSD code (rules/other_lines.py)."""
     from blueprint_desktop.rules.crosswalk import lines_for_taxonomy, load_crosswalk
+    from blueprint_desktop.rules.other_lines import taxonomy_lines
 
     out = {}
     for code in load_crosswalk():
         lines = lines_for_taxonomy(code)
         if lines:
             out[code] = lines
+    for code, lines in taxonomy_lines(lob).items():
+        out[code] = list(dict.fromkeys([*out.get(code, []), *lines]))
     return out
 
 
@@ -563,7 +567,7 @@ def import_nppes(
         _refuse_empty(secondary, "practice location file")
         pl_rows = normalise_pl_rows(secondary.kept, pl_path, pl_columns)
         done_before = secondary.bytes_read
-    taxonomy_lines = relevant_taxonomies()
+    taxonomy_lines = relevant_taxonomies(project.lob)
     network = network_npis(project)
     extra = set(pl_rows.table.column(L.PL_NPI).to_pylist()) if pl_rows else set()
     scan = scan_csv(path, header, columns, MarketFilter(chosen, taxonomy_lines, extra, network), on_bytes)

@@ -44,7 +44,7 @@ from blueprint_desktop.data.npi import is_valid_npi, npi_check_digit
 from blueprint_desktop.data.roster_layouts import DATE_FIELDS, RosterLayout
 from blueprint_desktop.data.tabular import Table
 from blueprint_desktop.progress import Progress
-from blueprint_desktop.rules import crosswalk
+from blueprint_desktop.rules import crosswalk, other_lines
 from blueprint_desktop.rules.county_match import match_county
 from blueprint_desktop.rules.qhp_template_codes import qhp_hint
 from blueprint_desktop.store.schema import GEOCODE_QUALITIES
@@ -387,7 +387,11 @@ def _specialty_codes() -> dict[str, str]:
 
 
 def code_kind(code: str) -> str:
-    return _specialty_codes().get(code, "provider")
+    kind = _specialty_codes().get(code)
+    if kind is None:  # a Medicaid/QHP line with no HSD code (URG and PHA are facilities)
+        other = other_lines.load_other_lines().get(code)
+        kind = other.kind if other else "provider"
+    return kind
 
 
 def _ranges(codes: list[str]) -> str:
@@ -640,6 +644,17 @@ class _RowChecker:
             elif self.implied.get(f) is not None:
                 self.provider_plan.append((f, None, None, self.implied[f]))
 
+    def _specialty(self, text: str) -> str:
+        """An HSD specialty code, or in a QHP project the QHP template's code of a line with no HSD code
+        ('101' Primary Care - Pediatric), read as that line (rules/other_lines.py)."""
+        t = text.strip().upper()
+        other = other_lines.qhp_template_line(t.zfill(3) if t.isdigit() else t, self.ctx.lob)
+        return other or parse_specialty(text, self.kind)
+
+    def other_lines(self, taxonomy: str) -> list[str]:
+        """The Medicaid/QHP lines with no HSD code this taxonomy credits ([] in an MA project)."""
+        return other_lines.other_lines_for_taxonomy(taxonomy, self.ctx.lob)
+
     def parsed(self, key: Any, parse: Callable[[str], Any], text: str) -> tuple[bool, Any]:
         """(True, value) or (False, what was expected), remembered per ``key`` and text."""
         memo = self.memo.get(key)
@@ -702,7 +717,7 @@ class _RowChecker:
                 provider[f] = raw[f]
 
         # Specialty: an HSD code, else the taxonomy's lines through the crosswalk.
-        code = get("specialty_code", lambda t: parse_specialty(t, self.kind))
+        code = get("specialty_code", self._specialty)
         taxonomy = get("taxonomy", parse_taxonomy)
         codes: list[str] = []
         if code:
@@ -721,13 +736,16 @@ class _RowChecker:
                 bad("specialty_code", f"no HSD code: taxonomy {taxonomy} is never credited ({entry.note})")
         elif taxonomy:
             codes = crosswalk.hsd_codes_for_taxonomy(taxonomy)
-            if not codes and not raw.get("specialty_code"):
+            if not codes and not raw.get("specialty_code") and not self.other_lines(taxonomy):
                 warn("taxonomy", _no_line_reason(taxonomy), "no_line")
         elif not raw.get("specialty_code") and not raw.get("taxonomy"):
             target = "specialty_code" if "specialty_code" in self.mapping else "taxonomy"
             if target in self.mapping:
                 bad(target, "an HSD specialty code or a NUCC taxonomy code")
 
+        if taxonomy and self.other_lines(taxonomy):
+            # Medicaid and QHP lines with no HSD code (rules/other_lines.py): added to the row's HSD lines.
+            codes = list(dict.fromkeys([*codes, *self.other_lines(taxonomy)]))
         state = get("state", parse_state, "a USPS state code such as TX")
         zip5 = get("zip", parse_zip)
         lat = get("latitude", lambda t: parse_coordinate(t, -90, 90, "latitude"))

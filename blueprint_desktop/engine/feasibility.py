@@ -68,7 +68,7 @@ from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.geo.distance import to_unit_vectors
 from blueprint_desktop.progress import Progress
 from blueprint_desktop.rules.citations import cite
-from blueprint_desktop.rules.standard_words import limits_text
+from blueprint_desktop.rules.standard_words import limits_text, people
 
 DEFAULT_TIME_LIMIT_S = 60.0
 PASSING = ("Pass", "At Risk")
@@ -1061,7 +1061,7 @@ def compute_feasibility(
             unit = "beds" if beds else "providers"
             if share_short:
                 cell.reasons.append(
-                    f"With every market provider signed, {r.pct_within:.1f}% of beneficiaries are within "
+                    f"With every market provider signed, {r.pct_within:.1f}% of {people(inputs.lob)} are within "
                     f"{limits_text(r.detail.get('max_minutes'), r.detail.get('max_miles', 0))}; "
                     f"{r.required_pct:g}% required{cite('share', inputs.lob)}."
                 )

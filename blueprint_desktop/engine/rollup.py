@@ -177,6 +177,9 @@ class _StandardText:
     source: Any
     of_what: str = "a credited location"  # whom the share counts: one provider, or two distinct ones
     providers_within: int = 1
+    # Whom the share is of, in the regulation's word: MA's "beneficiaries" (42 CFR 422.116(d)); a Medicaid or
+    # QHP rule set's "enrollees" (42 CFR 438.68, 45 CFR 156.230), whatever population stands in for them.
+    people: str = "beneficiaries"
 
     @classmethod
     def of(cls, standard) -> _StandardText:
@@ -203,6 +206,7 @@ class _StandardText:
             source=getattr(standard, "source", None),
             of_what="two distinct credited providers" if within == 2 else "a credited location",
             providers_within=within,
+            people="enrollees" if getattr(standard, "source", None) == "ruleset" else "beneficiaries",
         )
 
 
@@ -267,7 +271,7 @@ def evaluate(
         )
     if not share_ok:
         reasons.append(
-            f"Only {share:.1f}% of beneficiaries live within {where} of {st.of_what}; "
+            f"Only {share:.1f}% of {st.people} live within {where} of {st.of_what}; "
             f"{st.required_text}% required."
         )
     if not count_ok:
@@ -306,13 +310,13 @@ def evaluate(
     p90_minutes, p90_miles = stats.p90_minutes, stats.p90_miles
     if not math.isfinite(p90_minutes) or not math.isfinite(p90_miles):
         reasons.append(
-            "At least 10% of beneficiaries have no credited location within the search limit."
+            f"At least 10% of {st.people} have no credited location within the search limit."
             if st.providers_within == 1
-            else "At least 10% of beneficiaries do not have two distinct credited providers within the search limit."
+            else f"At least 10% of {st.people} do not have two distinct credited providers within the search limit."
         )
     if st.providers_within == 2:
         reasons.append(
-            "This standard asks for two providers within it: each beneficiary point is measured to its "
+            f"This standard asks for two providers within it: each {st.people[:-1]} point is measured to its "
             "second-nearest distinct credited provider (NPI), and the share and 90th percentiles are of that distance."
         )
     result = CountyLineResult(

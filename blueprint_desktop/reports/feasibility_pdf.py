@@ -27,6 +27,7 @@ from blueprint_desktop.reports.atomic_file import atomic_output
 from blueprint_desktop.reports.county_map import _rings, fit_projection
 from blueprint_desktop.reports.pdf_document import ACCENT, FONT, INK, MUTED, ReportPDF
 from blueprint_desktop.rules.citations import cite, framework, is_ma
+from blueprint_desktop.rules.standard_words import people
 
 TITLE = "Network feasibility study"
 OUTCOME_FILL = {
@@ -267,7 +268,7 @@ def _pass_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, str]
     pdf.para(
         "Per county: the specialties that pass with today's network, those that pass once the recruit list "
         "signs, and those no network from this market can pass. A cell passes when the required share of "
-        f"beneficiaries lives within the county's maximum time and distance of a contracted provider"
+        f"{people(study.lob)} lives within the county's maximum time and distance of a contracted provider"
         f"{cite('share', study.lob)} and the county has the minimum number of providers within reach"
         f"{cite('minimum', study.lob)}."
     )

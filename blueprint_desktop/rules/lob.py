@@ -75,6 +75,16 @@ class RuleSet:
         }  # fmt: skip
 
 
+def known_line_codes() -> set[str]:
+    """The line codes a Medicaid or QHP rule set may use: the HSD lines (primary care as S03, 044 too) and
+    the lines with no HSD code (``other_lines.py``)."""
+    from blueprint_desktop.rules.other_lines import load_other_lines
+    from blueprint_desktop.rules.standards import load_base_table
+
+    base = load_base_table()
+    return {line.code for line in base.lines} | set(base.unscored) | set(load_other_lines())
+
+
 def _num(value: str, name: str, row: int, column: str, whole: bool = False) -> float | None:
     text = (value or "").strip()
     if not text:
@@ -107,10 +117,26 @@ def parse_rules(
     """Validate rule rows (as ``import_ruleset`` documents them) into lines by county type and county."""
     lines: dict[str, dict[str, Any]] = {}
     years: set[int] = set()
+    known = known_line_codes()
     for i, row in enumerate(rows, start=first_row):
-        code = (row.get("line_code") or "").strip()
+        code = (row.get("line_code") or "").strip().upper()
         if not code:
             raise InputFileError(f"{name}: row {i}, column 'line_code': is empty")
+        code = code.zfill(3) if code.isdigit() else code
+        if code not in known:
+            # A line no provider can ever be credited to would be scored as failing everywhere, or be
+            # silently empty: refuse it with the codes that work.
+            pooled = (
+                " (001-006 are scored together as S03)"
+                if code in ("001", "002", "003", "004", "005", "006")
+                else ""
+            )
+            raise InputFileError(
+                f"{name}: row {i}, column 'line_code': {code!r} is not a line Blueprint can credit providers to"
+                f"{pooled}; expected an HSD line ({', '.join(sorted(c for c in known if not c.isalpha()))}) or "
+                f"one with no HSD code ({', '.join(sorted(c for c in known if c.isalpha()))}: "
+                "resources/rules/other_lines.csv)"
+            )
         kind = (row.get("kind") or "").strip().lower()
         if kind not in ("provider", "facility"):
             raise InputFileError(

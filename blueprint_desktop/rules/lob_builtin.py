@@ -9,7 +9,7 @@ first plan year, vintage). Two kinds:
   set. Built in: ``medicaid-CA-2026`` (W&I Code 14197), ``medicaid-PA-2026`` (28 Pa. Code 9.679),
   ``medicaid-MI-2026`` (MDHHS standards), ``medicaid-AZ-2026`` (AHCCCS ACOM 436), ``medicaid-MN-2026``
   (Minn. Stat. 62D.124) and ``medicaid-GA-2026`` (Georgia Families Contract, Figure 1), and for QHPs ``qhp-ffe-td-2026`` (the Letter to Issuers table as Michigan DIFS
-  reproduces it); docs/rules.md section 14 says which sources were primary and what is our reading;
+  reproduces it) and ``qhp-ffe-sadp-2026`` (its Dental row for a stand-alone dental plan, used only when chosen); docs/rules.md section 14 says which sources were primary and what is our reading;
 - **requirements** (not scored): the 42 CFR 438.68 framework and the FFE QHP requirements of plan year
   2026 (share within standard, appointment wait times, essential community providers, and the Letter's
   rows with no HSD code).
@@ -50,6 +50,9 @@ class BuiltinSet:
     vintage: str = ""
     notes: tuple[str, ...] = ()
     rows: tuple[dict[str, str], ...] = field(default=(), repr=False)
+    # False ("# auto: no"): used only when chosen for a project, never picked automatically (the stand-alone
+    # dental plan set beside the medical QHP one).
+    auto: bool = True
 
     @property
     def scorable(self) -> bool:
@@ -79,7 +82,7 @@ class BuiltinSet:
             "key": self.key, "lob": self.lob, "kind": self.kind, "state": self.state, "name": self.name,
             "file": self.file_name, "effective_from": self.effective_from, "plan_year": self.plan_year,
             "vintage": self.vintage, "notes": list(self.notes), "scorable": self.scorable, "lines": self.lines,
-            "sources": self.sources(),
+            "sources": self.sources(), "auto": self.auto,
         }  # fmt: skip
         if rows:
             out["rows"] = [dict(r) for r in self.rows]
@@ -115,6 +118,7 @@ def _read(path: Path) -> BuiltinSet:
         vintage=meta.get("vintage", ""),
         notes=tuple(v for k, v in sorted(meta.items()) if k.startswith("note_")),
         rows=rows,
+        auto=meta.get("auto", "yes").lower() != "no",
     )
 
 
@@ -199,7 +203,7 @@ def choose_builtin(project, lob: str) -> tuple[BuiltinSet | None, str]:
         check_fits(project, chosen)
         return chosen, f"chosen for this project ({key})"
     states = project_states(project)
-    candidates = builtin_sets(lob, scorable=True)
+    candidates = [s for s in builtin_sets(lob, scorable=True) if s.auto]
     if lob == "medicaid":
         if len(states) != 1:
             return None, (

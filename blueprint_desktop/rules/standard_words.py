@@ -39,3 +39,9 @@ def detail_minutes_text(detail: dict[str, Any]) -> str:
         return "no time limit"
     value = detail.get("max_minutes")
     return "?" if value is None else minutes_text(value)
+
+
+def people(lob: str | None) -> str:
+    """Whom a share within standard is of, in the rules' own word: MA's "beneficiaries" (42 CFR 422.116(d));
+    Medicaid's and QHPs' "enrollees" (42 CFR 438.68, 45 CFR 156.230), whichever population stands in for them."""
+    return "beneficiaries" if (lob or "ma").lower() == "ma" else "enrollees"

@@ -1,0 +1,100 @@
+"""Lines that Medicaid and QHP standards score and the CMS HSD specialty list has no code for.
+
+Pediatric primary care, general dentistry, emergency medicine, urgent care and retail pharmacy have time and
+distance standards in the FFE Letter to Issuers and in state Medicaid contracts, but no CMS HSD code, so a
+roster read through the NUCC->HSD crosswalk alone could never credit them. ``resources/rules/other_lines.csv``
+(our curated table) gives each one a Blueprint code of letters only (``PPC``, ``DEN``, ``EMD``, ``URG``,
+``PHA``), the NUCC taxonomies it credits and, where the FFE QHP network adequacy template has one, that
+template's specialty code.
+
+Only projects of another line of business than MA read these lines: a roster, NPPES market or benchmark
+taxonomy credits them in a Medicaid or QHP project, never in an MA one, so MA imports, results and HSD exports
+are exactly as without this table (42 CFR 422.116 has no such lines).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from blueprint_desktop.errors import BlueprintError
+from blueprint_desktop.rules.crosswalk import load_nucc_codes, normalize_taxonomy
+from blueprint_desktop.rules.standards import RULES_DIR
+
+OTHER_LINES_FILE = RULES_DIR / "other_lines.csv"
+
+
+@dataclass(frozen=True)
+class OtherLine:
+    code: str
+    name: str
+    kind: str  # "provider" | "facility"
+    qhp_template_code: str  # "" when the QHP template has none we can accept
+    taxonomies: tuple[str, ...]
+    note: str
+
+
+@lru_cache(maxsize=2)
+def load_other_lines(path: Path | str = OTHER_LINES_FILE) -> dict[str, OtherLine]:
+    """Line code -> OtherLine; every taxonomy must be a NUCC code and credit one line only."""
+    path = Path(path)
+    nucc = load_nucc_codes()
+    out: dict[str, OtherLine] = {}
+    seen: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            code = row["line_code"].strip()
+            taxonomies = tuple(normalize_taxonomy(t) for t in row["taxonomy_codes"].split(";") if t.strip())
+            if not code.isalpha() or code in out or row["kind"] not in ("provider", "facility"):
+                raise BlueprintError(f"{path.name}: line {code!r}: not letters only, repeated, or a bad kind")
+            for t in taxonomies:
+                if t not in nucc or t in seen:
+                    raise BlueprintError(
+                        f"{path.name}: line {code}: {t} is not a NUCC code or is in two lines"
+                    )
+                seen[t] = code
+            out[code] = OtherLine(
+                code,
+                row["line_name"].strip(),
+                row["kind"],
+                row["qhp_template_code"].strip(),
+                taxonomies,
+                row["note"],
+            )
+    return out
+
+
+@lru_cache(maxsize=1)
+def _by_taxonomy() -> dict[str, str]:
+    return {t: line.code for line in load_other_lines().values() for t in line.taxonomies}
+
+
+def other_lines_for_taxonomy(code: str, lob: str) -> list[str]:
+    """The other line a taxonomy credits in a project of this line of business (``[]`` in MA)."""
+    if lob == "ma":
+        return []
+    hit = _by_taxonomy().get(normalize_taxonomy(code))
+    return [hit] if hit else []
+
+
+def taxonomy_lines(lob: str) -> dict[str, list[str]]:
+    """Taxonomy -> other lines, for the market import of a project of this line of business."""
+    if lob == "ma":
+        return {}
+    return {t: [code] for t, code in _by_taxonomy().items()}
+
+
+def qhp_template_line(code: str, lob: str) -> str | None:
+    """The other line a QHP template specialty code ('101') stands for in a QHP project, else None."""
+    if lob != "qhp":
+        return None
+    for line in load_other_lines().values():
+        if line.qhp_template_code and line.qhp_template_code == code:
+            return line.code
+    return None
+
+
+def is_other_line(code: str) -> bool:
+    return code in load_other_lines()
