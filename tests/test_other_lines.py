@@ -22,9 +22,11 @@ from blueprint_desktop.rules.lob import known_line_codes
 from blueprint_desktop.rules.other_lines import (
     load_other_lines,
     other_lines_for_taxonomy,
+    pooled_lines,
     qhp_template_line,
 )
 from blueprint_desktop.rules.qhp_template_codes import QHP_ONLY_CODES
+from blueprint_desktop.rules.standards import standards_for_county
 from blueprint_desktop.store import create_project, open_project
 
 NUCC_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "nucc" / "nucc_taxonomy_251.csv"
@@ -159,7 +161,51 @@ def test_a_qhp_project_scores_the_letters_four_types(tmp_path):
             assert r.pct_within is not None and 0 < r.pct_within < 90, code
             assert r.status == "Failing" and limits in " ".join(r.reasons), (code, r.reasons)
             # The rule's own word for whom the share is of: a QHP's enrollees, not MA's beneficiaries.
-            assert "% of enrollees live within" in " ".join(r.reasons) and "beneficiar" not in " ".join(r.reasons)
+            assert "% of enrollees live within" in " ".join(r.reasons) and "beneficiar" not in " ".join(
+                r.reasons
+            )
         assert "PHA" not in got  # the federal table has no pharmacy standard
         # A line with no provider at all is failing too, and says so.
         assert got["S03"].status == "Failing" and got["S03"].pct_within == 0
+
+
+# -- pediatricians are primary care in a Medicaid set with one primary care line -------------------------------
+def _pediatrician_project(tmp_path: Path, lob: str, county: tuple[str, str]) -> Path:
+    path = tmp_path / f"{lob}-{county[0]}.bpproj"
+    create_project(path, lob, lob=lob, plan_year=2026, counties=[county])
+    row = template_row(
+        KIDS, "Dr. Kids", specialty_code="", taxonomy="208000000X", entity_type="individual",
+        address="1 Main St", city="Town", state=county[1], zip=ZIPS[county[0]],
+    )  # fmt: skip
+    with open_project(path) as project:
+        import_roster(project, template_file(tmp_path / f"{lob}-{county[0]}.csv", [row]))
+    return path
+
+
+ZIPS = {"06037": "90012", "13121": "30303", "48201": "77030"}
+
+
+def test_pediatricians_count_for_medicaid_primary_care_unless_the_set_scores_them_apart(tmp_path):
+    # California (Los Angeles): "Primary care, adult and pediatric", no line of its own for pediatricians.
+    with open_project(_pediatrician_project(tmp_path, "medicaid", ("06037", "CA"))) as project:
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        assert got["S03"].credited_count == 1 and got["S03"].pct_within > 0
+        assert "PPC" not in got
+        notes = " ".join(standards_for_county(project, "06037").notes)
+        assert "S03 also counts the providers of PPC" in notes and "438.68(b)(1)(i)" in notes
+    # Georgia: PCPs "not including" pediatricians, who have their own line: counted there only.
+    with open_project(_pediatrician_project(tmp_path, "medicaid", ("13121", "GA"))) as project:
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        assert got["S03"].credited_count == 0 and got["PPC"].credited_count == 1
+        assert "also counts" not in " ".join(standards_for_county(project, "13121").notes)
+    # QHP: the Letter's Primary Care - Adult and - Pediatric are two types.
+    with open_project(_pediatrician_project(tmp_path, "qhp", ("48201", "TX"))) as project:
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        assert got["S03"].credited_count == 0 and got["PPC"].credited_count == 1
+    assert pooled_lines("medicaid", {"S03", "040"}) == {"S03": ("PPC",)}
+    assert (
+        pooled_lines("medicaid", {"S03", "PPC"})
+        == {}
+        == pooled_lines("qhp", {"S03"})
+        == pooled_lines("ma", {"S03"})
+    )

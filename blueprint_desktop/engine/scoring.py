@@ -784,6 +784,11 @@ def gather_inputs(
     points = population_points(area, project)
     progress.update(0.6, "reading providers")
     locations = load_locations(project)
+    if project.lob != "ma":
+        from blueprint_desktop.engine.line_pooling import pool_locations
+
+        # Medicaid primary care is adult and pediatric: pediatricians count for S03 (rules/other_lines.py).
+        locations = pool_locations(locations, project.lob, {c for st in standards.values() for c in st.lines})
     from blueprint_desktop.engine.credits import served_counties, telehealth_basis
 
     return ScoringInputs(

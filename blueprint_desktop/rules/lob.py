@@ -418,6 +418,13 @@ def standards_for_county(project, fips: str, lob: str, plan_year: int) -> County
         notes.append(
             f"no standard in this county for {', '.join(absent)} (the rule set names other counties)"
         )
+    from blueprint_desktop.rules.other_lines import pooled_lines
+
+    for target, sources in pooled_lines(lob, ruleset.lines).items():
+        notes.append(
+            f"{target} also counts the providers of {', '.join(sources)} (pediatricians): Medicaid primary care is "
+            "adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line of its own for them"
+        )
     return CountyStandards(
         county_fips=fips, ssa_code=None, designation=designation, designation_source=designation_source,
         tier=tier(designation), beneficiaries_required=None, estimated=estimated, lob=lob, plan_year=plan_year,

@@ -98,3 +98,22 @@ def qhp_template_line(code: str, lob: str) -> str | None:
 
 def is_other_line(code: str) -> bool:
     return code in load_other_lines()
+
+
+# Lines whose providers also count for another line of a line of business's rule set. Medicaid primary care is
+# "adult and pediatric" (42 CFR 438.68(b)(1)(i)), so a pediatrician is a primary care provider in a Medicaid
+# set with one primary care line (California, Michigan, Arizona: "Primary care, adult and pediatric"). A set
+# that scores pediatricians on their own line (Georgia: PCPs "not including" pediatricians) keeps them apart,
+# and QHP's Letter has its own Primary Care - Pediatric type.
+POOLED_INTO = {"medicaid": {"S03": ("PPC",)}}
+
+
+def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, ...]]:
+    """Line -> the lines whose providers also count for it, in a rule set with these lines (``{}`` when none):
+    a source line the set scores on its own is never pooled."""
+    out = {}
+    for target, sources in POOLED_INTO.get(lob, {}).items():
+        kept = tuple(s for s in sources if s not in line_codes)
+        if target in line_codes and kept:
+            out[target] = kept
+    return out
