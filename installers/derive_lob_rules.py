@@ -1204,7 +1204,7 @@ def derive_requirements(key: str, lob: str, name: str, rows: tuple[Requirement, 
 def derive_unscored() -> str:
     out = io.StringIO()
     out.write(_header(key="medicaid-unscored-2026", lob="medicaid", kind="not scored",
-                      name="State standards transcribed but not scored (no HSD specialty code)"))  # fmt: skip
+                      name="State standards transcribed but not scored (no line Blueprint can credit, or an input it lacks)"))  # fmt: skip
     w = csv.writer(out, lineterminator="\n")
     w.writerow(UNSCORED_COLUMNS)
     for state, standard, minutes, miles, combine, source, section in UNSCORED:

@@ -511,6 +511,36 @@ def test_cli_lists_shows_and_chooses(tmp_path, capsys):
     assert "medicaid-CA-2026" in st["criteria_label"]
 
 
+def test_cli_loads_keeps_and_removes_rule_set_files(tmp_path, capsys):
+    """A second file wins without erasing the first; --remove-loaded is the undo; each change makes earlier
+    results out of date (the audit entries run_freshness reads)."""
+    from blueprint_desktop.engine.run_freshness import changes_since_last_run
+
+    path = _project(tmp_path, "medicaid", [("06037", "CA")])
+    head = "line_code,line_name,kind,county_type,max_minutes,max_miles,required_pct\n"
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text(head + "S03,Primary care,provider,All,30,30,90\n")
+    two.write_text(head + "S03,Primary care,provider,All,20,20,90\n")
+    assert main(["import", "ruleset", str(path), str(one), "--lob", "medicaid"]) == 0
+    assert main(["import", "ruleset", str(path), str(two), "--lob", "medicaid"]) == 0
+    assert "undo: blueprint ruleset" in capsys.readouterr().out
+    with open_project(path, read_only=True) as project:
+        assert active_ruleset(project, "medicaid").file_name == "two.csv"
+    assert main(["ruleset", str(path), "--remove-loaded"]) == 0
+    out = capsys.readouterr().out
+    assert "now in force: one (loaded from one.csv)" in out and "medicaid-CA-2026" in out  # the options listed
+    assert main(["ruleset", str(path), "--remove-loaded"]) == 0
+    assert "now in force: Medi-Cal" in capsys.readouterr().out
+    assert main(["ruleset", str(path), "--remove-loaded"]) == 2
+    assert "no rule set file is loaded" in capsys.readouterr().err
+    with open_project(path) as project:
+        assert active_ruleset(project, "medicaid").builtin_key == "medicaid-CA-2026"
+        project.audit("score.run", "scoring_runs", 1, {})
+        assert not changes_since_last_run(project)
+        lob_builtin.set_project_builtin(project, "medicaid-CA-2026")
+        assert [c["action"] for c in changes_since_last_run(project)] == ["ruleset.builtin.use"]
+
+
 def test_cli_new_says_which_standards_apply(tmp_path, capsys):
     assert main(["new", str(tmp_path / "pa.bpproj"), "--name", "PA", "--states", "PA", "--counties", "42101",
                  "--lob", "medicaid", "--plan-year", "2026"]) == 0  # fmt: skip

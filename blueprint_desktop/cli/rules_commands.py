@@ -81,6 +81,11 @@ def register(groups) -> None:
     p.add_argument(
         "--use", metavar="KEY", help="use this built-in rule set for the project ('auto' to clear)"
     )
+    p.add_argument(
+        "--remove-loaded",
+        action="store_true",
+        help="undo the newest rule set file loaded: the one before it, or the built-in choice, applies again",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ruleset)
 
@@ -270,13 +275,13 @@ def cmd_ruleset(args: argparse.Namespace) -> int:
         for s in sets:
             print(
                 f"{s.key:26} {s.lob:8} {s.state or '-':5} {s.kind:12} {s.effective_from or '-':>4} "
-                f"{len(s.lines):>5}  {s.name}"
+                f"{len(s.lines):>5}  {s.name}{'' if s.auto else ' (used only when chosen: --use)'}"
             )
         print(
             "sources and what could not be verified: docs/rules.md, 'Other lines of business: QHP and Medicaid'"
         )
         return 0
-    with open_project(args.project, read_only=args.use is None) as project:
+    with open_project(args.project, read_only=args.use is None and not args.remove_loaded) as project:
         if project.lob == "ma":
             if args.use:
                 lob_builtin.check_fits(project, lob_builtin.get_builtin(args.use))
@@ -284,15 +289,30 @@ def cmd_ruleset(args: argparse.Namespace) -> int:
                 f"{args.project}: an MA project uses the CMS HSD criteria (blueprint standards), not a rule set"
             )
             return 0
+        if args.remove_loaded:
+            from blueprint_desktop.rules.ruleset_choice import remove_loaded_ruleset
+
+            now = remove_loaded_ruleset(project)
+            print(f"{args.project}: removed the newest loaded rule set; now in force: {now} (score again)")
         if args.use:
             chosen = lob_builtin.set_project_builtin(project, args.use)
             print(f"{args.project}: {'built-in rule set ' + chosen.key if chosen else 'automatic choice'} "
                   "(score again to apply it)")  # fmt: skip
         ruleset = lob_rules.active_ruleset(project, project.lob)
+        from blueprint_desktop.rules.ruleset_choice import ruleset_choices
+
+        choices = ruleset_choices(project)
     if args.json:
         _print_json(ruleset.as_dict())
         return 0
     _print_ruleset(ruleset)
+    print("built-in sets for this project (blueprint ruleset PROJECT --use KEY):")
+    for o in choices.options:
+        mark = "*" if o.key == ruleset.builtin_key else " "
+        state = "" if o.fits else f" - cannot be used: {o.why_not}"
+        print(f" {mark} {o.key:22} {o.name}{'' if o.auto else ' (only when chosen)'}{state}")
+    for i, f in enumerate(choices.loaded):
+        print(f"  loaded {f['imported_at']}: {f['file']} ({f['rows']} rows){' - in force' if i == 0 else ''}")
     return 0
 
 
@@ -346,6 +366,7 @@ def cmd_import_ruleset(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"loaded {ruleset.lob.upper()} rule set {ruleset.name!r}: {len(ruleset.lines)} lines")
+    print(f"  undo: blueprint ruleset {args.project} --remove-loaded")
     return 0
 
 

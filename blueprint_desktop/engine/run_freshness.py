@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# Audit actions that change what a scoring run reads (providers, locations, standards, population, roads).
-INPUT_ACTIONS = ("roster.%", "import.%", "provider.%", "roads.%", "settings.%")
+# Audit actions that change what a scoring run reads (providers, locations, standards, population, roads;
+# "ruleset.%": choosing a built-in Medicaid/QHP set or removing a loaded one).
+INPUT_ACTIONS = ("roster.%", "import.%", "provider.%", "roads.%", "settings.%", "ruleset.%")
 
 
 def changes_since_last_run(project) -> list[dict[str, Any]]:

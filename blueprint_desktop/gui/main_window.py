@@ -292,6 +292,10 @@ class MainWindow(QMainWindow):
             "&Feasibility study…", self.open_feasibility, "Ctrl+Shift+Y",
             "Could a network here pass at all, and with whom? Market capacity, infeasible cells, recruit set",
         )  # fmt: skip
+        self.act_ruleset = self._action(
+            "S&tandards (Medicaid/QHP rule set)…", self.open_ruleset, None,
+            "Which Medicaid or QHP standards this project is scored against; choose a built-in set or load your own",
+        )  # fmt: skip
         self.act_straight = self._action("Straight line", lambda: self.set_method("straight"), "Ctrl+1")
         self.act_road = self._action("Drive time (road network)", lambda: self.set_method("road"), "Ctrl+2")
         for act in (self.act_straight, self.act_road):
@@ -361,6 +365,7 @@ class MainWindow(QMainWindow):
         scoring.addAction(self.act_score)
         scoring.addAction(self.act_cancel)
         scoring.addAction(self.act_feasibility)
+        scoring.addAction(self.act_ruleset)
         method = scoring.addMenu("&Method")
         method.addAction(self.act_straight)
         method.addAction(self.act_road)
@@ -1068,6 +1073,20 @@ class MainWindow(QMainWindow):
 
         return open_feasibility(self)
 
+    def open_ruleset(self) -> bool:
+        """Scoring > Standards…: the rule set of a Medicaid or QHP project (gui/ruleset_dialog.py)."""
+        from blueprint_desktop.gui.ruleset_dialog import RulesetDialog
+
+        if self.project is None or is_ma(self.project.lob) or self.tasks.busy:
+            return False
+        dialog = RulesetDialog(self.project, self)
+        self.ruleset_dialog = dialog  # reachable by tests while it is open
+        dialog.exec()
+        if dialog.changed:
+            self._refresh_stale()
+            self.statusBar().showMessage("Standards changed: press F5 to score against them.", 8000)
+        return dialog.changed
+
     def cancel_task(self) -> None:
         if self.tasks.busy:
             self.progress_label.setText("Cancelling…")
@@ -1165,6 +1184,13 @@ class MainWindow(QMainWindow):
         self._sync_telehealth_basis()
         self.act_cancel.setEnabled(busy)
         self.act_feasibility.setEnabled(has)
+        # Medicaid and QHP standards come from a rule set; MA's from the CMS criteria (File > Import CMS reference).
+        self.act_ruleset.setEnabled(has and not busy and not is_ma(self.project.lob))
+        self.act_ruleset.setToolTip(
+            "Medicare Advantage projects are scored against the CMS HSD criteria (File > Import CMS reference file)"
+            if has and is_ma(self.project.lob)
+            else "Which Medicaid or QHP standards this project is scored against; choose a built-in set or load your own"
+        )
         self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
         self.act_undo.setText(
             f"&Undo {rq.STATUS_LABELS[self.undo_stack[-1].field]} status of {self.undo_stack[-1].name}"

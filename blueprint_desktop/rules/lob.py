@@ -251,7 +251,8 @@ def import_ruleset(project, path: str | Path, lob: str, name: str | None = None)
         for code, e in lines.items()
     }
     with project.transaction():
-        project.conn.execute("DELETE FROM rule_sets WHERE lob = ?", (lob,))
+        # The newest loaded set wins; the earlier ones stay, so that removing this one (the undo,
+        # ruleset_choice.remove_loaded_ruleset) puts the previous one back in force.
         batch_id = project.record_batch(
             f"ruleset-{lob}", path.name, sha256_file(path), len(rows), len(rows), 0,
             {"lines": sorted(lines), "sources": {k: v for k, v in sources.items() if v}},
@@ -418,13 +419,9 @@ def standards_for_county(project, fips: str, lob: str, plan_year: int) -> County
         notes.append(
             f"no standard in this county for {', '.join(absent)} (the rule set names other counties)"
         )
-    from blueprint_desktop.rules.other_lines import pooled_lines
+    from blueprint_desktop.rules.other_lines import pooling_notes
 
-    for target, sources in pooled_lines(lob, ruleset.lines).items():
-        notes.append(
-            f"{target} also counts the providers of {', '.join(sources)} (pediatricians): Medicaid primary care is "
-            "adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line of its own for them"
-        )
+    notes += pooling_notes(lob, ruleset.lines)
     return CountyStandards(
         county_fips=fips, ssa_code=None, designation=designation, designation_source=designation_source,
         tier=tier(designation), beneficiaries_required=None, estimated=estimated, lob=lob, plan_year=plan_year,

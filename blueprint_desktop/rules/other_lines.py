@@ -117,3 +117,12 @@ def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, 
         if target in line_codes and kept:
             out[target] = kept
     return out
+
+
+def pooling_notes(lob: str, line_codes: set[str] | dict) -> list[str]:
+    """What a rule set's pooling means, in words shown with its standards."""
+    return [
+        f"{target} also counts the providers of {', '.join(sources)} (pediatricians): Medicaid primary care is "
+        "adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line of its own for them"
+        for target, sources in pooled_lines(lob, line_codes).items()
+    ]
