@@ -528,7 +528,9 @@ def test_cli_loads_keeps_and_removes_rule_set_files(tmp_path, capsys):
         assert active_ruleset(project, "medicaid").file_name == "two.csv"
     assert main(["ruleset", str(path), "--remove-loaded"]) == 0
     out = capsys.readouterr().out
-    assert "now in force: one (loaded from one.csv)" in out and "medicaid-CA-2026" in out  # the options listed
+    assert (
+        "now in force: one (loaded from one.csv)" in out and "medicaid-CA-2026" in out
+    )  # the options listed
     assert main(["ruleset", str(path), "--remove-loaded"]) == 0
     assert "now in force: Medi-Cal" in capsys.readouterr().out
     assert main(["ruleset", str(path), "--remove-loaded"]) == 2
