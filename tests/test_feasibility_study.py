@@ -147,6 +147,8 @@ def test_cli_json_and_pdf(study_and_path, tmp_path, capsys) -> None:
         assert words in text
     # Reader-facing text names the regulation and CMS, never a file of this program.
     assert ".py" not in text and "engine/" not in text
+    # What the shares rest on: the census group MA measures, named (not a literal "{group}").
+    assert "Beneficiaries: 65+ residents (ACS 2018-22)" in text and "{group}" not in text
     with pytest.raises(SystemExit):
         main(["feasibility", str(path), "--time-limit", "0"])
 
@@ -202,3 +204,7 @@ def test_a_qhp_study_cites_no_medicare_advantage_rule(tmp_path, capsys) -> None:
     for words in ("422.116", "CMS HSD Reference File Notes", "expanded flexibility"):
         assert words not in text and words not in reasons, words
     assert "Medicare Advantage's" in text  # the credits line says why there are none
+    # Whom the shares are of, in the QHP rules' word, and which census group stands in for them (the words
+    # were printed as a literal "{group}" before).
+    assert "Enrollees: residents under 65 (ACS 2018-22)" in text and "{group}" not in text
+    assert "beneficiar" not in text.lower() and "beneficiar" not in reasons.lower()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from blueprint_desktop.engine.feasibility import DEFAULT_TIME_LIMIT_S, INFEASIBLE, RECRUIT
 from blueprint_desktop.progress import terminal_progress
+from blueprint_desktop.rules.citations import is_ma
 
 SHOWN = 25  # rows of each list printed (all of them with --json or in the PDF)
 
@@ -144,7 +145,9 @@ def _print_text(study) -> None:
     )
     infeasible = [c for c in study.cells if c.outcome == INFEASIBLE]
     if infeasible:
-        print("\nInfeasible cells (exception candidates, 42 CFR 422.116(f)):")
+        # The exception rule cited is MA's; another line of business's program has its own process.
+        where = ", 42 CFR 422.116(f)" if is_ma(study.lob) else ""
+        print(f"\nInfeasible cells (exception candidates{where}):")
         for c in infeasible[:SHOWN]:
             unit = " beds" if c.counts_beds else ""
             print(

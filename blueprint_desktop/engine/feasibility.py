@@ -1631,6 +1631,7 @@ def vintages(project, inputs) -> dict[str, str]:
     import re
 
     from blueprint_desktop.engine.scoring import _POPULATION_WORDS
+    from blueprint_desktop.geo.population_group import group_for
 
     labels = sorted(
         {
@@ -1663,9 +1664,13 @@ def vintages(project, inputs) -> dict[str, str]:
             else "market rows of the roster file (no NPPES file imported)"
         )
     sources = inputs.points.source.fillna("").astype(str).value_counts() if "source" in inputs.points else {}
+    # Whom the census points stand for ("65+ residents", "residents under 65"): the words name the group.
+    group = group_for(inputs.lob).words
     out["population"] = (
         "; ".join(
-            f"{_POPULATION_WORDS.get(s, s)} ({n:,} points)" for s, n in getattr(sources, "items", dict)() if s
+            f"{_POPULATION_WORDS.get(s, s).format(group=group)} ({n:,} points)"
+            for s, n in getattr(sources, "items", dict)()
+            if s
         )
         or "population points"
     )

@@ -339,7 +339,7 @@ def _infeasible_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str
             "where providers of the type are not available to contract, as the program's own process allows. "
         )
         + "Exception viability: Strong "
-        "when no uncontracted provider of the type is within reach of the county's beneficiaries; Possible when "
+        f"when no uncontracted provider of the type is within reach of the county's {people(study.lob)}; Possible when "
         "every one within reach has documented outreach; Weak when some have none yet (approach them and record "
         "the answer before requesting)."
         + (" Rural and CEAC counties get CMS's expanded flexibility." if is_ma(study.lob) else "")
@@ -380,7 +380,7 @@ def _recruit_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, s
     gap = "-" if rs.mip_gap is None else f"{rs.mip_gap * 100:.2f}%"
     pdf.para(
         f"The fewest providers whose signatures make every closable cell pass, chosen across the whole service "
-        f"area at once: a provider counts in every county whose beneficiaries it is within reach of"
+        f"area at once: a provider counts in every county whose {people(study.lob)} it is within reach of"
         f"{cite('reach', study.lob)}, so one signature can close cells in several counties. "
         f"{plural(rs.size, 'provider')}; "
         f"{'proven to be the fewest' if rs.proven_optimal else f'at least {rs.lower_bound:,} are needed'} "
@@ -388,7 +388,7 @@ def _recruit_section(pdf: ReportPDF, study: FeasibilityStudy, names: dict[str, s
         "one that closes the most of what is still missing, given those above it."
     )
     pdf.note(
-        "'Alike': other market providers who reach exactly the same beneficiaries and count in the same "
+        f"'Alike': other market providers who reach exactly the same {people(study.lob)} and count in the same "
         "counties, any of whom could be signed instead."
     )
     names_short = {f: n.split(",")[0] for f, n in names.items()}
@@ -467,7 +467,7 @@ def _method_section(pdf: ReportPDF, study: FeasibilityStudy) -> None:
     for label, key in (
         ("Criteria (time, distance, minimum numbers, county types)", "criteria"),
         ("Market of providers", "market"),
-        ("Beneficiaries", "population"),
+        (people(study.lob).capitalize(), "population"),
         ("Travel time", "travel"),
     ):
         pdf.para(f"{label}: {v.get(key, '-')}", size=9)
@@ -482,27 +482,28 @@ def _method_section(pdf: ReportPDF, study: FeasibilityStudy) -> None:
     for text in (
         "Market capacity: every county x specialty is measured twice with the same rules: with the network "
         "as it is, and as if every provider of the market had signed. The second gives the best share of "
-        f"beneficiaries within the maximum time and distance{cite('share', study.lob)} and the best number of "
-        "providers, or hospital beds, within reach of the county's beneficiaries"
+        f"{people(study.lob)} within the maximum time and distance{cite('share', study.lob)} and the best number "
+        f"of providers, or hospital beds, within reach of the county's {people(study.lob)}"
         + (" (42 CFR 422.116(a)(2)(i), (e))" if is_ma(study.lob) else "")
         + " that any network here could reach. "
         + (
             "Providers the regulation does not count (42 CFR 422.116(a)(3): children's, long-term care and "
             "specialized hospitals, residential-only providers and the like) are not counted in the market either; "
+            "deactivated"
             if is_ma(study.lob)
-            else ""
+            else "Deactivated"
         )
-        + "deactivated NPIs and telehealth-only providers are left out.",
+        + " NPIs and telehealth-only providers are left out.",
         "Credits: the telehealth and Certificate of Need credits of 42 CFR 422.116(d) (10 points, never stacked) "
         "are applied as the plan earns them today; the study does not assume new telehealth contracts."
         if is_ma(study.lob)
         else "Credits: none (the telehealth and Certificate of Need credits are Medicare Advantage's).",
         "The recruit list: one integer programme over every cell that fails today but passes with the market. "
-        "One yes/no choice per provider; a beneficiary point counts as within standard once any chosen "
+        f"One yes/no choice per provider; a point where {people(study.lob)} live counts as within standard once any chosen "
         "provider is within reach of it; each cell must reach its required share and its minimum number. The "
         "objective is the fewest providers; among equally small sets, the one whose members each close more "
         "on their own. Providers who reach exactly the same people and count in the same counties are "
-        "interchangeable and solved as one group; beneficiary points reached by the same providers are solved "
+        "interchangeable and solved as one group; population points reached by the same providers are solved "
         "as one. The solver (HiGHS) reports a bound no set can beat; when it stops at the time limit the "
         "report says so and gives the gap. The one-at-a-time choice (the provider closing the most of what is "
         "missing, repeatedly) is computed beside it as a check."
