@@ -165,6 +165,12 @@ def test_a_qhp_project_scores_the_letters_four_types(tmp_path):
                 r.reasons
             )
         assert "PHA" not in got  # the federal table has no pharmacy standard
+        # The chart of a cell: the share is final (a QHP standard has no telehealth credit to come).
+        from blueprint_desktop.engine.cell_detail import nearest_distribution
+
+        dist = nearest_distribution(project, "48201", "PPC")
+        assert not dist.credits_apply and dist.population == "under-65 population"
+        assert abs(dist.share_within() - got["PPC"].pct_within) < 0.01
         # A line with no provider at all is failing too, and says so.
         assert got["S03"].status == "Failing" and got["S03"].pct_within == 0
 

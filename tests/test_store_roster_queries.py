@@ -194,6 +194,7 @@ def test_nearest_distribution_matches_hand_computed_distances(roster) -> None:
     assert np.allclose(np.sort(dist.miles), np.sort(expected), atol=0.05)
     assert dist.weights.sum() == pytest.approx(pts.weight.sum())
     assert dist.max_minutes > 0 and dist.estimated_time
+    assert dist.credits_apply  # MA: the chart says its share is before any telehealth credit
     # The distribution's share within standard is the run's measured share for the cell.
     [result] = score_project(project, lines=["008"], counties=["48157"]).results
     assert dist.share_within() == pytest.approx(result.detail["pct_measured"], abs=0.01)

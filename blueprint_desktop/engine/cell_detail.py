@@ -41,6 +41,8 @@ class NearestDistribution:
     # 2: the standard asks for two distinct providers, and minutes/miles are to each point's second-nearest
     # distinct provider (engine/second_provider.py), as the run measured them.
     providers_within: int = 1
+    # False where the standard has no credits (Medicaid and QHP rule sets): the share is then the final one.
+    credits_apply: bool = True
 
     @property
     def has_whatif(self) -> bool:
@@ -150,6 +152,7 @@ def nearest_distribution(
         assumed_ids,
         _population_words(pts, inputs.lob),
         within,
+        float(getattr(std, "credit_points", 0) or 0) > 0,
     )
 
 

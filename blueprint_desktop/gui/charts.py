@@ -109,7 +109,7 @@ class DistributionChart(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         self.drawn: dict = {}  # what was drawn (tests read it)
-        self.clear("Select a cell to see how far its beneficiaries live from the nearest provider.")
+        self.clear("Select a cell to see how far its population lives from the nearest provider.")
 
     def clear(self, message: str) -> None:
         self.dist = None
@@ -237,7 +237,8 @@ class DistributionChart(QWidget):
         self.caption.setText(
             f"{self._county}, line {dist.line_code}: {within:.1f}% of the {population} within "
             f"{limits_text(dist.max_minutes, dist.max_miles)}"
-            f"{' of two distinct providers' if two else ''} (before any telehealth credit); "
+            f"{' of two distinct providers' if two else ''}"
+            f"{' (before any telehealth credit)' if getattr(dist, 'credits_apply', True) else ''}; "
             f"90th percentile {p90_text}.{beyond}{whatif_text}"
         )
         self.drawn = {

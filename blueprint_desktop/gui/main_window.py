@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
         self.outreach_pane.set_project(project)
         self.gap_pane.set_project(project)
         self.benchmark_pane.set_project(project)
-        self.chart.clear("Select a cell to see how far its beneficiaries live from the nearest provider.")
+        self.chart.clear("Select a cell to see how far its population lives from the nearest provider.")
         if hasattr(self.map_pane, "set_project"):
             self.map_pane.set_project(project)
         if old is not None and old is not project:

@@ -408,7 +408,7 @@ class ResultDetail(QWidget):
         if plan is None:
             self.plan_label.setText(
                 "Rank uncontracted providers (NPPES market and roster without an executed contract) "
-                "by the beneficiaries they would bring within standard."
+                "by the people they would bring within standard."
             )
             return
         distances = distances or {}

@@ -54,7 +54,7 @@ def legend_widget() -> QWidget:
         row.addWidget(QLabel(status))
         row.addSpacing(8)
     note = QLabel(
-        "Cell: share of beneficiaries within the time and distance standard; corner letter: confidence"
+        "Cell: share of the population (MA beneficiaries, Medicaid or QHP enrollees) within the time and distance standard; corner letter: confidence"
         " (H 80+, M 55-79, L under 55); * what-if. Each cell is its newest score."
     )
     note.setStyleSheet("color: #52606d;")
