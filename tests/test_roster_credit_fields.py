@@ -462,14 +462,19 @@ def test_a_qhp_template_code_is_refused_with_what_it_means(tmp_path) -> None:
         assert "037 is Emergency Medicine" in text and "NUCC taxonomy" in text
         assert "got 101" not in text
         assert project.conn.execute("SELECT count(*) FROM providers").fetchone()[0] == 0
+        # With its NUCC taxonomy too (the HSD crosswalk credits pediatricians no MA line; that is no
+        # contradiction of the QHP template's 101).
+        rows[0]["taxonomy"] = "208000000X"
         import_roster(project, template_file(tmp_path / "q1.csv", rows[:1]))
-        assert project.conn.execute("SELECT line_code FROM provider_lines").fetchall() == [("PPC",)]
+        assert project.conn.execute("SELECT line_code, taxonomy_code FROM provider_lines").fetchall() == [
+            ("PPC", "208000000X")
+        ]
 
     ma = tmp_path / "m.bpproj"
     create_project(ma, "m", lob="ma", plan_year=2026, counties=[("48201", "TX")])
     with open_project(ma) as project:
         with pytest.raises(RosterRejected) as refused:
-            import_roster(project, template_file(tmp_path / "m.csv", rows[:1]))
+            import_roster(project, template_file(tmp_path / "m.csv", [dict(rows[0], taxonomy="")]))
         assert "got 101" in str(refused.value) and "Primary Care - Pediatric in the FFE QHP" in str(
             refused.value
         )

@@ -726,9 +726,11 @@ class _RowChecker:
             entry = crosswalk.entry_for(taxonomy) if taxonomy else None
             # A taxonomy of an excluded hospital or residential facility keeps its HSD code: the exclusion
             # (below) is what stops it counting, and the import says so. Any other never-credited taxonomy
-            # contradicts the code (physical therapists are never 026: HSD26 Notes).
+            # contradicts the code (physical therapists are never 026: HSD26 Notes). A QHP template code of a
+            # line with no HSD code (101 -> PPC) is not an HSD code, so the HSD crosswalk's "never" is not its.
             if (
                 entry is not None
+                and not code.isalpha()
                 and not entry.hsd_codes
                 and not entry.conditional_hsd_codes
                 and crosswalk.exclusion_for_taxonomy(taxonomy) is None
