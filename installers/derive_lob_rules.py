@@ -490,6 +490,11 @@ MI_TABLE = (
      ((30, 15), (30, 30), (30, 30), (40, 40), (120, 120)), "Dentistry: General Dentist"),
     ("PHA", "Pharmacy (retail)", "facility",
      ((10, 5), (15, 10), (30, 20), (40, 30), (40, 30)), "Pharmacy"),
+    # "Dentistry: Endodontics", "Oral Surgery", "Periodontics", "Prosthodontics": four rows, the same values.
+    *((code, f"Dentistry: {name}", "provider", ((30, 15), (60, 60), (60, 60), (120, 120), (120, 120)),
+       f"Dentistry: {name}")
+      for code, name in (("END", "Endodontics"), ("OMS", "Oral Surgery"), ("PER", "Periodontics"),
+                         ("PRS", "Prosthodontics"))),
 )  # fmt: skip
 MI_NOTE = (
     "the table gives a maximum time and a maximum distance and does not say how they combine; the engine tests "
@@ -565,8 +570,9 @@ def _az_rules() -> tuple[Rule, ...]:
 # standard ("Two (2) within thirty (30) minutes or thirty (30) miles"): scored on each member's second-nearest
 # distinct provider (engine/second_provider.py). PCPs and pediatricians need two within a distance and no time
 # ("Two (2) within eight (8) miles"): max_minutes "none". Pediatricians and general dental providers have no HSD
-# code: scored under Blueprint's PPC and DEN (resources/rules/other_lines.csv). Dental subspecialists, 24-hour
-# pharmacies (no input says a pharmacy's hours) and vision providers stay transcribed, not scored.
+# code: scored under Blueprint's PPC and DEN (resources/rules/other_lines.csv), dental subspecialists under DSS
+# (any dental specialty). 24-hour pharmacies (no input says a pharmacy's hours) and vision providers stay
+# transcribed, not scored.
 GA_SPECIALISTS = tuple((c, n) for c, n in MN_SPECIALISTS if c != "016")  # OB is its own (two-provider) row
 GA_NOTE = (
     "the contract says X minutes or Y miles; the engine tests both (conservative); the page classes each county "
@@ -615,6 +621,7 @@ def _ga_rules() -> tuple[Rule, ...]:
               "PCPs*")]  # fmt: skip
     rows += [("PPC", "Pediatricians: two within the distance", "provider", "Pediatricians")]
     rows += [("DEN", "General dental providers (general dentists)", "provider", "General Dental Providers")]
+    rows += [("DSS", "Dental subspecialty providers", "provider", "Dental Subspecialty Providers")]
     rules = []
     for code, name, kind, row in rows:
         two = code in ("016", "S03", "PPC")
@@ -845,8 +852,8 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "The MDHHS table uses the CMS county types itself (Large Metro, Metro, Micro, Rural, CEAC).",
             "Read in a verbatim text extraction published in a public repository, not in the MDHHS PDF; the "
             "document says the standards are subject to change with the Medicaid Health Plan RFP.",
-            "General dentists (DEN) and pharmacies (PHA) have no HSD code and are scored under Blueprint's own line "
-            "codes (resources/rules/other_lines.csv); the dental specialist rows are transcribed, not scored. The "
+            "General dentists (DEN), the four dental specialties (END, OMS, PER, PRS) and pharmacies (PHA) have no "
+            "HSD code and are scored under Blueprint's own line codes (resources/rules/other_lines.csv). The "
             "minimum of 2 providers within the standard (Large Metro and Metro) is scored per enrollee.",
         ),
     ),
@@ -885,8 +892,8 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "providers (016) TWO within 30 (urban) or 45 (rural) minutes or miles: each member's second-nearest "
             "distinct provider is measured. Pediatricians (PPC: two within 8 or 15 miles, no time) and general "
             "dental providers (DEN) have no HSD code and are scored under Blueprint's own line codes "
-            "(resources/rules/other_lines.csv); dental subspecialists, 24-hour pharmacies and vision providers are "
-            "not scored (medicaid_unscored_2026.csv).",
+            "(resources/rules/other_lines.csv), as are dental subspecialty providers (DSS: any of the six dental "
+            "specialties counts); 24-hour pharmacies and vision providers are not scored (medicaid_unscored_2026.csv).",
             "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
             "urban, Micro, Rural and CEAC as rural.",
             "First plan year 2022: the page's first publication; the contract's own effective date was not read.",
@@ -942,9 +949,6 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
 # -- standards transcribed but not scored -----------------------------------------------------------------
 UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
-    ("GA", "Dental subspecialty providers (urban / rural)", "30 / 45", "30 / 45", "or",
-     "GA-DCH-NA", "Figure 1, Dental Subspecialty Providers; no line for dental specialists (general dental providers "
-     "are scored as DEN)"),
     ("GA", "Pharmacies, 24 hours a day, 7 days a week (urban / rural)", "15 / 30", "15 / 30", "or", "GA-DCH-NA",
      "Figure 1, Pharmacies; no input says whether a pharmacy is open 24 hours a day, 7 days a week"),
     ("GA", "Vision providers (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
@@ -959,10 +963,6 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
      "9.679(e)(9); no HSD specialty code"),
     ("MN", "Dental care (Medicaid contract, as reported by KFF)", "60", "60", "or", "MN-KFF",
      "dental care column; an undated secondary survey, not the state's contract"),
-    ("MI", "Dentistry: Endodontics, Oral Surgery, Periodontics, Prosthodontics", "30 / 60 / 60 / 120 / 120",
-     "15 / 60 / 60 / 120 / 120", "and", "MI-MDHHS-FY25",
-     "Large Metro / Metro / Micro / Rural / CEAC (four rows, same values); no line for dental specialists "
-     "(general dentists are scored as DEN)"),
     ("AZ", "Nursing facility (ALTCS E/PD members living in their own home)", "45 (Maricopa, Pima) / 95",
      "30 (Maricopa, Pima) / 85", "or", "AZ-ACOM-436",
      "436 III.A, Nursing Facility; a nursing facility is not the HSD skilled nursing facility line (046)"),

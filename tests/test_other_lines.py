@@ -20,6 +20,7 @@ from blueprint_desktop.rules import lob_builtin
 from blueprint_desktop.rules.crosswalk import hsd_codes_for_taxonomy, load_nucc_codes
 from blueprint_desktop.rules.lob import known_line_codes
 from blueprint_desktop.rules.other_lines import (
+    OTHER_LINES_FILE,
     load_other_lines,
     other_lines_for_taxonomy,
     pooled_lines,
@@ -64,7 +65,21 @@ def _lines(project) -> dict[str, set[str]]:
 def test_every_taxonomy_is_a_nucc_code_named_in_the_note_and_credits_no_ma_line():
     nucc = load_nucc_codes()
     lines = load_other_lines()
-    assert sorted(lines) == ["DEN", "EMD", "PHA", "PPC", "URG"]
+    assert sorted(lines) == [
+        "DEN",
+        "DSS",
+        "EMD",
+        "END",
+        "OMS",
+        "ORT",
+        "PDN",
+        "PER",
+        "PHA",
+        "PPC",
+        "PRS",
+        "URG",
+    ]
+    assert lines["DSS"].taxonomies == ()  # only the six dental specialist lines count for it, where pooled
     for line in lines.values():
         assert line.code.isalpha() and line.kind in ("provider", "facility")
         for t in line.taxonomies:
@@ -203,7 +218,7 @@ def test_pediatricians_count_for_medicaid_primary_care_unless_the_set_scores_the
     with open_project(_pediatrician_project(tmp_path, "medicaid", ("13121", "GA"))) as project:
         got = {r.line_code: r for r in score_project(project, "straight").results}
         assert got["S03"].credited_count == 0 and got["PPC"].credited_count == 1
-        assert "also counts" not in " ".join(standards_for_county(project, "13121").notes)
+        assert "S03 also counts" not in " ".join(standards_for_county(project, "13121").notes)
     # QHP: the Letter's Primary Care - Adult and - Pediatric are two types.
     with open_project(_pediatrician_project(tmp_path, "qhp", ("48201", "TX"))) as project:
         got = {r.line_code: r for r in score_project(project, "straight").results}
@@ -215,3 +230,59 @@ def test_pediatricians_count_for_medicaid_primary_care_unless_the_set_scores_the
         == pooled_lines("qhp", {"S03"})
         == pooled_lines("ma", {"S03"})
     )
+
+
+# -- dental specialists ------------------------------------------------------------------------------------
+ENDO, ORTHO = npi("700000210"), npi("700000220")
+
+
+def _dentists(tmp_path: Path, lob: str, county: tuple[str, str], zip5: str):
+    path = tmp_path / f"d-{lob}-{county[0]}.bpproj"
+    create_project(path, lob, lob=lob, plan_year=2026, counties=[county])
+    rows = [
+        template_row(n, name, specialty_code="", taxonomy=tax, entity_type="individual", address="1 Main St",
+                     city="Town", state=county[1], zip=zip5)
+        for n, name, tax in ((ENDO, "Dr. Root", "1223E0200X"), (ORTHO, "Dr. Brace", "1223X0400X"))
+    ]  # fmt: skip
+    project = open_project(path)
+    result = import_roster(project, template_file(tmp_path / f"d-{lob}.csv", rows))
+    return project, result
+
+
+def test_dental_specialists_score_apart_in_michigan_and_together_in_georgia(tmp_path):
+    # Michigan (Wayne): endodontics, oral surgery, periodontics and prosthodontics, each its own standard.
+    project, result = _dentists(tmp_path, "medicaid", ("26163", "MI"), "48226")
+    with project:
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        assert got["END"].credited_count == 1 and got["OMS"].credited_count == 0
+        assert "DSS" not in got and "ORT" not in got
+        # Michigan has no orthodontics standard: the orthodontist imports, and the import says it counts nowhere.
+        warned = [str(w) for w in result.warnings if "do not score" in str(w)]
+        assert len(warned) == 1 and "ORT (Dental - Orthodontics)" in warned[0]
+    # Georgia (Fulton): one standard for dental subspecialty providers, any specialty counting.
+    project, result = _dentists(tmp_path, "medicaid", ("13121", "GA"), "30303")
+    with project:
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        assert got["DSS"].credited_count == 2 and "END" not in got
+        assert not [w for w in result.warnings if "do not score" in str(w)]
+        assert "DSS also counts the providers of END" in " ".join(
+            standards_for_county(project, "13121").notes
+        )
+
+
+def test_michigans_dental_specialist_rows_are_transcribed():
+    rows = [
+        r
+        for r in lob_builtin.get_builtin("medicaid-MI-2026").rows
+        if r["line_code"] in ("END", "OMS", "PER", "PRS")
+    ]
+    assert len(rows) == 20
+    large = {
+        r["line_code"]: (r["max_minutes"], r["max_miles"]) for r in rows if r["county_type"] == "Large Metro"
+    }
+    ceac = {r["line_code"]: (r["max_minutes"], r["max_miles"]) for r in rows if r["county_type"] == "CEAC"}
+    assert set(large.values()) == {("30", "15")} and set(ceac.values()) == {("120", "120")}
+    unscored = [r["standard"] for r in csv.DictReader(
+        line for line in (OTHER_LINES_FILE.parent / "medicaid_unscored_2026.csv").open() if not line.startswith("#")
+    )]  # fmt: skip
+    assert not [u for u in unscored if u.startswith(("Dentistry", "Dental subspecialty"))]

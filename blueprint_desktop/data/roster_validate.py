@@ -459,6 +459,16 @@ def _no_line_reason(taxonomy: str) -> str:
     )
 
 
+def _not_scored_reason(taxonomy: str, codes: list[str]) -> str:
+    """The warning for a row whose lines the project's standards do not score (yet)."""
+    names = other_lines.load_other_lines()
+    lines = ", ".join(f"{c} ({names[c].name})" if c in names else c for c in codes)
+    return (
+        f"credits {lines}, which this project's standards do not score: imported, counting once standards "
+        "that score it are chosen (Scoring > Standards)"
+    )
+
+
 # -- geography -----------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _states() -> tuple[dict[str, str], dict[str, str]]:
@@ -497,6 +507,9 @@ class Context:
     # The project's line of business: the warnings about MA's exclusions (42 CFR 422.116(a)(3)) are for MA
     # projects only, as the exclusions themselves are (engine/exclusions.py).
     lob: str = "ma"
+    # Medicaid/QHP: the lines the project's standards score now (pooled lines included), so that a row whose
+    # only lines are none of them is imported with a warning, not silently; None for MA or when no set applies.
+    scored: frozenset[str] | None = None
 
     @classmethod
     def for_project(cls, project) -> Context:
@@ -512,7 +525,24 @@ class Context:
         except Exception:  # noqa: BLE001 - no reference tables in this project
             rows = []
         ssa.update({str(s): (str(st), f) for s, st, f in rows})
-        return cls(ssa, project.lob)
+        return cls(ssa, project.lob, _scored_lines(project))
+
+
+def _scored_lines(project) -> frozenset[str] | None:
+    """The lines a Medicaid/QHP project's standards score, with the lines pooled into them (None for MA, or
+    when no rule set applies yet)."""
+    if project.lob == "ma":
+        return None
+    from blueprint_desktop.errors import BlueprintError
+    from blueprint_desktop.rules.lob import active_ruleset
+    from blueprint_desktop.rules.other_lines import pooled_lines
+
+    try:
+        lines = set(active_ruleset(project, project.lob).lines)
+    except BlueprintError:
+        return None
+    pooled = {s for sources in pooled_lines(project.lob, lines).values() for s in sources}
+    return frozenset(lines | pooled)
 
 
 def parse_county(text: str, state: str, ctx: Context) -> str:
@@ -748,6 +778,9 @@ class _RowChecker:
         if taxonomy and self.other_lines(taxonomy):
             # Medicaid and QHP lines with no HSD code (rules/other_lines.py): added to the row's HSD lines.
             codes = list(dict.fromkeys([*codes, *self.other_lines(taxonomy)]))
+            scored = self.ctx.scored
+            if scored is not None and not any(crosswalk.hsd_code_to_line(c) in scored for c in codes):
+                warn("taxonomy", _not_scored_reason(taxonomy, codes), "not_scored")
         state = get("state", parse_state, "a USPS state code such as TX")
         zip5 = get("zip", parse_zip)
         lat = get("latitude", lambda t: parse_coordinate(t, -90, 90, "latitude"))

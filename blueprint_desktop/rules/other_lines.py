@@ -105,7 +105,20 @@ def is_other_line(code: str) -> bool:
 # set with one primary care line (California, Michigan, Arizona: "Primary care, adult and pediatric"). A set
 # that scores pediatricians on their own line (Georgia: PCPs "not including" pediatricians) keeps them apart,
 # and QHP's Letter has its own Primary Care - Pediatric type.
-POOLED_INTO = {"medicaid": {"S03": ("PPC",)}}
+#
+# Georgia's "Dental Subspecialty Providers" is one standard for every dental specialty: the six specialist lines
+# count for DSS, which has no taxonomy of its own, in a set that scores DSS and not the specialists apart.
+DENTAL_SPECIALISTS = ("END", "OMS", "PER", "PRS", "PDN", "ORT")
+POOLED_INTO = {
+    "medicaid": {"S03": ("PPC",), "DSS": DENTAL_SPECIALISTS},
+    "qhp": {"DSS": DENTAL_SPECIALISTS},
+}
+# Why each pooling holds, as the standards' notes say it.
+POOLED_BECAUSE = {
+    "S03": "Medicaid primary care is adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line "
+    "of its own for pediatricians",
+    "DSS": "the rule set has one standard for dental subspecialty providers, and no line for each specialty",
+}
 
 
 def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, ...]]:
@@ -121,8 +134,9 @@ def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, 
 
 def pooling_notes(lob: str, line_codes: set[str] | dict) -> list[str]:
     """What a rule set's pooling means, in words shown with its standards."""
+    lines = load_other_lines()
     return [
-        f"{target} also counts the providers of {', '.join(sources)} (pediatricians): Medicaid primary care is "
-        "adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line of its own for them"
+        f"{target} also counts the providers of "
+        f"{', '.join(f'{s} ({lines[s].name})' for s in sources)}: {POOLED_BECAUSE[target]}"
         for target, sources in pooled_lines(lob, line_codes).items()
     ]
