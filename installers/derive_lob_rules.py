@@ -571,8 +571,8 @@ def _az_rules() -> tuple[Rule, ...]:
 # distinct provider (engine/second_provider.py). PCPs and pediatricians need two within a distance and no time
 # ("Two (2) within eight (8) miles"): max_minutes "none". Pediatricians and general dental providers have no HSD
 # code: scored under Blueprint's PPC and DEN (resources/rules/other_lines.csv), dental subspecialists under DSS
-# (any dental specialty). 24-hour pharmacies (no input says a pharmacy's hours) and vision providers stay
-# transcribed, not scored.
+# (any dental specialty), vision providers under VIS (optometrists; ophthalmologists count too). 24-hour
+# pharmacies (no input says a pharmacy's hours) stay transcribed, not scored.
 GA_SPECIALISTS = tuple((c, n) for c, n in MN_SPECIALISTS if c != "016")  # OB is its own (two-provider) row
 GA_NOTE = (
     "the contract says X minutes or Y miles; the engine tests both (conservative); the page classes each county "
@@ -622,6 +622,7 @@ def _ga_rules() -> tuple[Rule, ...]:
     rows += [("PPC", "Pediatricians: two within the distance", "provider", "Pediatricians")]
     rows += [("DEN", "General dental providers (general dentists)", "provider", "General Dental Providers")]
     rows += [("DSS", "Dental subspecialty providers", "provider", "Dental Subspecialty Providers")]
+    rows += [("VIS", "Vision providers (optometrists and ophthalmologists)", "provider", "Vision Providers")]
     rules = []
     for code, name, kind, row in rows:
         two = code in ("016", "S03", "PPC")
@@ -893,7 +894,8 @@ RULE_SETS: tuple[RuleSetDef, ...] = (
             "distinct provider is measured. Pediatricians (PPC: two within 8 or 15 miles, no time) and general "
             "dental providers (DEN) have no HSD code and are scored under Blueprint's own line codes "
             "(resources/rules/other_lines.csv), as are dental subspecialty providers (DSS: any of the six dental "
-            "specialties counts); 24-hour pharmacies and vision providers are not scored (medicaid_unscored_2026.csv).",
+            "specialties counts) and vision providers (VIS: optometrists, and ophthalmologists too); 24-hour "
+            "pharmacies are not scored (medicaid_unscored_2026.csv).",
             "Urban and rural counties: the DCH map was not read; CMS Large Metro and Metro counties are taken as "
             "urban, Micro, Rural and CEAC as rural.",
             "First plan year 2022: the page's first publication; the contract's own effective date was not read.",
@@ -951,8 +953,6 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # state, standard, minutes, miles, combine, source, section / why not scored
     ("GA", "Pharmacies, 24 hours a day, 7 days a week (urban / rural)", "15 / 30", "15 / 30", "or", "GA-DCH-NA",
      "Figure 1, Pharmacies; no input says whether a pharmacy is open 24 hours a day, 7 days a week"),
-    ("GA", "Vision providers (urban / rural)", "30 / 45", "30 / 45", "or", "GA-DCH-NA",
-     "Figure 1, Vision Providers; no HSD code for vision providers"),
     ("CA", "Dental services provided by a Medi-Cal managed care plan", "30", "10", "or", "CA-WIC-14197",
      "14197(b)(3); for Medi-Cal dental managed care plans, a separate network from the medical plan's"),
     ("CA", "Hematology (DHCS core specialist)", "", "", "or", "CA-HEALTHNET",

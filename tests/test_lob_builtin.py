@@ -395,9 +395,9 @@ def test_georgia_urban_and_rural_with_two_obstetric_providers(tmp_path):
             assert any("TWO distinct providers" in n for n in st.notes)
         unscored = [r for r in _rows(RULES / "medicaid_unscored_2026.csv") if r["state"] == "GA"]
         assert [r["standard"].split(" (")[0] for r in unscored] == [
-            "Pharmacies, 24 hours a day, 7 days a week",
-            "Vision providers",
+            "Pharmacies, 24 hours a day, 7 days a week"
         ]
+        assert (st.lines["VIS"].max_minutes, st.lines["VIS"].max_miles) == (limit, limit)  # vision providers
         assert (st.lines["DSS"].max_minutes, st.lines["DSS"].max_miles) == (
             limit,
             limit,

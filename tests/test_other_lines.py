@@ -65,20 +65,8 @@ def _lines(project) -> dict[str, set[str]]:
 def test_every_taxonomy_is_a_nucc_code_named_in_the_note_and_credits_no_ma_line():
     nucc = load_nucc_codes()
     lines = load_other_lines()
-    assert sorted(lines) == [
-        "DEN",
-        "DSS",
-        "EMD",
-        "END",
-        "OMS",
-        "ORT",
-        "PDN",
-        "PER",
-        "PHA",
-        "PPC",
-        "PRS",
-        "URG",
-    ]
+    want = "DEN DSS EMD END OMS ORT PDN PER PHA PPC PRS URG VIS"
+    assert sorted(lines) == want.split()
     assert lines["DSS"].taxonomies == ()  # only the six dental specialist lines count for it, where pooled
     for line in lines.values():
         assert line.code.isalpha() and line.kind in ("provider", "facility")
@@ -286,3 +274,22 @@ def test_michigans_dental_specialist_rows_are_transcribed():
         line for line in (OTHER_LINES_FILE.parent / "medicaid_unscored_2026.csv").open() if not line.startswith("#")
     )]  # fmt: skip
     assert not [u for u in unscored if u.startswith(("Dentistry", "Dental subspecialty"))]
+
+
+def test_georgia_vision_providers_are_optometrists_and_ophthalmologists(tmp_path):
+    path = tmp_path / "ga-eyes.bpproj"
+    create_project(path, "GA", lob="medicaid", plan_year=2026, counties=[("13121", "GA")])
+    eyes = ((npi("700000310"), "Dr. Lens", "152W00000X"), (npi("700000320"), "Dr. Retina", "207WX0107X"))
+    rows = [
+        template_row(n, name, specialty_code="", taxonomy=tax, entity_type="individual", address="1 Main St",
+                     city="Atlanta", state="GA", zip="30303")
+        for n, name, tax in eyes
+    ]  # fmt: skip
+    with open_project(path) as project:
+        import_roster(project, template_file(tmp_path / "eyes.csv", rows))
+        got = {r.line_code: r for r in score_project(project, "straight").results}
+        # The ophthalmologist counts twice: as a specialist (023) and as a vision provider, with the optometrist.
+        assert got["VIS"].credited_count == 2 and got["023"].credited_count == 1
+        notes = " ".join(standards_for_county(project, "13121").notes)
+        assert "VIS also counts the providers of 023 (Ophthalmology)" in notes
+    assert pooled_lines("medicaid", {"VIS", "023"}) == {"VIS": ("023",)}  # even where 023 is scored too

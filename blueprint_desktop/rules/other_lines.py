@@ -109,15 +109,21 @@ def is_other_line(code: str) -> bool:
 # Georgia's "Dental Subspecialty Providers" is one standard for every dental specialty: the six specialist lines
 # count for DSS, which has no taxonomy of its own, in a set that scores DSS and not the specialists apart.
 DENTAL_SPECIALISTS = ("END", "OMS", "PER", "PRS", "PDN", "ORT")
-POOLED_INTO = {
-    "medicaid": {"S03": ("PPC",), "DSS": DENTAL_SPECIALISTS},
-    "qhp": {"DSS": DENTAL_SPECIALISTS},
+#
+# Georgia's "Vision Providers" are optometrists (VIS) and ophthalmologists (HSD 023): an ophthalmologist counts
+# for VIS even where the set also scores ophthalmology as a specialty (one provider, two lines, as surgical
+# oncology counts for 015 and 021): ``always``.
+POOLED_INTO: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
+    # line of business -> target line -> (source lines, pooled even where the set scores a source itself)
+    "medicaid": {"S03": (("PPC",), False), "DSS": (DENTAL_SPECIALISTS, False), "VIS": (("023",), True)},
+    "qhp": {"DSS": (DENTAL_SPECIALISTS, False), "VIS": (("023",), True)},
 }
 # Why each pooling holds, as the standards' notes say it.
 POOLED_BECAUSE = {
     "S03": "Medicaid primary care is adult and pediatric (42 CFR 438.68(b)(1)(i)), and this rule set has no line "
     "of its own for pediatricians",
     "DSS": "the rule set has one standard for dental subspecialty providers, and no line for each specialty",
+    "VIS": "vision providers are optometrists and ophthalmologists",
 }
 
 
@@ -125,8 +131,8 @@ def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, 
     """Line -> the lines whose providers also count for it, in a rule set with these lines (``{}`` when none):
     a source line the set scores on its own is never pooled."""
     out = {}
-    for target, sources in POOLED_INTO.get(lob, {}).items():
-        kept = tuple(s for s in sources if s not in line_codes)
+    for target, (sources, always) in POOLED_INTO.get(lob, {}).items():
+        kept = sources if always else tuple(s for s in sources if s not in line_codes)
         if target in line_codes and kept:
             out[target] = kept
     return out
@@ -134,9 +140,12 @@ def pooled_lines(lob: str, line_codes: set[str] | dict) -> dict[str, tuple[str, 
 
 def pooling_notes(lob: str, line_codes: set[str] | dict) -> list[str]:
     """What a rule set's pooling means, in words shown with its standards."""
-    lines = load_other_lines()
+    from blueprint_desktop.rules.standards import load_base_table
+
+    names = {line.code: line.name for line in load_base_table().lines}
+    names.update({code: line.name for code, line in load_other_lines().items()})
     return [
         f"{target} also counts the providers of "
-        f"{', '.join(f'{s} ({lines[s].name})' for s in sources)}: {POOLED_BECAUSE[target]}"
+        f"{', '.join(f'{s} ({names.get(s, s)})' for s in sources)}: {POOLED_BECAUSE[target]}"
         for target, sources in pooled_lines(lob, line_codes).items()
     ]
