@@ -375,6 +375,12 @@ PA_SERVICES = (
     ("019", "Neurology (psychiatry and neurology)", "provider", "9.679(e)(12)"),
     ("020", "Neurological surgery", "provider", "9.679(e)(13)"),
     ("033", "Urology", "provider", "9.679(e)(14)"),
+    (
+        "ANE",
+        "Anesthesiology",
+        "provider",
+        "9.679(e)(9)",
+    ),  # no HSD code: Blueprint's own line (other_lines.csv)
 )
 PA_NOTE = (
     "the regulation says miles OR minutes from residence or work; the engine tests both from residence; "
@@ -389,7 +395,8 @@ def _pa_rules() -> tuple[Rule, ...]:
             msa = designation in ("Large Metro", "Metro")
             rules.append(
                 Rule(code, name, kind, designation, 30 if msa else 60, 20 if msa else 45, 90, "PA-9.679",
-                     f"9.679(d) ({'MSA county' if msa else 'other county'}); {section}", "or", note=PA_NOTE)
+                     f"9.679(d) ({'MSA county' if msa else 'other county'}); {section}", "or",
+                     note=f"{PA_NOTE}; {OTHER_LINE_NOTE}" if code.isalpha() else PA_NOTE)
             )  # fmt: skip
     return tuple(rules)
 
@@ -959,8 +966,6 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
      "county tiers as other specialists; no HSD specialty code"),
     ("PA", "Common laboratory and diagnostic services", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
      "9.679(e)(2); no single HSD specialty code"),
-    ("PA", "Anesthesiology", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
-     "9.679(e)(9); no HSD specialty code"),
     ("MN", "Dental care (Medicaid contract, as reported by KFF)", "60", "60", "or", "MN-KFF",
      "dental care column; an undated secondary survey, not the state's contract"),
     ("AZ", "Nursing facility (ALTCS E/PD members living in their own home)", "45 (Maricopa, Pima) / 95",

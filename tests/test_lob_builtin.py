@@ -311,7 +311,7 @@ def test_a_built_in_table_without_county_rows_loads_as_a_user_file(tmp_path):
     path = _project(tmp_path, "medicaid", [("42101", "PA")])
     with open_project(path) as project:
         rs = import_ruleset(project, RULES / "medicaid_PA_2026.csv", "medicaid")
-        assert len(rs.lines) == 13 and rs.plan_year == 2026
+        assert len(rs.lines) == 14 and rs.plan_year == 2026
         st = standards_for_county(project, "42101")
         assert st.lines["S03"].max_miles == 20 and any("28 Pa. Code" in n for n in st.notes)
 
