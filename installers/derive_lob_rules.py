@@ -963,7 +963,7 @@ UNSCORED: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("CA", "Dental services provided by a Medi-Cal managed care plan", "30", "10", "or", "CA-WIC-14197",
      "14197(b)(3); for Medi-Cal dental managed care plans, a separate network from the medical plan's"),
     ("CA", "Hematology (DHCS core specialist)", "", "", "or", "CA-HEALTHNET",
-     "county tiers as other specialists; no HSD specialty code"),
+     "county tiers as other specialists; no line for hematologists (hematology-oncology counts as oncology, 021)"),
     ("PA", "Common laboratory and diagnostic services", "30 (MSA) / 60", "20 (MSA) / 45", "or", "PA-9.679",
      "9.679(e)(2); no single HSD specialty code"),
     ("MN", "Dental care (Medicaid contract, as reported by KFF)", "60", "60", "or", "MN-KFF",
