@@ -749,6 +749,8 @@ class _RowChecker:
         # Specialty: an HSD code, else the taxonomy's lines through the crosswalk.
         code = get("specialty_code", self._specialty)
         taxonomy = get("taxonomy", parse_taxonomy)
+        # Medicaid and QHP lines with no HSD code this taxonomy credits (rules/other_lines.py; [] in MA).
+        extra = self.other_lines(taxonomy) if taxonomy else []
         codes: list[str] = []
         if code:
             # One list per code, shared by the rows holding it (nothing changes a row's codes).
@@ -768,16 +770,15 @@ class _RowChecker:
                 bad("specialty_code", f"no HSD code: taxonomy {taxonomy} is never credited ({entry.note})")
         elif taxonomy:
             codes = crosswalk.hsd_codes_for_taxonomy(taxonomy)
-            if not codes and not raw.get("specialty_code") and not self.other_lines(taxonomy):
+            if not codes and not raw.get("specialty_code") and not extra:
                 warn("taxonomy", _no_line_reason(taxonomy), "no_line")
         elif not raw.get("specialty_code") and not raw.get("taxonomy"):
             target = "specialty_code" if "specialty_code" in self.mapping else "taxonomy"
             if target in self.mapping:
                 bad(target, "an HSD specialty code or a NUCC taxonomy code")
 
-        if taxonomy and self.other_lines(taxonomy):
-            # Medicaid and QHP lines with no HSD code (rules/other_lines.py): added to the row's HSD lines.
-            codes = list(dict.fromkeys([*codes, *self.other_lines(taxonomy)]))
+        if extra:  # added to the row's HSD lines
+            codes = list(dict.fromkeys([*codes, *extra]))
             scored = self.ctx.scored
             if scored is not None and not any(crosswalk.hsd_code_to_line(c) in scored for c in codes):
                 warn("taxonomy", _not_scored_reason(taxonomy, codes), "not_scored")

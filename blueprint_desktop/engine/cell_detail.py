@@ -152,7 +152,7 @@ def nearest_distribution(
         assumed_ids,
         _population_words(pts, inputs.lob),
         within,
-        float(getattr(std, "credit_points", 0) or 0) > 0,
+        std.credit_points > 0,
     )
 
 

@@ -1,9 +1,11 @@
 """Count one line's providers toward another where the rules say so (``rules.other_lines.pooled_lines``).
 
 A Medicaid set whose primary care is "adult and pediatric" (42 CFR 438.68(b)(1)(i)) credits pediatricians
-(Blueprint's PPC line, ``resources/rules/other_lines.csv``) to primary care (S03). Each pooled location gets a
-row of the target line, as if the roster had listed the line itself; a location already on the target line
-keeps its own row. MA and QHP projects are never pooled, so their inputs are the frame read, unchanged.
+(Blueprint's PPC line, ``resources/rules/other_lines.csv``) to primary care (S03); a set with one dental
+subspecialty standard credits every dental specialty to it (DSS); vision providers (VIS) count ophthalmologists
+(023). Each pooled location gets a row of the target line, as if the roster had listed the line itself; a
+location already on the target line keeps its own row. MA projects are never pooled (the caller skips them),
+and a set with none of the target lines gets the frame read, unchanged.
 """
 
 from __future__ import annotations

@@ -787,7 +787,8 @@ def gather_inputs(
     if project.lob != "ma":
         from blueprint_desktop.engine.line_pooling import pool_locations
 
-        # Medicaid primary care is adult and pediatric: pediatricians count for S03 (rules/other_lines.py).
+        # Lines whose providers also count for another (pediatricians for Medicaid primary care, ...):
+        # rules/other_lines.POOLED_INTO.
         locations = pool_locations(locations, project.lob, {c for st in standards.values() for c in st.lines})
     from blueprint_desktop.engine.credits import served_counties, telehealth_basis
 

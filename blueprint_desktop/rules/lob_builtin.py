@@ -11,8 +11,7 @@ first plan year, vintage). Two kinds:
   (Minn. Stat. 62D.124) and ``medicaid-GA-2026`` (Georgia Families Contract, Figure 1), and for QHPs ``qhp-ffe-td-2026`` (the Letter to Issuers table as Michigan DIFS
   reproduces it) and ``qhp-ffe-sadp-2026`` (its Dental row for a stand-alone dental plan, used only when chosen); docs/rules.md section 14 says which sources were primary and what is our reading;
 - **requirements** (not scored): the 42 CFR 438.68 framework and the FFE QHP requirements of plan year
-  2026 (share within standard, appointment wait times, essential community providers, and the Letter's
-  rows with no HSD code).
+  2026 (share within standard, appointment wait times, essential community providers).
 
 Which set a project uses (``choose_builtin``): a rule set the user loaded always wins (``lob.py``); else the
 built-in set the user chose for the project (``blueprint ruleset PROJECT --use KEY``, kept in the project's

@@ -1,11 +1,12 @@
 """Lines that Medicaid and QHP standards score and the CMS HSD specialty list has no code for.
 
-Pediatric primary care, general dentistry, emergency medicine, urgent care and retail pharmacy have time and
-distance standards in the FFE Letter to Issuers and in state Medicaid contracts, but no CMS HSD code, so a
-roster read through the NUCC->HSD crosswalk alone could never credit them. ``resources/rules/other_lines.csv``
-(our curated table) gives each one a Blueprint code of letters only (``PPC``, ``DEN``, ``EMD``, ``URG``,
-``PHA``), the NUCC taxonomies it credits and, where the FFE QHP network adequacy template has one, that
-template's specialty code.
+Pediatric primary care, general dentistry and the dental specialties, emergency medicine, urgent care, retail
+pharmacy, vision care and anesthesiology have time and distance standards in the FFE Letter to Issuers and in
+state Medicaid contracts, but no CMS HSD code, so a roster read through the NUCC->HSD crosswalk alone could never
+credit them. ``resources/rules/other_lines.csv`` (our curated table) gives each one a Blueprint code of letters
+only (``PPC``, ``DEN``, ``EMD``, ``URG``, ``PHA``, ...), the NUCC taxonomies it credits and, where the FFE QHP
+network adequacy template has one, that template's specialty code. ``POOLED_INTO`` says where one line's
+providers also count for another (``engine/line_pooling.py`` applies it).
 
 Only projects of another line of business than MA read these lines: a roster, NPPES market or benchmark
 taxonomy credits them in a Medicaid or QHP project, never in an MA one, so MA imports, results and HSD exports
@@ -94,10 +95,6 @@ def qhp_template_line(code: str, lob: str) -> str | None:
         if line.qhp_template_code and line.qhp_template_code == code:
             return line.code
     return None
-
-
-def is_other_line(code: str) -> bool:
-    return code in load_other_lines()
 
 
 # Lines whose providers also count for another line of a line of business's rule set. Medicaid primary care is

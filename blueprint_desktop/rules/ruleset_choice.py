@@ -59,10 +59,7 @@ def ruleset_choices(project) -> RulesetChoices:
         except BlueprintError as exc:
             fits, why_not = False, str(exc).split(": ", 1)[-1]
         options.append(BuiltinOption(s.key, s.name, s.state, s.auto, fits, why_not, s.notes))
-    try:
-        chosen = lob_builtin.chosen_key(project)
-    except BlueprintError:
-        chosen = None
+    chosen = lob_builtin.chosen_key(project)
     try:
         ruleset = lob_rules.active_ruleset(project, lob)
         from blueprint_desktop.rules.other_lines import pooling_notes
