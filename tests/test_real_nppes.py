@@ -276,3 +276,34 @@ def test_the_cms_download_zip_is_refused_naming_its_members(tmp_path):
         "npidata_pfile_20050523-20250413.csv, pl_pfile_20050523-20250413.csv, "
         "npidata_pfile_20050523-20250413_fileheader.csv)"
     )
+
+
+def test_a_medicaid_project_credits_the_lines_with_no_hsd_code_from_the_published_rows(tmp_path):
+    """Pennsylvania Medicaid: the published rows' pediatricians and anesthesiologists become market providers
+    on PPC and ANE (rules/other_lines.py), exactly those whose practice state is PA and whose taxonomy is one
+    of those lines'; an MA project of the same file credits them no line (test above: the MA market)."""
+    from blueprint_desktop.rules.other_lines import taxonomy_lines
+
+    header, rows = read_rows(PUBLISHED)
+    state_at, npi_at = header.index(L.PRACTICE_STATE), header.index(L.NPI)
+    other = taxonomy_lines("medicaid")
+    want: dict[str, set[str]] = {}
+    for r in rows:
+        if r[state_at].strip() != "PA" or r[header.index(L.DEACTIVATION_DATE)]:
+            continue
+        for i in range(1, 16):
+            tax = r[header.index(L.taxonomy_code(i))].strip().upper()
+            if tax in other:
+                want.setdefault(other[tax][0], set()).add(r[npi_at])
+    assert want.get("PPC"), "the sample holds Pennsylvania pediatricians"
+    path = tmp_path / "pa.bpproj"
+    create_project(path, "PA Medicaid", lob="medicaid", plan_year=2026, counties=[("42101", "PA")])
+    with open_project(path) as project:
+        import_nppes(project, PUBLISHED)
+        got: dict[str, set[str]] = {}
+        for n, code in project.conn.execute(
+            "SELECT p.npi, pl.line_code FROM provider_lines pl JOIN providers p ON p.id = pl.provider_id"
+        ):
+            if code.isalpha():  # Blueprint's own lines (the HSD lines are the MA tests' subject)
+                got.setdefault(code, set()).add(n)
+    assert got == want
