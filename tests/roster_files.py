@@ -23,7 +23,7 @@ ONCO = npi("300000004")
 HOSPITAL = npi("400000001")
 SNF = npi("400000002")
 
-HARRIS_SSA, FORT_BEND_SSA = "45610", "45390"
+HARRIS_SSA, FORT_BEND_SSA = "45610", "45530"  # the CMS HSD Reference File 2026 codes
 
 
 def provider_row(npi_: str, name: str, code: str, **over: Any) -> dict[str, str]:

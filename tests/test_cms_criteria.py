@@ -164,3 +164,29 @@ def test_an_older_csv_than_the_built_in_set_is_refused(tmp_path):
         with pytest.raises(InputFileError, match="older than the CMS HSD Reference File 2026 \\(built in\\)"):
             import_reference_file(project, csv_file)
         assert project.conn.execute("SELECT count(*) FROM reference_files").fetchone()[0] == 0
+
+
+NBER_SSA = REFERENCE.parent / "real" / "ssa" / "nber_ssa_fips_state_county2017.csv"
+
+
+@pytest.mark.skipif(not NBER_SSA.is_file(), reason="../shared/data holds no NBER SSA-FIPS crosswalk")
+def test_county_fips_agree_with_the_nber_ssa_crosswalk():
+    """The committed table's FIPS come from matching CMS's county names to Census (rules/county_match.py);
+    NBER's 2017 SSA-to-FIPS crosswalk is a second, independent key. They agree on every SSA code both hold,
+    except the two counties Census recoded in 2015, where ours is the current code."""
+    import csv
+
+    with NBER_SSA.open(encoding="utf-8") as fh:
+        nber = {r["ssacounty"]: r["fipscounty"] for r in csv.DictReader(fh) if r["county"] != "STATEWIDE"}
+    ours = {s: c.county_fips for s, c in cms_criteria.load_builtin().counties.items()}
+    renamed = {"02270": ("02158", "02270"), "43560": ("46102", "46113")}  # Kusilvak; Oglala Lakota
+    shared = set(ours) & set(nber)
+    assert len(shared) == 3219
+    differ = {s: (ours[s][0], nber[s]) for s in shared if ours[s] != (nber[s],)}
+    assert differ == renamed
+    # CMS rows NBER lacks: Alaska's 2019 split, Kalawao (CMS 12030, NBER 12005) and the island areas
+    # below county level, which NBER does not list.
+    only_ours = set(ours) - set(nber)
+    assert {s for s in only_ours if s[:2] not in ("48", "63", "64", "65")} == {"02063", "02066", "12030"}
+    assert ours["12030"] == (nber["12005"],)
+    assert set(nber) - set(ours) == {"02261", "12005"}  # Valdez-Cordova before its split; Kalawao

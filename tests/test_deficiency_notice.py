@@ -40,7 +40,7 @@ def test_unmatched_rows_are_listed_never_guessed(project, tmp_path) -> None:
         "TX,Harris,Cardiolgy,03/02/2027\n"  # misspelt: not fuzzy-matched
         "TX,Hariss,Neurology,03/02/2027\n"  # misspelt county
         "TX,Travis,Neurology,03/02/2027\n"  # a real county outside the service area
-        "TX,45235,Neurology,03/02/2027\n"  # an SSA code with no reference file loaded
+        "TX,45235,Neurology,03/02/2027\n"  # neither an SSA county code nor a FIPS code
         "OK,48201,Neurology,03/02/2027\n"  # a TX FIPS code under OK
         "TX,Harris,044,03/02/2027\n",  # dialysis: attestation only
         encoding="utf-8",
@@ -52,14 +52,14 @@ def test_unmatched_rows_are_listed_never_guessed(project, tmp_path) -> None:
     assert "not an HSD specialty" in reasons[3]
     assert "no county named 'Hariss'" in reasons[4]
     assert "not in the project's service area" in reasons[5]
-    assert "SSA codes need the HSD reference file" in reasons[6]
+    assert "neither an SSA county code of the CMS HSD Reference File nor a FIPS code" in reasons[6]
     assert "not a county of OK" in reasons[7]
     assert "attestation-only" in reasons[8]
     assert list_notices(project)[0]["notice_date"] == "2027-03-02"
 
 
 def test_ssa_code_resolves_through_the_reference_file(project, tmp_path) -> None:
-    # A reference file row (schema v2): Fort Bend TX is SSA 45390 (SSA state 45 = Texas).
+    # A reference file row (schema v2): Fort Bend TX is SSA 45530 (SSA state 45 = Texas).
     with project.transaction():
         project.conn.execute(
             "INSERT INTO reference_files(id, plan_year, vintage, file_name, file_sha256, file_format, imported_at)"
@@ -67,12 +67,37 @@ def test_ssa_code_resolves_through_the_reference_file(project, tmp_path) -> None
         )
         project.conn.execute(
             "INSERT INTO reference_counties(reference_file_id, ssa_code, state, county_name, county_fips, designation)"
-            " VALUES (1, '45390', 'TX', 'Fort Bend', '48157', 'Metro')"
+            " VALUES (1, '45530', 'TX', 'Fort Bend', '48157', 'Metro')"
         )
     path = tmp_path / "n.csv"
-    path.write_text("state,county,specialty,notice_date\nTX,45390,Neurology,2027-02-01\n", encoding="utf-8")
+    path.write_text("state,county,specialty,notice_date\nTX,45530,Neurology,2027-02-01\n", encoding="utf-8")
     [gap] = import_notice(project, path).gaps
-    assert (gap["county_fips"], gap["ssa_code"], gap["line_code"]) == ("48157", "45390", "019")
+    assert (gap["county_fips"], gap["ssa_code"], gap["line_code"]) == ("48157", "45530", "019")
+
+
+def test_ssa_code_resolves_with_no_reference_file_loaded(project, tmp_path) -> None:
+    """CMS cites counties by SSA code; the built-in 2026 HSD Reference File counties read them, as the
+    roster validator does, so a new project needs no file to take a notice."""
+    populate(project)
+    assert (
+        "reference_counties" not in project.db.table_names()
+        or not project.conn.execute("SELECT 1 FROM reference_counties").fetchone()
+    )
+    path = tmp_path / "n.csv"
+    path.write_text(
+        "state,county,specialty,notice_date\n"
+        "TX,45530,Neurology,2027-02-01\n"  # Fort Bend: SSA 45530, FIPS 48157
+        "TX,45949,Neurology,2027-02-01\n"  # Walker: a real county outside the service area
+        "VI,48020,Cardiology,2027-02-01\n",  # St. John-Thomas: two Census counties
+        encoding="utf-8",
+    )
+    result = import_notice(project, path)
+    assert [(g["county_fips"], g["ssa_code"], g["line_code"]) for g in result.gaps] == [
+        ("48157", "45530", "019")
+    ]
+    reasons = {u["row"]: u["reason"] for u in result.unmatched}
+    assert "not in the project's service area" in reasons[3]
+    assert "covers several counties (78020, 78030)" in reasons[4]
 
 
 def test_xlsx_notice(project, tmp_path) -> None:

@@ -29,7 +29,7 @@ def _reference(project, tmp_path):
     # Fort Bend hospitals, so the Harris hospital also serves Fort Bend: counties served are hand-known.
     path = tmp_path / "ref.csv"
     rows = ["ssa_code,state,county,county_designation,line_code,max_minutes,max_miles,min_count,plan_year"]
-    for ssa, county, miles_040 in (("45610", "Harris", 1), ("45390", "Fort Bend", 200)):
+    for ssa, county, miles_040 in (("45610", "Harris", 1), ("45530", "Fort Bend", 200)):
         for line, miles in (("S03", 1), ("008", 1), ("40", miles_040)):
             rows.append(f"{ssa},TX,{county},Large Metro,{line},10,{miles},1,2026")
     path.write_text("\n".join(rows) + "\n")
@@ -94,7 +94,7 @@ def test_rows_grain_codes_and_credited_only(roster):
         (r.values["SSA State/County Code"], r.values["# of Staffed, Medicare-Certified Beds"])
         for r in tables.facility
     ]
-    assert sorted(fac) == [("45390", 312), ("45610", 312)]
+    assert sorted(fac) == [("45530", 312), ("45610", 312)]
     assert {r.values["Facility or Service Type"] for r in tables.facility} == {"Acute Inpatient Hospitals"}
 
 

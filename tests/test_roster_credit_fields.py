@@ -319,10 +319,10 @@ def test_a_code_that_is_not_nucc_is_still_refused_and_changes_nothing(project, t
 
 # -- counties served and telehealth ------------------------------------------------------------------------
 def test_counties_served_are_stored_as_fips(project, tmp_path) -> None:
-    ref = tmp_path / "ref.csv"  # the CMS list of SSA codes: Harris 45610, Fort Bend 45390
+    ref = tmp_path / "ref.csv"  # the CMS list of SSA codes: Harris 45610, Fort Bend 45530
     ref.write_text(
         "ssa_code,state,county,county_designation,line_code,max_minutes,max_miles,min_count,plan_year\n"
-        "45610,TX,Harris,Large Metro,008,10,5,1,2026\n45390,TX,Fort Bend,Metro,008,15,10,1,2026\n"
+        "45610,TX,Harris,Large Metro,008,10,5,1,2026\n45530,TX,Fort Bend,Metro,008,15,10,1,2026\n"
     )
     import_reference_file(project, ref)
     rows = [

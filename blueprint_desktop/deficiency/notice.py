@@ -4,7 +4,7 @@ Two forms are read:
 
 * a table (CSV or XLSX) with the headers ``state,county,specialty,notice_date`` (an optional
   ``contract_id`` column is kept). ``county`` is a county name ("Walker", "Walker County") or a 5-digit
-  code, SSA (CMS's key, e.g. Walker TX = 45235) or FIPS (48471); ``specialty`` is an HSD name
+  code, SSA (CMS's key, e.g. Walker TX = 45949) or FIPS (48471); ``specialty`` is an HSD name
   ("Cardiology") or code ("008"; submitted primary care codes 001-006 are evaluated as S03, HSD26 Notes).
 * text pasted from the HPMS notice (``--text``): each line that names a specialty and a county (by code,
   "Walker County", or "Walker, TX") is a cited gap; a line naming only a county sets it for the
@@ -13,9 +13,9 @@ Two forms are read:
 
 Nothing is guessed: a county or specialty that does not match exactly one of the project's is listed
 as unmatched with the reason, and only matched rows are imported. A 5-digit code is read as SSA when the
-loaded HSD Reference File has it (schema v2 ``reference_counties``) and as FIPS when it is a county of
-the row's state; when both readings fit different counties the row is unmatched. SSA codes cannot be
-resolved without a reference file (no registry package carries the SSA-FIPS crosswalk, regulation.md 6).
+loaded HSD Reference File has it, or else the built-in copy of the 2026 file (rules/cms_criteria.py), and
+as FIPS when it is a county of the row's state; when both readings fit different counties the row is
+unmatched, and so is an SSA county that covers several Census counties (St. John-Thomas VI).
 
 The whole import is one transaction; a file already imported (same SHA-256) is refused.
 
@@ -164,23 +164,25 @@ def match_specialty(text: str) -> tuple[str | None, str]:
     return by_name, "name"
 
 
-def _reference_ssa(project, code: str) -> list[tuple[str, str]]:
-    """(county_fips, state) rows of the loaded reference files for an SSA code."""
-    if "reference_counties" not in project.db.table_names():
-        return []
-    return [
-        (r[0], r[1])
-        for r in project.conn.execute(
-            "SELECT DISTINCT county_fips, state FROM reference_counties WHERE ssa_code = ? AND county_fips IS NOT NULL",
+def _ssa_counties(project, code: str) -> list[tuple[str, str]]:
+    """(county_fips, state) of an SSA county code: the loaded reference files' rows, else the built-in CMS
+    HSD Reference File counties (rules/cms_criteria.py), so a notice citing SSA codes reads with no file
+    loaded, as the roster validator's "county served" does. Several rows when the SSA county covers several
+    Census county-equivalents (St. John-Thomas VI is 78020 and 78030)."""
+    from blueprint_desktop.rules.cms_criteria import load_builtin
+
+    if "reference_county_fips" in project.db.table_names():
+        rows = project.conn.execute(
+            "SELECT DISTINCT coalesce(f.county_fips, c.county_fips) AS fips, c.state FROM reference_counties c"
+            " LEFT JOIN reference_county_fips f"
+            " ON f.reference_file_id = c.reference_file_id AND f.ssa_code = c.ssa_code"
+            " WHERE c.ssa_code = ? AND fips IS NOT NULL ORDER BY fips",
             (code,),
-        )
-    ]
-
-
-def _has_reference(project) -> bool:
-    return "reference_counties" in project.db.table_names() and bool(
-        project.conn.execute("SELECT 1 FROM reference_counties LIMIT 1").fetchone()
-    )
+        ).fetchall()
+        if rows:
+            return [(r[0], r[1]) for r in rows]
+    county = load_builtin().counties.get(code)
+    return [(fips, county.state) for fips in county.county_fips] if county else []
 
 
 def match_county(project, state: str, county: str) -> tuple[str | None, str | None, str]:
@@ -196,9 +198,19 @@ def match_county(project, state: str, county: str) -> tuple[str | None, str | No
         readings: dict[str, tuple[str, str | None]] = {}
         if geo.is_county(raw) and (not state or geo.state_of(raw) == state):
             readings["FIPS"] = (raw, None)
-        for fips, ref_state in _reference_ssa(project, raw):
-            if not state or ref_state == state:
-                readings["SSA"] = (fips, raw)
+        ssa_fips = [
+            fips for fips, ssa_state in _ssa_counties(project, raw) if not state or ssa_state == state
+        ]
+        if len(ssa_fips) > 1:
+            return (
+                None,
+                None,
+                (
+                    f"SSA county {raw} covers several counties ({', '.join(ssa_fips)}); cite one by FIPS code or name"
+                ),
+            )
+        if ssa_fips:
+            readings["SSA"] = (ssa_fips[0], raw)
         distinct = {v[0] for v in readings.values()}
         if len(distinct) > 1:
             return None, None, f"county code {raw} reads as SSA and as FIPS of different counties"
@@ -208,13 +220,11 @@ def match_county(project, state: str, county: str) -> tuple[str | None, str | No
             return fips, readings.get("SSA", (None, None))[1], f"{kind} code"
         if geo.is_county(raw):
             return None, None, f"county code {raw} is FIPS of {geo.county_name(raw)}, not a county of {state}"
-        if not _has_reference(project):
-            return (
-                None,
-                None,
-                f"county code {raw} is not a FIPS code; SSA codes need the HSD reference file loaded",
-            )
-        return None, None, f"county code {raw} is neither an SSA code of the reference file nor a FIPS code"
+        return (
+            None,
+            None,
+            f"county code {raw} is neither an SSA county code of the CMS HSD Reference File nor a FIPS code",
+        )
     if not state:
         return None, None, f"county {raw!r} needs its state"
     fips, how = county_match.match_county(state, raw)
