@@ -1054,6 +1054,12 @@ QHP_REQUIREMENTS = (
     Requirement("ecp-indian", "essential community providers", "Offer contracts in good faith to all available "
                 "Indian health care providers in the service area", "all", "", "QHP-ECP",
                 "General ECP Standard, item 4; 45 CFR 156.235(a)(2)(ii)(A)"),
+    Requirement("ecp-single-location", "essential community providers", "Multiple providers at a single "
+                "location count as a single ECP, toward both the available ECPs in the plan's service area and the "
+                "issuer's count", "1", "ECP per location", "CFR-156.235", "156.235(a)(2)(i)"),
+    Requirement("ecp-tiered-networks", "essential community providers", "In a tiered network, only providers "
+                "contracted in the tier with the lowest cost sharing count toward the ECP standards", "", "",
+                "CFR-156.235", "156.235(a)(2)(i)", "not modelled: a roster carries no network tier"),
     Requirement("ecp-category-fqhc", "ECP category", "Federally Qualified Health Centers", "", "",
                 "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
     Requirement("ecp-category-ryan-white", "ECP category", "Ryan White HIV/AIDS Program Providers", "", "",
@@ -1064,9 +1070,9 @@ QHP_REQUIREMENTS = (
                 "QHP-ECP-PROPOSAL", "six ECP types before PY2024"),
     Requirement("ecp-category-hospitals", "ECP category", "Inpatient Hospitals", "", "", "QHP-ECP-PROPOSAL",
                 "six ECP types before PY2024"),
-    Requirement("ecp-category-other", "ECP category", "Other ECP providers (condition-specific facilities)", "",
-                "", "QHP-ECP-PROPOSAL", "six ECP types before PY2024",
-                "CMS's exact label for this category was not verified"),
+    Requirement("ecp-category-other", "ECP category", "Other ECP Providers", "", "", "QHP-ECP-PROPOSAL",
+                "six ECP types before PY2024", "condition-specific facilities; the name as issuers' ECP templates "
+                "carry it (a public script reading them, djangorris/ECP_Maps); CMS's own text for it not read"),
     Requirement("ecp-category-mental-health", "ECP category", "Mental Health Facilities", "", "",
                 "QHP-ECP-FAQ", "key updates for PY2024"),
     Requirement("ecp-category-sud", "ECP category", "Substance Use Disorder Treatment Centers", "", "",

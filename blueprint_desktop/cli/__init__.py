@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "blueprint_desktop.cli.verify_commands",  # after deficiency_commands: adds ``outreach redact``
     "blueprint_desktop.cli.feasibility_commands",
     "blueprint_desktop.cli.benchmark_commands",  # after export_commands: adds ``export benchmark``
+    "blueprint_desktop.cli.ecp_commands",
 ]
 
 EXIT_ERROR = 2

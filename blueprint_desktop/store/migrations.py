@@ -19,6 +19,7 @@ from blueprint_desktop.store import (
     schema_credit_rules,
     schema_data_in,
     schema_deficiency,
+    schema_ecp,
     schema_engine,
     schema_evidence_chain,
     schema_locations_cache,
@@ -69,6 +70,7 @@ MIGRATIONS: list[Migration] = [
         "rule sets: the distinct providers each member needs within a standard (one or two)",
         schema_providers_within.SQL,
     ),
+    Migration(14, "essential community provider lists of a QHP project", schema_ecp.SQL),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
