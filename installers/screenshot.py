@@ -55,6 +55,13 @@ def main() -> int:
         help="import this benchmark network first (format plannet, qhp or tic) and compare (with --dock benchmark)",
     )
     parser.add_argument(
+        "--ecp",
+        default=None,
+        metavar="TAB",
+        help="grab Scoring > Essential community providers instead (a QHP --project with an ECP list), on this "
+        "tab (thresholds, cells, indian, recruits, notes)",
+    )
+    parser.add_argument(
         "--project",
         type=Path,
         default=None,
@@ -89,6 +96,8 @@ def main() -> int:
 
     if args.feasibility:
         return _feasibility_shot(app, window, args, width, height, work)
+    if args.ecp:
+        return _ecp_shot(app, window, args, work)
 
     finished: list[bool] = []
     window.scoring_finished.connect(finished.append)
@@ -173,6 +182,27 @@ def main() -> int:
         f"wrote {args.out} ({width}x{height}): {window.results_pane.model.county_name(worst['county_fips'])}"
         f" x {worst['line_code']} {worst.get('line_name', '')}, {worst['pct_within']:.1f}% within standard"
     )
+    dispose(window)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _ecp_shot(app, window, args, work: Path) -> int:
+    """The ECP dialog of a QHP project, shown (not run modally) so that it can be grabbed."""
+    from blueprint_desktop.gui.app import dispose
+    from blueprint_desktop.gui.ecp_dialog import EcpDialog
+
+    dialog = EcpDialog(window.project, window)
+    dialog.show()
+    tabs = {"thresholds": 0, "cells": 1, "indian": 2, "recruits": 3, "notes": 4}
+    dialog.tabs.setCurrentIndex(tabs.get(args.ecp, 0))
+    settle = time.monotonic() + 1.0
+    wait_for(app, lambda: time.monotonic() > settle, 5, "the dialog to settle")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not dialog.grab().save(str(args.out)):
+        raise SystemExit(f"screenshot: could not write {args.out}")
+    print(f"wrote {args.out}: {dialog.summary.text()[:200]}")
+    dialog.close()
     dispose(window)
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -296,6 +296,10 @@ class MainWindow(QMainWindow):
             "S&tandards (Medicaid/QHP rule set)…", self.open_ruleset, None,
             "Which Medicaid or QHP standards this project is scored against; choose a built-in set or load your own",
         )  # fmt: skip
+        self.act_ecp = self._action(
+            "&Essential community providers (QHP)…", self.open_ecp, None,
+            "The General ECP Standard of a QHP project (45 CFR 156.235): load an ECP list, see the thresholds and whom to contract",
+        )  # fmt: skip
         self.act_straight = self._action("Straight line", lambda: self.set_method("straight"), "Ctrl+1")
         self.act_road = self._action("Drive time (road network)", lambda: self.set_method("road"), "Ctrl+2")
         for act in (self.act_straight, self.act_road):
@@ -366,6 +370,7 @@ class MainWindow(QMainWindow):
         scoring.addAction(self.act_cancel)
         scoring.addAction(self.act_feasibility)
         scoring.addAction(self.act_ruleset)
+        scoring.addAction(self.act_ecp)
         method = scoring.addMenu("&Method")
         method.addAction(self.act_straight)
         method.addAction(self.act_road)
@@ -1087,6 +1092,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Standards changed: press F5 to score against them.", 8000)
         return dialog.changed
 
+    def open_ecp(self) -> bool:
+        """Scoring > Essential community providers…: the General ECP Standard of a QHP project
+        (gui/ecp_dialog.py). Reads the roster as it is; changes nothing the scoring reads."""
+        from blueprint_desktop.gui.ecp_dialog import EcpDialog
+
+        if self.project is None or self.project.lob != "qhp" or self.tasks.busy:
+            return False
+        try:
+            dialog = EcpDialog(self.project, self)
+        except BlueprintError as exc:
+            show_error(self, "Essential community providers", str(exc))
+            return False
+        self.ecp_dialog = dialog  # reachable by tests while it is open
+        dialog.exec()
+        return True
+
     def cancel_task(self) -> None:
         if self.tasks.busy:
             self.progress_label.setText("Cancelling…")
@@ -1190,6 +1211,14 @@ class MainWindow(QMainWindow):
             "Medicare Advantage projects are scored against the CMS HSD criteria (File > Import CMS reference file)"
             if has and is_ma(self.project.lob)
             else "Which Medicaid or QHP standards this project is scored against; choose a built-in set or load your own"
+        )
+        # 45 CFR 156.235 is the exchanges' standard: a QHP project only (a project never mixes lines of business).
+        self.act_ecp.setEnabled(has and not busy and self.project.lob == "qhp")
+        self.act_ecp.setToolTip(
+            "Essential community providers are a QHP standard (45 CFR 156.235); this project is "
+            + self.project.lob.upper()
+            if has and self.project.lob != "qhp"
+            else "The General ECP Standard of a QHP project (45 CFR 156.235): load an ECP list, see the thresholds and whom to contract"
         )
         self.act_undo.setEnabled(writable and not busy and bool(self.undo_stack))
         self.act_undo.setText(
