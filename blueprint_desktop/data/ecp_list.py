@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,7 @@ ECP_COLUMNS: dict[str, tuple[str, ...]] = {
     "county": ("site_county", "county", "county_name", "county_fips"),
 }  # fmt: skip
 REQUIRED = ("npi", "name", "category", "address", "state", "zip")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
 class NotAQhpProject(BlueprintError):
@@ -89,13 +92,12 @@ def require_qhp(project) -> None:
 def location_key(address: str, zip5: str) -> str:
     """The location an ECP row stands at: its street address with case, punctuation and spacing folded, and
     its ZIP code. Our reading of 'a single location' (156.235(a)(2)(i)): the same street address."""
-    from blueprint_desktop.data.geocode import _address_key
-
-    return f"{_address_key(address)}|{zip5}"
+    return f"{' '.join(_NOT_ALNUM.sub(' ', address or '').upper().split())}|{zip5}"
 
 
+@lru_cache(maxsize=65536)
 def _county(state: str, raw: str, zip5: str) -> tuple[str | None, str, str]:
-    """(county FIPS, 'file' | 'zip', why not) of a row."""
+    """(county FIPS, 'file' | 'zip', why not) of a row; cached, as a list repeats its counties and ZIPs."""
     from blueprint_desktop.geo import counties as geo
     from blueprint_desktop.geo.zips import zip_centroid
     from blueprint_desktop.rules import county_match

@@ -276,16 +276,25 @@ def _recruits(
     def short_categories() -> set[str]:
         return {c for i, n in needs.items() if n > 0 and (c := cat_of[i]) is not None}
 
+    # The locations grouped by which threshold categories they are in, each group in ranked order with a
+    # cursor: a step looks at the head of each group only (a handful), not at every location.
+    counted = {c for c in cat_of.values() if c is not None}
+    groups: dict[frozenset[str], list[int]] = {}
+    for rank, site in enumerate(ranked):
+        if cats := frozenset(site.categories) & counted:
+            groups.setdefault(cats, []).append(rank)
+    cursor = dict.fromkeys(groups, 0)
     while len(chosen) < target and (short := short_categories()):
-        # The location counting toward the most short categories, best ranked among equals.
-        pick = max(
-            (s for s in ranked if s.key not in taken and short & set(s.categories)),
-            key=lambda s: len(short & set(s.categories)),
-            default=None,
-        )
-        if pick is None:
+        best: tuple[int, int] | None = None  # (categories it counts toward, -rank)
+        for cats, ranks in groups.items():
+            while cursor[cats] < len(ranks) and ranked[ranks[cursor[cats]]].key in taken:
+                cursor[cats] += 1
+            if cursor[cats] < len(ranks) and (hits := len(cats & short)):
+                head = ranks[cursor[cats]]
+                best = max(best or (hits, -head), (hits, -head))
+        if best is None:
             break
-        take(pick)
+        take(ranked[-best[1]])
     for site in ranked:  # what is left of the overall need: ranked order, open gaps first
         if len(chosen) >= target:
             break
