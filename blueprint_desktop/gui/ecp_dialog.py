@@ -159,7 +159,8 @@ class EcpDialog(QDialog):
             self.recruits,
             [([str(i), x.site.name, county_name(x.site.county_fips), "; ".join(x.closes),
                x.site.status.replace("no contract", "no"),
-               ", ".join(standard_names.label(c) for c in x.site.categories), ", ".join(x.site.npis),
+               ", ".join(standard_names.label(c) for c in x.site.categories)
+               + (f" ({', '.join(x.site.provider_types)})" if x.site.provider_types else ""), ", ".join(x.site.npis),
                _address(x.site)], None) for i, x in enumerate(r.recruits, 1)],
         )  # fmt: skip
 
