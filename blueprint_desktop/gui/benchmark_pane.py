@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blueprint_desktop.gui.readonly_table import readonly_table
 from blueprint_desktop.gui.worker import TaskError, TaskRunner
 from blueprint_desktop.status_colors import status_tint
 
@@ -131,14 +131,8 @@ class BenchmarkPane(QWidget):
 
     @staticmethod
     def _table(columns: list[str]) -> QTableWidget:
-        t = QTableWidget(0, len(columns))
-        t.setHorizontalHeaderLabels(columns)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t = readonly_table(columns)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        t.verticalHeader().setVisible(False)
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        t.horizontalHeader().setStretchLastSection(True)
         return t
 
     # -- project ---------------------------------------------------------------------------------

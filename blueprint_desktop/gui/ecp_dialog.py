@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.gui.messages import ask, show_error
+from blueprint_desktop.gui.readonly_table import readonly_table
 from blueprint_desktop.status_colors import STATUS_TINTS
 
 _TINT = {"met": STATUS_TINTS["Pass"], "offer": STATUS_TINTS["At Risk"], "short": STATUS_TINTS["Failing"]}
@@ -50,13 +50,13 @@ class EcpDialog(QDialog):
         row.addWidget(self.load_button)
         row.addWidget(self.remove_button)
         row.addStretch(1)
-        self.thresholds = _table(
+        self.thresholds = readonly_table(
             ["Standard", "Contracted", "Available", "Share", "35% needs", "Short", "Status"]
         )
-        self.cells = _table(["County", "ECP category", "Available", "Contracted", "Offer recorded", "Status",
+        self.cells = readonly_table(["County", "ECP category", "Available", "Contracted", "Offer recorded", "Status",
                              "Locations to offer a contract"])  # fmt: skip
-        self.indian = _table(["Name", "NPI", "Address", "County", "Status"])
-        self.recruits = _table(
+        self.indian = readonly_table(["Name", "NPI", "Address", "County", "Status"])
+        self.recruits = readonly_table(
             ["#", "Name", "County", "What it closes", "On the roster", "ECP categories", "NPI", "Address"]
         )
         self.notes = QTextBrowser()
@@ -204,17 +204,6 @@ class EcpDialog(QDialog):
 
 def _address(site) -> str:
     return f"{site.address}, {site.city or ''} {site.state} {site.zip}".replace("  ", " ")
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[tuple[list[str], str | None]]) -> None:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from blueprint_desktop.engine.feasibility import DEFAULT_TIME_LIMIT_S, INFEASIBLE, PASSES_NOW, RECRUIT
 from blueprint_desktop.gui.messages import show_task_error
+from blueprint_desktop.gui.readonly_table import readonly_table
 from blueprint_desktop.gui.worker import TaskRunner
 from blueprint_desktop.rules.citations import is_ma
 
@@ -77,14 +78,7 @@ def _item(text: str, tip: str = "", align_right: bool = False) -> QTableWidgetIt
 
 
 def _table(headings: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headings))
-    t.setHorizontalHeaderLabels(headings)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setAlternatingRowColors(True)
-    t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
+    return readonly_table(headings, fit_to_contents=False, alternating=True)
 
 
 class FeasibilityDialog(QDialog):
