@@ -7,6 +7,7 @@ import itertools
 import json
 import random
 
+import ecp_files
 import pytest
 from ecp_files import (
     BAYOU,
@@ -225,3 +226,38 @@ def test_the_cli_imports_and_reports(qhp, tmp_path, capsys):
     assert data["met"] is False and len(data["recruits"]) == 2
     assert main(["ecp", str(qhp), "--remove-newest"]) == 0
     assert "no ECP list is loaded now" in capsys.readouterr().out
+
+
+def test_the_workbook_holds_the_report_and_neutralises_formulas(qhp, tmp_path):
+    import openpyxl
+
+    rows = [list(r) for r in ROWS]
+    rows[6][1] = '=HYPERLINK("http://x","Harris Center")'  # a name from someone else's file
+    assert main(["import", "ecp", str(qhp), str(write_list(tmp_path / "ecp.csv", rows))]) == 0
+    out = tmp_path / "ecp.xlsx"
+    assert main(["export", "ecp", str(qhp), str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [
+        "Thresholds", "By county and category", "Indian health care providers", "Fewest contracts", "Basis"
+    ]  # fmt: skip
+    thresholds = [[c.value for c in r] for r in wb["Thresholds"].iter_rows(min_row=2)]
+    assert thresholds[0][:7] == ["All ECP categories", 2, 10, 20.0, 4, 2, "short: 2 more needed"]
+    assert wb["Thresholds"]["G2"].fill.fgColor.rgb.endswith("FBE0E0")  # the window's Failing tint
+    cells = {(r[0].value, r[2].value): r[6].value for r in wb["By county and category"].iter_rows(min_row=2)}
+    assert cells[("48201", "Mental Health Facilities")] == "no offer recorded" and len(cells) == 8
+    mental = next(
+        r
+        for r in wb["By county and category"].iter_rows(min_row=2)
+        if r[2].value == "Mental Health Facilities"
+    )
+    assert not str(mental[7].value).startswith("=")  # the formula-leading name is text, not a formula
+    recruits = [[c.value for c in r] for r in wb["Fewest contracts"].iter_rows(min_row=2)]
+    # The renamed centre now sorts first among the equals, so it is the second pick.
+    assert [r[2] for r in recruits] == [f"{BAYOU}, {ecp_files.BAYOU_FP}", ecp_files.HARRIS_MH]
+    assert not str(recruits[1][1]).startswith("=")
+    basis = {r[0].value: r[1].value for r in wb["Basis"].iter_rows()}
+    assert (
+        basis["Met"] == "no"
+        and basis["ECP list"] == "ecp.csv"
+        and "156.235(a)(2)(i)" in basis["One ECP per location"]
+    )

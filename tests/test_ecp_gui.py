@@ -50,6 +50,9 @@ def test_load_see_and_set_aside_in_the_window(qtbot, tmp_path, monkeypatch) -> N
         assert BAYOU in dialog.recruits.item(0, 6).text()
         assert "Family Planning Providers 35%" in dialog.recruits.item(0, 3).text()
         assert "156.235(a)(2)(i)" in dialog.notes.toPlainText()
+        # The same as a workbook (Export to Excel…).
+        written = dialog.export(str(tmp_path / "ecp.xlsx"))
+        assert written and (tmp_path / "ecp.xlsx").stat().st_size > 0
         # Set aside (asks first): nothing is in force, and the rows are kept.
         assert dialog.remove_newest() and "No ECP list is loaded" in dialog.summary.text()
         assert window.project.conn.execute("SELECT count(*) FROM ecp_sites").fetchone()[0] == len(ROWS)

@@ -1,4 +1,5 @@
-"""Essential community providers of a QHP project: ``import ecp`` and ``ecp`` (the General ECP Standard)."""
+"""Essential community providers of a QHP project: ``import ecp``, ``ecp`` (the General ECP Standard) and
+``export ecp`` (the same as an Excel workbook)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,24 @@ def register(groups) -> None:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ecp)
+
+    from blueprint_desktop.cli.data_commands import _export_group
+
+    help_text = "a QHP project's essential community providers to Excel: thresholds, offers, recruits, basis"
+    p = _export_group(groups).add_parser("ecp", help=help_text, description=help_text)
+    p.add_argument("project", type=Path)
+    p.add_argument("out", type=Path, help="OUT.xlsx")
+    p.set_defaults(func=cmd_export_ecp)
+
+
+def cmd_export_ecp(args: argparse.Namespace) -> int:
+    from blueprint_desktop.progress import terminal_progress
+    from blueprint_desktop.reports.ecp_xlsx import write_ecp_xlsx
+    from blueprint_desktop.store import open_project
+
+    with open_project(args.project, read_only=True) as project:
+        print(f"wrote {write_ecp_xlsx(project, args.out, terminal_progress())}")
+    return 0
 
 
 def cmd_import_ecp(args: argparse.Namespace) -> int:

@@ -46,10 +46,13 @@ class EcpDialog(QDialog):
         self.remove_button = QPushButton("Remove the newest list (undo)")
         self.load_button.clicked.connect(lambda: self.load_file())
         self.remove_button.clicked.connect(lambda: self.remove_newest())
+        self.export_button = QPushButton("Export to Excel…")
+        self.export_button.clicked.connect(lambda: self.export())
         row = QHBoxLayout()
         row.addWidget(self.load_button)
         row.addWidget(self.remove_button)
         row.addStretch(1)
+        row.addWidget(self.export_button)
         self.thresholds = readonly_table(
             ["Standard", "Contracted", "Available", "Share", "35% needs", "Short", "Status"]
         )
@@ -83,6 +86,7 @@ class EcpDialog(QDialog):
 
         current = in_force(self.project)
         self.remove_button.setEnabled(current is not None and not self.project.read_only)
+        self.export_button.setEnabled(current is not None)
         if current is None:
             self.report = None
             self.summary.setText(
@@ -200,6 +204,24 @@ class EcpDialog(QDialog):
         remove_newest(self.project)
         self.refresh()
         return True
+
+    def export(self, path: str | None = None) -> str | None:
+        """Write the report as an Excel workbook (``reports/ecp_xlsx.py``, as ``blueprint export ecp``)."""
+        from blueprint_desktop.reports.ecp_xlsx import write_ecp_xlsx
+
+        if self.report is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export essential community providers", "ecp.xlsx", "Excel workbook (*.xlsx)"
+            )
+        if not path:
+            return None
+        try:
+            return str(write_ecp_xlsx(self.project, path))
+        except (BlueprintError, OSError) as exc:
+            show_error(self, "Not exported", str(exc))
+            return None
 
 
 def _address(site) -> str:
