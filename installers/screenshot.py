@@ -59,7 +59,7 @@ def main() -> int:
         default=None,
         metavar="TAB",
         help="grab Scoring > Essential community providers instead (a QHP --project with an ECP list), on this "
-        "tab (thresholds, cells, indian, recruits, notes)",
+        "tab (thresholds, cells, indian, recruits, locations, notes)",
     )
     parser.add_argument(
         "--project",
@@ -194,7 +194,7 @@ def _ecp_shot(app, window, args, work: Path) -> int:
 
     dialog = EcpDialog(window.project, window)
     dialog.show()
-    tabs = {"thresholds": 0, "cells": 1, "indian": 2, "recruits": 3, "notes": 4}
+    tabs = {"thresholds": 0, "cells": 1, "indian": 2, "recruits": 3, "locations": 4, "notes": 5}
     dialog.tabs.setCurrentIndex(tabs.get(args.ecp, 0))
     settle = time.monotonic() + 1.0
     wait_for(app, lambda: time.monotonic() > settle, 5, "the dialog to settle")

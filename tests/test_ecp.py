@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from datetime import date
 
 import ecp_files
 import pytest
@@ -238,7 +239,8 @@ def test_the_workbook_holds_the_report_and_neutralises_formulas(qhp, tmp_path):
     assert main(["export", "ecp", str(qhp), str(out)]) == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
-        "Thresholds", "By county and category", "Indian health care providers", "Fewest contracts", "Basis"
+        "Thresholds", "By county and category", "Indian health care providers", "Fewest contracts",
+        "Offers recorded", "Basis",
     ]  # fmt: skip
     thresholds = [[c.value for c in r] for r in wb["Thresholds"].iter_rows(min_row=2)]
     assert thresholds[0][:7] == ["All ECP categories", 2, 10, 20.0, 4, 2, "short: 2 more needed"]
@@ -261,3 +263,42 @@ def test_the_workbook_holds_the_report_and_neutralises_formulas(qhp, tmp_path):
         and basis["ECP list"] == "ecp.csv"
         and "156.235(a)(2)(i)" in basis["One ECP per location"]
     )
+
+
+def test_offers_are_recorded_counted_and_retracted_never_erased(qhp, tmp_path, capsys):
+    import sqlite3
+
+    from ecp_files import MONTROSE_RW
+
+    from blueprint_desktop.data.ecp_offers import offers_in_force, record_offer, retract_offer
+
+    with open_project(qhp) as project:
+        import_ecp_list(project, write_list(tmp_path / "ecp.csv"))
+        with pytest.raises(BlueprintError, match="not on the ECP list in force"):
+            record_offer(project, ecp_files.npi("199999999"), "Nobody")
+        with pytest.raises(BlueprintError, match="after today"):
+            record_offer(project, MONTROSE_RW, "", offered_on=date(2099, 1, 1))
+        with pytest.raises(BlueprintError, match="is not a 10-digit NPI"):
+            record_offer(project, "12345", "")
+        offer = record_offer(
+            project, MONTROSE_RW, "", offered_on=date(2026, 11, 2), note="letter to the director"
+        )
+        assert offer.name == "Montrose HIV Clinic"  # the list's name when none is given
+        cells = {(c.county_fips, c.category): c.status for c in ecp_report(project).cells}
+        assert cells[("48201", "ryan_white")] == "offer recorded"
+        # Append-only: the row cannot be changed or deleted, only retracted.
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            project.conn.execute("DELETE FROM ecp_offers")
+        retract_offer(project, offer.id)
+        with pytest.raises(BlueprintError, match="already retracted"):
+            retract_offer(project, offer.id)
+        assert offers_in_force(project) == []
+        assert project.conn.execute("SELECT count(*) FROM ecp_offers").fetchone()[0] == 2
+        cells = {(c.county_fips, c.category): c.status for c in ecp_report(project).cells}
+        assert cells[("48201", "ryan_white")] == "no offer recorded"
+    assert main(["ecp", str(qhp), "--offer", MONTROSE_RW, "--on", "2026-11-20", "--note", "by email"]) == 0
+    assert "offer 3 recorded: Montrose HIV Clinic" in capsys.readouterr().out
+    assert main(["ecp", str(qhp)]) == 0
+    assert "3. Montrose HIV Clinic (" in capsys.readouterr().out
+    assert main(["ecp", str(qhp), "--retract-offer", "3"]) == 0
+    assert "retracted" in capsys.readouterr().out

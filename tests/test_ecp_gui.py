@@ -50,6 +50,19 @@ def test_load_see_and_set_aside_in_the_window(qtbot, tmp_path, monkeypatch) -> N
         assert BAYOU in dialog.recruits.item(0, 6).text()
         assert "Family Planning Providers 35%" in dialog.recruits.item(0, 3).text()
         assert "156.235(a)(2)(i)" in dialog.notes.toPlainText()
+        # Record an offer to a location with none (Montrose HIV Clinic), then retract it (asks first): the
+        # county's Ryan White cell turns "offer recorded" and back; the record keeps both entries.
+        row = next(i for i, site in enumerate(dialog.report.sites) if site.name == "Montrose HIV Clinic")
+        dialog.locations.selectRow(row)
+        assert dialog.offer_button.isEnabled() and not dialog.retract_button.isEnabled()
+        assert dialog.record_offer(note="call with the director", ask_note=False)
+        statuses = {(c.county_fips, c.category): c.status for c in dialog.report.cells}
+        assert statuses[("48201", "ryan_white")] == "offer recorded"
+        assert dialog.locations.item(row, 5).text().startswith("20") and dialog.retract_button.isEnabled()
+        assert dialog.retract_offer()
+        statuses = {(c.county_fips, c.category): c.status for c in dialog.report.cells}
+        assert statuses[("48201", "ryan_white")] == "no offer recorded"
+        assert window.project.conn.execute("SELECT count(*) FROM ecp_offers").fetchone()[0] == 2
         # The same as a workbook (Export to Excel…).
         written = dialog.export(str(tmp_path / "ecp.xlsx"))
         assert written and (tmp_path / "ecp.xlsx").stat().st_size > 0
@@ -61,7 +74,7 @@ def test_load_see_and_set_aside_in_the_window(qtbot, tmp_path, monkeypatch) -> N
     monkeypatch.setattr(EcpDialog, "exec", use_the_dialog)
     assert window.open_ecp()
     actions = {r[0] for r in window.project.conn.execute("SELECT action FROM audit_log")}
-    assert {"import.ecp_list", "ecp_list.remove"} <= actions
+    assert {"import.ecp_list", "ecp_list.remove", "ecp_offer.record", "ecp_offer.retract"} <= actions
 
 
 @pytest.mark.timeout(120)

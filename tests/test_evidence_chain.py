@@ -312,8 +312,8 @@ def test_migration_chains_an_older_projects_rows(scenario, capsys):
     project.close()
     # Turn the file back into schema 9: no chain, no redactions, v4's update trigger, nothing of v11 on.
     raw = sqlite3.connect(path)
-    # v14's tables, then v13's column, while the triggers the drops below invalidate still hold.
-    for name in ("ecp_sites", "ecp_lists"):
+    # v15's and v14's tables, then v13's column, while the triggers the drops below invalidate still hold.
+    for name in ("ecp_offers", "ecp_sites", "ecp_lists"):
         raw.execute(f"DROP TABLE {name}")
     raw.execute("ALTER TABLE rule_set_lines DROP COLUMN providers_within")
     for name in ("evidence_chain", "outreach_redactions"):

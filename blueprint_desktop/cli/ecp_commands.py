@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from blueprint_desktop.cli.market_commands import _print_json, _print_problems
@@ -30,6 +31,12 @@ def register(groups) -> None:
     p.add_argument(
         "--remove-newest", action="store_true", help="set the ECP list in force aside (kept; reload it)"
     )
+    p.add_argument("--offer", metavar="NPI", help="record a contract offer made to this ECP (append-only)")
+    p.add_argument("--on", type=_day, default=None, help="the date the offer was made (default today)")
+    p.add_argument("--note", default=None, help="with --offer: how and to whom it was made")
+    p.add_argument(
+        "--retract-offer", type=int, metavar="ID", help="record that offer ID was recorded by mistake"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ecp)
 
@@ -40,6 +47,13 @@ def register(groups) -> None:
     p.add_argument("project", type=Path)
     p.add_argument("out", type=Path, help="OUT.xlsx")
     p.set_defaults(func=cmd_export_ecp)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def cmd_export_ecp(args: argparse.Namespace) -> int:
@@ -84,6 +98,17 @@ def cmd_ecp(args: argparse.Namespace) -> int:
     if args.remove_newest:
         with open_project(args.project) as project:
             print(remove_newest(project))
+        return 0
+    if args.offer or args.retract_offer:
+        from blueprint_desktop.data.ecp_offers import record_offer, retract_offer
+
+        with open_project(args.project) as project:
+            if args.retract_offer:
+                retract_offer(project, args.retract_offer, args.note)
+                print(f"offer {args.retract_offer} retracted (the record keeps both entries)")
+            else:
+                offer = record_offer(project, args.offer, "", args.on, args.note)
+                print(f"offer {offer.id} recorded: {offer.name} ({offer.npi}), offered {offer.offered_on}")
         return 0
     with open_project(args.project, read_only=True) as project:
         report = ecp_report(project)
@@ -139,6 +164,13 @@ def report_lines(report) -> list[str]:
             s = r.site
             out.append(
                 f"  {i}. {s.name} ({', '.join(s.npis)}), {s.address}, {s.city or ''} {s.state}: {'; '.join(r.closes)}"
+            )
+    if report.offers:
+        out.append("")
+        out.append(f"Offers recorded: {len(report.offers)}")
+        for o in report.offers:
+            out.append(
+                f"  {o.id}. {o.name} ({o.npi}), offered {o.offered_on}" + (f": {o.note}" if o.note else "")
             )
     out.append("")
     out.extend(f"Note: {n}" for n in report.notes)

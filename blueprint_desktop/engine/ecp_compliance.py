@@ -16,9 +16,9 @@ counties of the service area it reports:
 
 A location is **contracted** when a network provider (a roster row, not the NPPES market) with its NPI has an
 executed contract and no NPPES deactivation on or before today; an **offer is recorded** when a roster row
-with its NPI has a letter of intent or a pending contract. The roster holds no other record of an offer, so
-a category or Indian health care provider with neither is reported "no offer recorded", not as a failure
-the plan may have cured outside the app. Tiered networks (only the lowest cost-sharing tier counts) are not
+with its NPI has a letter of intent or a pending contract, or when the plan recorded an offer to that NPI
+(``data/ecp_offers.py``, append-only). A category or Indian health care provider with neither is reported
+"no offer recorded", not as a failure: the plan may have made the offer and not recorded it yet. Tiered networks (only the lowest cost-sharing tier counts) are not
 modelled: a roster carries no tier, and the report says so.
 
 A stand-alone dental plan project (the ``qhp-ffe-sadp-2026`` standards) is held only to the thresholds and
@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from blueprint_desktop.data.ecp_list import in_force, location_key, require_qhp
+from blueprint_desktop.data.ecp_offers import EcpOffer, offers_in_force
 from blueprint_desktop.errors import BlueprintError
 from blueprint_desktop.rules.ecp_standard import SADP_KEY, EcpStandard, Threshold, load_standard
 
@@ -135,6 +136,8 @@ class EcpReport:
     sites_available: int
     rows_outside_area: int
     notes: list[str] = field(default_factory=list)
+    sites: list[EcpSite] = field(default_factory=list)  # every ECP location of the service area
+    offers: list[EcpOffer] = field(default_factory=list)  # offers recorded and not retracted
 
     @property
     def offers_missing(self) -> list[CountyCategory]:
@@ -155,7 +158,7 @@ class EcpReport:
             "rows_outside_area": self.rows_outside_area,
             "thresholds": [t.as_dict() for t in self.thresholds], "cells": [c.as_dict() for c in self.cells],
             "indian": [s.as_dict() for s in self.indian], "recruits": [r.as_dict() for r in self.recruits],
-            "notes": self.notes,
+            "offers": [o.as_dict() for o in self.offers], "notes": self.notes,
         }  # fmt: skip
 
 
@@ -332,6 +335,8 @@ def ecp_report(project, today: date | None = None) -> EcpReport:
     inside = [r for r in rows if r[9] in area_set]
     sites = _sites(inside)
     contracted, offered = _network(project, {s for site in sites for s in site.npis}, today)
+    offers = offers_in_force(project)
+    offered |= {o.npi for o in offers}
     for s in sites:
         s.contracted = any(n in contracted for n in s.npis)
         s.offered = any(n in offered for n in s.npis)
@@ -377,6 +382,8 @@ def ecp_report(project, today: date | None = None) -> EcpReport:
         sites_available=len(sites),
         rows_outside_area=len(rows) - len(inside),
         notes=_notes(standard, sites, sadp, len(rows) - len(inside)),
+        sites=sorted(sites, key=lambda s: (s.county_fips, s.name, s.key)),
+        offers=offers,
     )
 
 
@@ -394,7 +401,7 @@ def _notes(standard: EcpStandard, sites: list[EcpSite], sadp: bool, outside: int
         "Several providers at one location count as one ECP (45 CFR 156.235(a)(2)(i)); a location is a street "
         "address and ZIP code.",
         "Contracted: a roster provider with the ECP's NPI and an executed contract. Offer recorded: a letter of "
-        "intent or a pending contract on the roster.",
+        "intent or a pending contract on the roster, or an offer recorded to the ECP's NPI.",
         "Tiered networks are not modelled: where only the lowest cost-sharing tier counts "
         "(45 CFR 156.235(a)(2)(i)), check the contracted ECPs are in it.",
     ]

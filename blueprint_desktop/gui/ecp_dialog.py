@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -68,6 +69,7 @@ class EcpDialog(QDialog):
         self.tabs.addTab(self.cells, "One per category per county")
         self.tabs.addTab(self.indian, "Indian health care providers")
         self.tabs.addTab(self.recruits, "Fewest contracts to meet it")
+        self.tabs.addTab(self._locations_tab(), "All ECP locations and offers")
         self.tabs.addTab(self.notes, "What it rests on")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -78,6 +80,41 @@ class EcpDialog(QDialog):
         layout.addWidget(buttons)
         self.load_button.setEnabled(not project.read_only)
         self.refresh()
+
+    def _locations_tab(self) -> QWidget:
+        """Every ECP location of the service area, with the offers recorded to it: record one, or retract one
+        recorded by mistake (both append to the record; nothing is erased)."""
+        self.locations = readonly_table(
+            ["Name", "NPI", "County", "ECP categories", "Status", "Offer recorded"]
+        )
+        self.offer_button = QPushButton("Record a contract offer to the selected location…")
+        self.retract_button = QPushButton("Retract its recorded offer…")
+        self.offer_button.clicked.connect(lambda: self.record_offer())
+        self.retract_button.clicked.connect(lambda: self.retract_offer())
+        self.locations.itemSelectionChanged.connect(self._sync_offer_buttons)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.offer_button)
+        buttons.addWidget(self.retract_button)
+        buttons.addStretch(1)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.locations, 1)
+        layout.addLayout(buttons)
+        return tab
+
+    def _selected_site(self):
+        rows = self.locations.selectionModel().selectedRows() if self.report else []
+        return self.report.sites[rows[0].row()] if rows else None
+
+    def _offers_of(self, site) -> list:
+        return [o for o in self.report.offers if o.npi in site.npis] if self.report else []
+
+    def _sync_offer_buttons(self) -> None:
+        site = self._selected_site()
+        writable = not self.project.read_only
+        self.offer_button.setEnabled(writable and site is not None and not site.contracted)
+        self.retract_button.setEnabled(writable and site is not None and bool(self._offers_of(site)))
 
     # -- what is shown ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -95,8 +132,9 @@ class EcpDialog(QDialog):
                 "ZIP code, county), or your exchange's list. The General ECP Standard is then measured against "
                 "this project's roster."
             )
-            for table in (self.thresholds, self.cells, self.indian, self.recruits):
+            for table in (self.thresholds, self.cells, self.indian, self.recruits, self.locations):
                 table.setRowCount(0)
+            self._sync_offer_buttons()
             self.notes.setPlainText("")
             return
         self.report = r = ecp_report(self.project)
@@ -123,6 +161,7 @@ class EcpDialog(QDialog):
         self._fill_cells(r)
         self._fill_indian(r)
         self._fill_recruits(r)
+        self._fill_locations(r)
         self.notes.setPlainText("\n\n".join([*r.notes, *(f"{t.label}: {t.citation}" for t in r.thresholds)]))
 
     def _fill_thresholds(self, r) -> None:
@@ -144,6 +183,20 @@ class EcpDialog(QDialog):
             [([c.county, c.category_label, str(c.available), str(c.contracted), str(c.offered), c.status,
                "; ".join(c.candidates)], tint[c.status]) for c in r.cells],
         )  # fmt: skip
+
+    def _fill_locations(self, r) -> None:
+        from blueprint_desktop.geo.counties import county_name
+        from blueprint_desktop.rules.ecp_standard import load_standard
+
+        standard = load_standard()
+        tint = {"contracted": "met", "offer recorded": "offer", "no contract": None}
+        rows = []
+        for s in r.sites:
+            offers = "; ".join(f"{o.offered_on} (no. {o.id})" for o in self._offers_of(s))
+            rows.append(([s.name, ", ".join(s.npis), county_name(s.county_fips),
+                          ", ".join(standard.label(c) for c in s.categories), s.status, offers], tint[s.status]))  # fmt: skip
+        _fill(self.locations, rows)
+        self._sync_offer_buttons()
 
     def _fill_indian(self, r) -> None:
         from blueprint_desktop.geo.counties import county_name
@@ -204,6 +257,56 @@ class EcpDialog(QDialog):
         remove_newest(self.project)
         self.refresh()
         return True
+
+    def record_offer(self, note: str | None = None, ask_note: bool = True) -> bool:
+        """Record that a contract was offered today to the selected location (its first NPI)."""
+        from blueprint_desktop.data.ecp_offers import record_offer
+
+        site = self._selected_site()
+        if site is None or site.contracted:
+            return False
+        if ask_note:
+            note, ok = QInputDialog.getText(
+                self,
+                "Record a contract offer",
+                f"Offer made today to {site.name}. How, and to whom (optional):",
+            )
+            if not ok:
+                return False
+        try:
+            record_offer(self.project, site.npis[0], site.name, note=note or None)
+        except BlueprintError as exc:
+            show_error(self, "Offer not recorded", str(exc))
+            return False
+        self._refresh_keeping(site.key)
+        return True
+
+    def retract_offer(self, confirm: bool = True) -> bool:
+        """Retract the newest offer recorded to the selected location (asks first; the record keeps both)."""
+        from blueprint_desktop.data.ecp_offers import retract_offer
+
+        site = self._selected_site()
+        offers = self._offers_of(site) if site else []
+        if not offers:
+            return False
+        offer = offers[-1]
+        if confirm and not ask(
+            self,
+            "Retract the recorded offer",
+            f"Retract the offer to {offer.name} recorded for {offer.offered_on}? The record keeps the offer and "
+            "its retraction.",
+        ):
+            return False
+        retract_offer(self.project, offer.id)
+        self._refresh_keeping(site.key)
+        return True
+
+    def _refresh_keeping(self, key: str) -> None:
+        self.refresh()
+        for i, s in enumerate(self.report.sites if self.report else []):
+            if s.key == key:
+                self.locations.selectRow(i)
+                break
 
     def export(self, path: str | None = None) -> str | None:
         """Write the report as an Excel workbook (``reports/ecp_xlsx.py``, as ``blueprint export ecp``)."""

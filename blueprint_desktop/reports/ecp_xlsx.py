@@ -8,6 +8,7 @@ Sheets, each the same rows as the window's tabs (``engine/ecp_compliance.ecp_rep
   offer a contract to;
 * "Indian health care providers": each one in the service area, with its status;
 * "Fewest contracts": the locations to contract, in order, with what each closes;
+* "Offers recorded": the contract offers the plan recorded (``data/ecp_offers.py``) and not retracted;
 * "Basis": the list (file, when loaded), the service area, what the counting rests on and the sources.
 
 Names and addresses come from the ECP list file, so every text cell goes through ``safe_cells`` (formula-leading
@@ -115,6 +116,12 @@ def write_ecp_xlsx(project, out: Path | str, progress: Progress | None = None) -
         [[i, *site_values(r.site), "; ".join(r.closes)] for i, r in enumerate(report.recruits, 1)],
         None,
         "C2",
+    )
+    sheet(
+        "Offers recorded",
+        ["No.", "NPI", "Name", "Offered on", "Note", "Recorded at (UTC)"],
+        [[o.id, o.npi, o.name, o.offered_on, o.note, o.recorded_at] for o in report.offers],
+        None,
     )
     basis = [
         ("Standard", "General ECP Standard, 45 CFR 156.235(a)(2)"),

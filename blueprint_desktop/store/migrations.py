@@ -71,6 +71,7 @@ MIGRATIONS: list[Migration] = [
         schema_providers_within.SQL,
     ),
     Migration(14, "essential community provider lists of a QHP project", schema_ecp.SQL),
+    Migration(15, "contract offers to essential community providers, append-only", schema_ecp.SQL_OFFERS),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
