@@ -347,9 +347,12 @@ def ecp_report(project, today: date | None = None) -> EcpReport:
         thresholds.append(_threshold(t, pool, sadp))
 
     cells: list[CountyCategory] = []
+    by_county: dict[str, list[EcpSite]] = {}
+    for s in sites:
+        by_county.setdefault(s.county_fips, []).append(s)
     if not sadp:
         for fips in area:
-            here = [s for s in sites if s.county_fips == fips]
+            here = by_county.get(fips, [])
             for cat, label in standard.categories.items():
                 of_cat = [s for s in here if cat in s.categories]
                 if not of_cat:
