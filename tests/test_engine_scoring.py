@@ -422,6 +422,23 @@ def test_provisional_recheck_equals_a_run_without_provisional_providers():
         assert with_prov[fips].detail["count_active_only"] == without[fips].credited_count
 
 
+def test_straight_run_sums_over_the_reach_cells_without_listing_pairs(monkeypatch):
+    """A straight-line run's counts come from ``CountyPoints.reach_sums`` (no list of every pair): a
+    method that fell out of ``StraightMeasure`` once sent every run back to listing ~11 million pairs
+    nationally, with the same results, so only this test could see it."""
+    from blueprint_desktop.engine import nearest
+
+    want = by_county(compute_results(inputs(), "straight"))
+
+    def listed(*args, **kwargs):
+        raise AssertionError("a run listed its reach pairs")
+
+    monkeypatch.setattr(nearest.CountyPoints, "reach_pairs", listed)
+    monkeypatch.setattr(nearest.CountyPoints, "reach_pairs_searched", listed)
+    got = by_county(compute_results(inputs(), "straight"))
+    assert {f: r.as_dict() for f, r in got.items()} == {f: r.as_dict() for f, r in want.items()}
+
+
 def test_run_fingerprint_is_order_free_and_sees_every_read_column():
     from blueprint_desktop.engine import runs
 
@@ -514,12 +531,14 @@ def test_reach_cells_equal_brute_force_at_the_boundary(cell):
     points = CountyPoints(county, lat, lon)
     loc_xyz = to_unit_vectors(loc_lat, loc_lon)
     tree = cKDTree(loc_xyz)
+    # scipy's 4D tree, independent of the engine's (nearest_tree: pykdtree), for the brute force.
+    scipy4 = cKDTree(np.column_stack([points.xyz, county * COUNTY_SEPARATION]))
     # Each county's radius is the chord from some location to the county's nearest point: that location
     # sits on the limit (within one rounding of miles -> chord), where no bound decides and the exact
     # test must.
     reach = np.zeros(n_c)
     for c in range(n_c):
-        d, _ = points.tree4.query(np.column_stack([loc_xyz, np.full(len(loc_xyz), c * COUNTY_SEPARATION)]))
+        d, _ = scipy4.query(np.column_stack([loc_xyz, np.full(len(loc_xyz), c * COUNTY_SEPARATION)]))
         reach[c] = chord_to_miles(np.sort(d)[40 + 7 * c])
     reach[3] = np.nan  # a county without this line
     _, chord = _reach_chords(reach)
@@ -528,7 +547,8 @@ def test_reach_cells_equal_brute_force_at_the_boundary(cell):
     all_c = np.repeat(np.arange(n_c), len(loc_xyz))
     all_l = np.tile(np.arange(len(loc_xyz)), n_c)
     q = np.column_stack([loc_xyz[all_l], all_c * COUNTY_SEPARATION])
-    d, _ = points.tree4.query(q, k=1)
+    d, _ = scipy4.query(q, k=1)
+    assert np.array_equal(points.tree4.query(q)[0], d)  # the engine's kernel gives the same chords
     brute = (d <= tol[all_c]) & (reach[all_c] > 0)
     on_limit = np.abs(d - chord[all_c]) < 1e-13
     assert on_limit[reach[all_c] > 0].sum() >= n_c - 1
@@ -556,7 +576,8 @@ def test_reach_cells_equal_brute_force_at_the_boundary(cell):
     want, (wc, wl) = sums_from_pairs(old_c, old_l, columns, n_c, listed)
     assert want[:, 0].tolist() == counts.tolist()
     for g in (grid, None, ReachGrid(points, loc_xyz, np.nan_to_num(chord) / 2, cell=cell)):
-        got, (lc, ll) = points.reach_sums(tree, loc_xyz, reach, columns, listed, g)
+        # The tree as a function, as a run passes it (built only when the cells cannot decide).
+        got, (lc, ll) = points.reach_sums(lambda: tree, loc_xyz, reach, columns, listed, g)
         assert np.array_equal(got, want)
         assert sorted(zip(lc.tolist(), ll.tolist(), strict=True)) == sorted(
             zip(wc.tolist(), wl.tolist(), strict=True)

@@ -2,8 +2,8 @@
 
 Points on the sphere become 3D unit vectors; the Euclidean (chord) nearest neighbour there is exactly
 the great-circle nearest neighbour, because the chord grows monotonically with the arc. The chord is
-turned back into great-circle miles (``chord_to_miles``). One ``cKDTree`` per line, one k=1 query for
-all population points: O((n + m) log m) instead of n x m.
+turned back into great-circle miles (``chord_to_miles``). One KD-tree per line (``nearest_tree``), one
+k=1 query for all population points: O((n + m) log m) instead of n x m.
 
 ``reach_pairs`` answers the counting question of 42 CFR 422.116(a)(2)(i): which locations lie within a
 county's standard of *at least one* of that county's population points, wherever the location sits.
@@ -23,11 +23,13 @@ the line tree's order: ``query_ball_point`` walks the tree depth first), so ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from blueprint_desktop.engine.nearest_tree import NearestTree
 from blueprint_desktop.geo.distance import chord_to_miles, miles_to_chord, to_unit_vectors
 
 COUNTY_SEPARATION = 4.0  # > 2, the largest chord between two unit vectors
@@ -37,7 +39,7 @@ MARGIN = 1e-9  # bounds decide a cell only when they clear the limit by this muc
 
 
 def nearest_miles(
-    point_lat, point_lon, loc_lat, loc_lon, tree: cKDTree | None = None, point_xyz=None, order=None
+    point_lat, point_lon, loc_lat, loc_lon, tree: NearestTree | None = None, point_xyz=None, order=None
 ):
     """(miles, index) of the nearest location for each point; inf / -1 when there are no locations.
     ``point_xyz``: the points' unit vectors when the caller keeps them (a run queries them once per line).
@@ -45,16 +47,16 @@ def nearest_miles(
     n = len(point_lat)
     if len(loc_lat) == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    tree = tree or cKDTree(to_unit_vectors(loc_lat, loc_lon))
+    tree = tree or NearestTree(to_unit_vectors(loc_lat, loc_lon))
     xyz = point_xyz if point_xyz is not None else to_unit_vectors(point_lat, point_lon)
     if order is None:
-        chord, idx = tree.query(xyz, k=1, workers=-1)
+        chord, idx = tree.query(xyz)
     else:
         # Each query's answer depends only on its own point and the tree, so the order changes nothing
         # but speed: neighbouring queries walk the same nodes while they are in the CPU's cache.
-        chord, idx = np.empty(n), np.empty(n, dtype=np.intp)
-        chord[order.perm], idx[order.perm] = tree.query(order.xyz, k=1, workers=-1)
-    return chord_to_miles(chord), idx.astype(np.int64)
+        chord, idx = np.empty(n), np.empty(n, dtype=np.int64)
+        chord[order.perm], idx[order.perm] = tree.query(order.xyz)
+    return chord_to_miles(chord), idx
 
 
 class SpatialOrder:
@@ -156,12 +158,12 @@ class CountyPoints:
         dist = np.linalg.norm(self.xyz - self.centres[self.county_idx], axis=1)
         self.extent = np.zeros(n_c)
         np.maximum.at(self.extent, self.county_idx, dist)
-        self.tree4 = cKDTree(np.column_stack([self.xyz, self.county_idx * COUNTY_SEPARATION]))
+        self.tree4 = NearestTree(np.column_stack([self.xyz, self.county_idx * COUNTY_SEPARATION]))
 
     def exact_within(self, county: np.ndarray, loc_xyz: np.ndarray, tol: np.ndarray, upper: float):
         """The exact test of (county, location) pairs: chord to the county's nearest point <= tol[county]."""
         query = np.column_stack([loc_xyz, county * COUNTY_SEPARATION])
-        d, _ = self.tree4.query(query, k=1, distance_upper_bound=upper, workers=-1)
+        d, _ = self.tree4.query(query, upper)
         return d <= tol[county]
 
     def reach_pairs(
@@ -199,7 +201,7 @@ class CountyPoints:
 
     def reach_sums(
         self,
-        loc_tree: cKDTree | None,
+        loc_tree: cKDTree | Callable[[], cKDTree | None] | None,
         loc_xyz: np.ndarray,
         reach_miles_by_county: np.ndarray,
         columns: np.ndarray,
@@ -212,7 +214,9 @@ class CountyPoints:
 
         A cell wholly within a county's reach adds its locations' sums at once; only the cells on the
         edge are decided location by location. ``columns`` must hold whole numbers (counts, units of
-        confidence, beds): their sums are then exact in any grouping, so they equal the pairs' sums."""
+        confidence, beds): their sums are then exact in any grouping, so they equal the pairs' sums.
+        ``loc_tree`` may be a function that builds the tree: it is called only when the cells cannot decide
+        (a run's nearest queries use another tree, ``nearest_tree``, so this one is usually never built)."""
         n_c = self.n_counties
         columns = np.asarray(columns, dtype=float)
         columns = columns[:, None] if columns.ndim == 1 else columns
@@ -222,7 +226,8 @@ class CountyPoints:
             return np.zeros((n_c, columns.shape[1])), _no_pairs()
         split = self._grid_split(loc_xyz, setup, grid)
         if split is None:
-            rc, rl = self.reach_pairs_searched(loc_tree, loc_xyz, reach_miles_by_county)
+            tree = loc_tree() if callable(loc_tree) else loc_tree
+            rc, rl = self.reach_pairs_searched(tree, loc_xyz, reach_miles_by_county)
             return sums_from_pairs(rc, rl, columns, n_c, listed)
         n_cells = len(split.counts)
         sums = np.empty((n_c, columns.shape[1]))
@@ -290,7 +295,7 @@ class CountyPoints:
 
     def _reach_setup(self, loc_tree, loc_xyz, reach_miles_by_county):
         """(reach miles, chords, counties with a radius), or None when no pair can exist."""
-        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:
+        if loc_tree is None or len(loc_xyz) == 0 or self.n_counties == 0:  # a function counts as a tree
             return None
         reach, chord = _reach_chords(reach_miles_by_county)
         use = np.flatnonzero(reach > 0)
@@ -365,9 +370,7 @@ class ReachGrid:
         self.pair_c = np.repeat(use, lengths)
         self.pair_cell = np.concatenate([np.asarray(f, dtype=np.int64) for f in found if len(f)])
         query = np.column_stack([self.centre[self.pair_cell], self.pair_c * COUNTY_SEPARATION])
-        self.pair_dmin, near = points.tree4.query(
-            query, k=1, distance_upper_bound=float(chord_max.max()) + rmax + 1e-6, workers=-1
-        )
+        self.pair_dmin, near = points.tree4.query(query, float(chord_max.max()) + rmax + 1e-6)
         self.pair_near = np.minimum(near, len(points.xyz) - 1)  # beyond the bound: never on an edge
         rad = self.radius[self.pair_cell]
         self.pair_lo, self.pair_hi = self.pair_dmin - rad, self.pair_dmin + rad

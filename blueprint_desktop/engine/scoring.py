@@ -37,6 +37,7 @@ from blueprint_desktop.engine.nearest import (
     nearest_miles,
     sums_from_pairs,
 )
+from blueprint_desktop.engine.nearest_tree import NearestTree
 from blueprint_desktop.engine.rollup import (
     EPS,
     SPEED_ERROR,
@@ -61,12 +62,14 @@ ORDER_MIN_POINTS = 20_000  # from here the points are queried in Z-order (neares
 
 @dataclass
 class LocSet:
-    """Locations of one line as arrays, with a lazily built KD-tree."""
+    """Locations of one line as arrays, with lazily built KD-trees: ``near`` for the k = 1 nearest
+    queries (``nearest_tree``), ``tree`` (scipy's) for ball queries, k > 1 and the tree's order."""
 
     lat: np.ndarray
     lon: np.ndarray
     _tree: cKDTree | None = None
     _xyz: np.ndarray | None = None
+    _near: NearestTree | None = None
 
     @property
     def xyz(self) -> np.ndarray:
@@ -79,6 +82,12 @@ class LocSet:
         if self._tree is None and len(self.lat):
             self._tree = cKDTree(self.xyz)
         return self._tree
+
+    @property
+    def near(self) -> NearestTree:
+        if self._near is None:
+            self._near = NearestTree(self.xyz if len(self.lat) else np.zeros((0, 3)))
+        return self._near
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -117,7 +126,7 @@ class StraightMeasure:
         xyz = self.points.xyz if which is None else self.points.xyz[which]
         order = self.order if which is None else None
         miles, idx = nearest_miles(
-            xyz[:, 0], xyz[:, 0], locs.lat, locs.lon, tree=locs.tree, point_xyz=xyz, order=order
+            xyz[:, 0], xyz[:, 0], locs.lat, locs.lon, tree=locs.near, point_xyz=xyz, order=order
         )
         mpm = self.mpm[self.point_county if which is None else self.point_county[which]]
         return miles / mpm, miles, idx
@@ -127,6 +136,14 @@ class StraightMeasure:
         xyz = locs.xyz if len(locs) else np.zeros((0, 3))
         c, loc = self.points.reach_pairs(locs.tree, xyz, radius, self.grid)
         return c, loc
+
+    def reach_sums(self, locs: LocSet, max_minutes, max_miles, columns: np.ndarray, listed=None):
+        """``reach``'s pairs summed per county (``CountyPoints.reach_sums``), for a run's counts."""
+        radius = np.minimum(max_miles, max_minutes * self.mpm)
+        xyz = locs.xyz if len(locs) else np.zeros((0, 3))
+        # scipy's tree, built only if the cells cannot decide (the nearest queries use ``locs.near``).
+        tree = (lambda: locs.tree) if len(locs) else None
+        return self.points.reach_sums(tree, xyz, radius, columns, listed, self.grid)
 
     def second(self, locs: LocSet, npi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(minutes, miles) to each point's second-nearest distinct provider (``second_provider.py``)."""
@@ -150,12 +167,6 @@ def second_distinct(measure, locs: LocSet, npi: np.ndarray, limit: float | None)
         return minutes, miles, np.asarray(getattr(measure, "off_network", np.zeros(len(minutes), bool)))
 
     return second_by_classes(nearest, npi, len(measure.point_county), n_values=3)
-
-    def reach_sums(self, locs: LocSet, max_minutes, max_miles, columns: np.ndarray, listed=None):
-        """``reach``'s pairs summed per county (``CountyPoints.reach_sums``), for a run's counts."""
-        radius = np.minimum(max_miles, max_minutes * self.mpm)
-        xyz = locs.xyz if len(locs) else np.zeros((0, 3))
-        return self.points.reach_sums(locs.tree, xyz, radius, columns, listed, self.grid)
 
 
 @dataclass
@@ -694,7 +705,7 @@ class _LineContext:
         locs = LocSet(sub.lat.to_numpy(float), sub.lon.to_numpy(float))
         phases = self.phases or _Phases()
         if len(locs) and isinstance(self.measure, StraightMeasure):
-            locs.tree  # noqa: B018 - built here so the phase times below show the tree apart
+            locs.near  # noqa: B018 - built here so the phase times below show the tree apart
         phases.mark("KD-trees")
         near_idx = None
         if hasattr(self.measure, "nearest_index"):

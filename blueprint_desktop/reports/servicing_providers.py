@@ -130,7 +130,7 @@ def served_pairs(
         from blueprint_desktop.engine.nearest import COUNTY_SEPARATION
 
         query = np.column_stack([locs.xyz[rl], np.asarray(rc, dtype=float) * COUNTY_SEPARATION])
-        chord, _ = tree4.query(query, k=1)
+        chord, _ = tree4.query(query)
         miles = chord_to_miles(chord)
         for c, l_, mi in zip(rc.tolist(), rl.tolist(), miles.tolist(), strict=True):
             pairs.append(
