@@ -24,6 +24,9 @@ phase (``compute_results(info=...)``).
 
 - ``--vs-today compute``: ``compute_results(..., "straight")`` on the national inputs above
   (``--points N`` replaces the census points by N synthetic points drawn where people live).
+- ``--floor`` (with ``compute``): the new process also times the exact nearest queries alone (every point
+  against every line's credited locations, k = 1, one thread), the least CPU any exact run can take: today's
+  CPU over it is the largest ratio exact code could reach.
 - ``--vs-today product``: the product path, ``score_project(project, "straight")`` (gather + compute +
   store) on a project file holding every county as its service area and ``--providers`` locations (built
   once with SQL and kept in ``--cache``; each process scores its own copy). Results are read back from the
@@ -273,6 +276,8 @@ def _child(args) -> None:
         out.update(wall_s=time.perf_counter() - t0, cpu_s=_cpu() - c0, cells=len(results))
         out["phases_cpu_s"] = info.get("phases_cpu_s", {})
         rows = [r.as_dict() for r in results]
+        if args.floor:
+            out["floor"] = _nearest_floor(inputs)
     else:
         from blueprint_desktop.engine import runs
         from blueprint_desktop.engine.scoring import score_project
@@ -307,6 +312,29 @@ def _child(args) -> None:
     # Peak resident memory of the whole child (inputs, the timed call, the results read back).
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
+
+
+def _nearest_floor(inputs) -> dict:
+    """CPU seconds of the exact nearest-location queries alone: every point of the run against every
+    line's credited locations, k = 1, in Z-order, with the working tree's kernel (engine/nearest_tree.py)
+    on one thread. No exact run can take less CPU than this, so today's CPU over it bounds the ratio any
+    exact code could reach (the 90th percentiles and shares need every point's exact distance)."""
+    from blueprint_desktop.engine.nearest import SpatialOrder
+    from blueprint_desktop.engine.nearest_tree import NearestTree
+    from blueprint_desktop.engine.scoring import credited_locations
+    from blueprint_desktop.geo.distance import to_unit_vectors
+
+    pts = inputs.points[inputs.points.weight > 0]
+    order = SpatialOrder(to_unit_vectors(pts.lat.to_numpy(float), pts.lon.to_numpy(float)))
+    cred = credited_locations(inputs)
+    groups = [g for _, g in cred.groupby("line_code")]
+    c0 = _cpu()
+    trees = [NearestTree(to_unit_vectors(g.lat.to_numpy(float), g.lon.to_numpy(float))) for g in groups]
+    c1 = _cpu()
+    for tree in trees:
+        tree.query(order.xyz)
+    c2 = _cpu()
+    return {"queries": len(order.xyz) * len(trees), "trees_cpu_s": c1 - c0, "queries_cpu_s": c2 - c1}
 
 
 def _today_root(rev: str, folder: Path) -> Path:
@@ -359,6 +387,8 @@ def vs_today(args) -> None:
             "--child-out",
             str(out_json),
         ]
+        if args.floor and name == "new":
+            cmd.append("--floor")
         if args.vs_today == "product":
             copy = cache / f"score-{name}.bpproj"
             shutil.copy(master, copy)
@@ -382,6 +412,14 @@ def vs_today(args) -> None:
                 f"{r['rescore_cpu_s']:.2f} s {r.get('rescore_timings', '')}"
             )
     a, b = report["today"], report["new"]
+    if "floor" in b:
+        f = b["floor"]
+        least = f["trees_cpu_s"] + f["queries_cpu_s"]
+        print(
+            f"floor: {f['queries']:,} exact nearest queries alone (one thread): CPU {f['queries_cpu_s']:.2f} s "
+            f"+ trees {f['trees_cpu_s']:.2f} s; today's CPU / floor = {a['cpu_s'] / least:.1f}x, the most any "
+            f"exact code could reach; new / floor = {b['cpu_s'] / least:.1f}x"
+        )
     same = a["json"].read_bytes() == b["json"].read_bytes()
     print(
         f"ratio today/new: wall {a['wall_s'] / b['wall_s']:.1f}x, CPU {a['cpu_s'] / b['cpu_s']:.1f}x; "
@@ -398,6 +436,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--vs-today", choices=("compute", "product"), help="today's code against this tree")
     ap.add_argument("--points", type=int, default=0, help="synthetic population points (0: census points)")
+    ap.add_argument("--floor", action="store_true", help="compute: also time the exact nearest queries alone")
     ap.add_argument("--today-rev", default=TODAY_REV)
     ap.add_argument("--order", default="today,new", help="which process runs first")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "bench_scoring"))
