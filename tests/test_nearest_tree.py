@@ -48,11 +48,23 @@ def test_empty_tree_and_no_queries() -> None:
 
 
 def test_openmp_runs_on_one_thread() -> None:
-    from threadpoolctl import threadpool_info
+    from blueprint_desktop.engine.nearest_tree import openmp_threads
 
-    openmp = [lib for lib in threadpool_info() if lib["user_api"] == "openmp"]
-    assert openmp, "pykdtree's OpenMP runtime was not found"
-    assert all(lib["num_threads"] == 1 for lib in openmp), openmp
+    threads = openmp_threads()
+    assert threads, "pykdtree's OpenMP runtime was not found"
+    assert all(n == 1 for n in threads), threads
+
+
+def test_the_module_refuses_when_the_limit_did_not_take(monkeypatch) -> None:
+    from blueprint_desktop.engine import nearest_tree
+
+    monkeypatch.setattr(nearest_tree, "openmp_threads", lambda: [2])
+    with pytest.raises(RuntimeError, match="one OpenMP thread"):
+        nearest_tree._check_one_thread()
+    monkeypatch.setattr(nearest_tree, "openmp_threads", lambda: [])
+    monkeypatch.setattr(nearest_tree.sys, "platform", "linux")
+    with pytest.raises(RuntimeError, match="no OpenMP runtime"):
+        nearest_tree._check_one_thread()
 
 
 def _child_query(data: np.ndarray, queries: np.ndarray, conn) -> None:

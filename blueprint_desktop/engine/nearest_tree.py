@@ -13,19 +13,42 @@ what pykdtree does not do: ball queries, k > 1, the tree's own order of its poin
 A process whose libgomp has started its pool of threads and then forks gives a child whose first OpenMP
 query never returns (measured: the child hung until killed), and a run forks helpers
 (``line_split``, ``locations_split``, ``forking``). With one thread libgomp never starts a pool, so it is
-limited here, when the module is imported and before any query. The run's two cores go to its two
-processes instead (``line_split``).
+limited here, when the module is imported and before any query, and checked: the import fails with the
+reason rather than risk a hang (``_check_one_thread``; the frozen app's smoke test scores through it). The
+run's two cores go to its two processes instead (``line_split``).
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from pykdtree.kdtree import KDTree
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 # Kept for the life of the process (never restored): see the module's docstring. threadpoolctl finds the
 # OpenMP runtime pykdtree loaded (on Linux its bundled libgomp) and sets it to one thread.
 _ONE_THREAD = threadpool_limits(limits=1, user_api="openmp")
+
+
+def openmp_threads() -> list[int]:
+    """The thread count of every OpenMP runtime loaded in this process."""
+    return [int(lib.get("num_threads") or 0) for lib in threadpool_info() if lib.get("user_api") == "openmp"]
+
+
+def _check_one_thread() -> None:
+    """Refuse to run if the limit did not take: a forked helper would hang instead (module docstring).
+    On Linux pykdtree's wheel bundles libgomp, so finding no OpenMP runtime there means it went unseen
+    (a frozen build that renamed it, say), not that there is none."""
+    threads = openmp_threads()
+    if any(n != 1 for n in threads) or (not threads and sys.platform.startswith("linux")):
+        raise RuntimeError(
+            "the nearest-location kernel (pykdtree) could not be held to one OpenMP thread "
+            f"(threads found: {threads or 'no OpenMP runtime'}); a run's helper processes could hang"
+        )
+
+
+_check_one_thread()
 
 
 class NearestTree:
