@@ -439,6 +439,49 @@ def test_straight_run_sums_over_the_reach_cells_without_listing_pairs(monkeypatc
     assert {f: r.as_dict() for f, r in got.items()} == {f: r.as_dict() for f, r in want.items()}
 
 
+def test_points_grouped_by_county_change_no_result(monkeypatch):
+    """A run groups its points by county (engine/scoring._grouped_by_county) for faster percentile sorts;
+    on points in mixed order, with ties, two sources and provisional providers, every result equals a run
+    that keeps the points' order."""
+    from blueprint_desktop.engine import scoring
+
+    rng = np.random.default_rng(21)
+    base = points()
+    n = 600
+    mixed = pd.DataFrame(
+        {
+            "point_id": [f"m{i}" for i in range(n)],
+            "county_fips": rng.choice(["99001", "99002"], n),
+            "lat": np.round(rng.uniform(-0.5, 0.6, n), 2),  # rounded: many equal distances
+            "lon": np.round(rng.uniform(-0.3, 0.3, n), 2),
+            "weight": rng.integers(1, 50, n).astype(float),
+            "source": rng.choice(["census-sample", "enrollees"], n),
+        }
+    )
+    # The sources first appear in one order overall and in the other once grouped (the words name them in
+    # the order the points first show them).
+    mixed.loc[0, ["county_fips", "source"]] = ["99002", "enrollees"]
+    mixed.loc[1, ["county_fips", "source"]] = ["99001", "census-sample"]
+    pts = pd.concat([mixed, base[mixed.columns.intersection(base.columns)]], ignore_index=True)
+    rows = [
+        loc(100 + k, str(2_000_000_000 + k), float(rng.uniform(-0.5, 0.6)), cred=c)
+        for k, c in enumerate(rng.choice(["active", "provisional"], 30, p=[0.7, 0.3]))
+    ]
+    lines = [std(minutes=30, miles=4, min_count=3, required=60.0)]
+    run = ScoringInputs(
+        ["99001", "99002"],
+        {"99001": county("99001", lines), "99002": county("99002", lines)},
+        pts,
+        pd.DataFrame(rows, columns=LOCATION_COLUMNS),
+        today=TODAY,
+    )
+    grouped = [r.as_dict() for r in compute_results(run, "straight")]
+    monkeypatch.setattr(scoring, "_grouped_by_county", lambda p, c: (p, c))
+    kept = [r.as_dict() for r in compute_results(run, "straight")]
+    assert grouped == kept
+    assert all("enrollees" in r["detail"]["population"] for r in grouped)
+
+
 def test_run_fingerprint_is_order_free_and_sees_every_read_column():
     from blueprint_desktop.engine import runs
 

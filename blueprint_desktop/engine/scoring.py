@@ -247,6 +247,9 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     cidx = {f: i for i, f in enumerate(counties)}
     pts = inputs.points[inputs.points.county_fips.isin(cidx) & (inputs.points.weight > 0)]
     p_county = pts.county_fips.map(cidx).to_numpy(dtype=np.int64)
+    # The words name the sources in the order the points first show them: read before the grouping below.
+    population = _population_labels(pts, p_county, n_c, inputs.lob)
+    pts, p_county = _grouped_by_county(pts, p_county)
     p_w = pts.weight.to_numpy(dtype=float)
     p_lat, p_lon = pts.lat.to_numpy(dtype=float), pts.lon.to_numpy(dtype=float)
     designations = [inputs.standards[f].designation for f in counties]
@@ -298,7 +301,6 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
     estimated = measure.estimated_time
     texts: dict = {}  # rollup.evaluate's words per standard, for this run
     ma_credits = is_ma(inputs.lob)
-    population = _population_labels(pts, p_county, n_c, inputs.lob)
     if method == "road":
         coverage = _road_coverage(measure, counties, cidx, p_county, p_w, cred, off_miles)
         if info is not None:
@@ -522,6 +524,18 @@ def _compute_results(inputs, method, graph, progress, info) -> list[CountyLineRe
         info["phases_cpu_s"] = phases.rounded()
     progress.update(1.0, "scored", force=True)
     return results
+
+
+def _grouped_by_county(pts: pd.DataFrame, p_county: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The points grouped by county, each county's in their own order (a stable sort).
+
+    Every per-county sum and every tie between equal values keeps its order, so the results are the same
+    to the bit, and each line's sort by (county, value) for the 90th percentiles then runs on nearly sorted
+    keys: 1,000,000 points, 0.22 s -> 0.05 s a line (docs/performance.md, "Sixth pass")."""
+    if len(p_county) < 2 or not bool((p_county[1:] < p_county[:-1]).any()):
+        return pts, p_county
+    grouped = np.argsort(p_county, kind="stable")
+    return pts.iloc[grouped], p_county[grouped]
 
 
 # What a run reads of the credited rows (``credited_locations(columns=...)``).
