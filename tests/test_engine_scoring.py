@@ -391,22 +391,27 @@ def test_weighted_percentiles_one_sort_equals_two():
         assert np.isnan(d[40:]).all() and np.isfinite(d[:40]).any()
 
 
-def test_provisional_recheck_equals_a_run_without_provisional_providers():
-    """The re-check re-queries only points whose nearest location is provisional; its share and count
-    must equal a full run with the provisional providers left out."""
-    rng = np.random.default_rng(9)
+def _mixed_credentialing_run(rng, n: int, provisional: float, pts: pd.DataFrame):
+    """Two counties, one line, ``n`` locations of which about ``provisional`` are provisionally credentialed."""
     rows = [
         loc(100 + k, str(2_000_000_000 + k), float(rng.uniform(-0.5, 0.6)), cred=c)
-        for k, c in enumerate(rng.choice(["active", "provisional"], 40, p=[0.6, 0.4]))
+        for k, c in enumerate(rng.choice(["active", "provisional"], n, p=[1 - provisional, provisional]))
     ]
     lines = [std(minutes=30, miles=4, min_count=3, required=60.0)]
-    full = ScoringInputs(
+    run = ScoringInputs(
         ["99001", "99002"],
         {"99001": county("99001", lines), "99002": county("99002", lines)},
-        points(),
+        pts,
         pd.DataFrame(rows, columns=LOCATION_COLUMNS),
         today=TODAY,
     )
+    return run, rows
+
+
+def test_provisional_recheck_equals_a_run_without_provisional_providers():
+    """The re-check re-queries only points whose nearest location is provisional; its share and count
+    must equal a full run with the provisional providers left out."""
+    full, rows = _mixed_credentialing_run(np.random.default_rng(9), 40, 0.4, points())
     active_rows = [r for r in rows if r["credentialing_status"] == "active"]
     alone = ScoringInputs(
         full.counties,
@@ -463,18 +468,7 @@ def test_points_grouped_by_county_change_no_result(monkeypatch):
     mixed.loc[0, ["county_fips", "source"]] = ["99002", "enrollees"]
     mixed.loc[1, ["county_fips", "source"]] = ["99001", "census-sample"]
     pts = pd.concat([mixed, base[mixed.columns.intersection(base.columns)]], ignore_index=True)
-    rows = [
-        loc(100 + k, str(2_000_000_000 + k), float(rng.uniform(-0.5, 0.6)), cred=c)
-        for k, c in enumerate(rng.choice(["active", "provisional"], 30, p=[0.7, 0.3]))
-    ]
-    lines = [std(minutes=30, miles=4, min_count=3, required=60.0)]
-    run = ScoringInputs(
-        ["99001", "99002"],
-        {"99001": county("99001", lines), "99002": county("99002", lines)},
-        pts,
-        pd.DataFrame(rows, columns=LOCATION_COLUMNS),
-        today=TODAY,
-    )
+    run, _ = _mixed_credentialing_run(rng, 30, 0.3, pts)
     grouped = [r.as_dict() for r in compute_results(run, "straight")]
     monkeypatch.setattr(scoring, "_grouped_by_county", lambda p, c: (p, c))
     kept = [r.as_dict() for r in compute_results(run, "straight")]
